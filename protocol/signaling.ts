@@ -1,0 +1,152 @@
+/**
+ * Signaling messages between a client and the server (socket.io events).
+ *
+ * The server is an opaque relay: apart from room management it only moves `relay.data`
+ * strings between the two members of a room and never looks inside them.
+ *
+ * ```
+ *  rep                         server                        customer
+ *   | create-room ------------->|                                |
+ *   |<------ {nameplate, sid} --|                                |
+ *   |   (rep shows NAMEPLATE-SECRET; SECRET never leaves it)     |
+ *   |                           |<-------- join-room {nameplate} |
+ *   |                           |--------- {sid} --------------->|
+ *   |<------------ peer-joined -|                                |
+ *   |-- relay PAKE(Ya) -------->|-- relay PAKE(Ya) ------------->|
+ *   |<- relay PAKE(Yb) ---------|<- relay PAKE(Yb) --------------|
+ *   |-- relay CONFIRM(Ta) ----->|-- relay CONFIRM(Ta) ---------->|
+ *   |<- relay CONFIRM(Tb) ------|<- relay CONFIRM(Tb) -----------|
+ *   |   (either side: bad confirm -> bad-key -> room burned, both told)
+ *   |-- relay SIGNAL(sealed SDP/ICE) <-------------------------> |
+ *   |=========== WebRTC data channel (DTLS + sealed messages) ===|
+ * ```
+ * See PROTOCOL.md for the full description.
+ */
+import * as v from 'valibot';
+import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { NAMEPLATE_MAX_DIGITS, NAMEPLATE_MIN_DIGITS } from './code.ts';
+
+/** Largest `relay.data` string the server accepts (base64url characters). */
+export const MAX_RELAY_CHARS = 16 * 1024;
+/** socket.io `maxHttpBufferSize`: a little above the largest legal message. */
+export const MAX_SOCKET_MESSAGE_BYTES = 32 * 1024;
+
+/** Event names, client → server. */
+export const ClientEvent = {
+  CreateRoom: 'create-room',
+  JoinRoom: 'join-room',
+  Relay: 'relay',
+  BadKey: 'bad-key',
+  LeaveRoom: 'leave-room',
+} as const;
+
+/** Event names, server → client. */
+export const ServerEvent = {
+  PeerJoined: 'peer-joined',
+  Relay: 'relay',
+  PeerLeft: 'peer-left',
+  RoomClosed: 'room-closed',
+  ServerError: 'server-error',
+} as const;
+
+/** An ICE server as handed to RTCPeerConnection. */
+export const IceServerSchema = v.object({
+  urls: v.union([v.pipe(v.string(), v.maxLength(512)), v.pipe(v.array(v.pipe(v.string(), v.maxLength(512))), v.maxLength(8))]),
+  username: v.optional(v.pipe(v.string(), v.maxLength(512))),
+  credential: v.optional(v.pipe(v.string(), v.maxLength(512))),
+});
+export type IceServer = v.InferOutput<typeof IceServerSchema>;
+
+const NameplateSchema = v.pipe(
+  v.string(),
+  v.regex(new RegExp(`^[0-9]{${NAMEPLATE_MIN_DIGITS},${NAMEPLATE_MAX_DIGITS}}$`)),
+);
+const SidSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)); // 32 bytes base64url
+const ErrorCodeSchema = v.picklist(ERROR_CODES as ErrorCode[]);
+
+/**
+ * `join-room` request.
+ * @example socket.emit('join-room', { nameplate: '482' }, (res) => …)
+ */
+export const JoinRoomRequestSchema = v.object({ nameplate: NameplateSchema });
+export type JoinRoomRequest = v.InferOutput<typeof JoinRoomRequestSchema>;
+
+/**
+ * `create-room` request. Empty for now; unknown keys are ignored.
+ * @example socket.emit('create-room', {}, (res) => …)
+ */
+export const CreateRoomRequestSchema = v.object({});
+export type CreateRoomRequest = v.InferOutput<typeof CreateRoomRequestSchema>;
+
+/**
+ * `relay` in both directions: opaque base64url bytes for the other member.
+ * @example socket.emit('relay', { data: 'AQ3x…' })
+ */
+export const RelaySchema = v.object({
+  data: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_RELAY_CHARS), v.regex(/^[A-Za-z0-9_-]+$/)),
+});
+export type Relay = v.InferOutput<typeof RelaySchema>;
+
+/** Failure answer to a request. @example { ok: false, error: 'ROOM_CROWDED' } */
+export const FailureSchema = v.object({ ok: v.literal(false), error: ErrorCodeSchema });
+export type Failure = v.InferOutput<typeof FailureSchema>;
+
+/**
+ * Answer to `create-room`.
+ * @example { ok: true, nameplate: '482', sid: '…43 chars…', expiresAt: 1767225600000, iceServers: [] }
+ */
+export const CreateRoomResultSchema = v.union([
+  v.object({
+    ok: v.literal(true),
+    nameplate: NameplateSchema,
+    sid: SidSchema,
+    expiresAt: v.number(),
+    iceServers: v.array(IceServerSchema),
+  }),
+  FailureSchema,
+]);
+export type CreateRoomResult = v.InferOutput<typeof CreateRoomResultSchema>;
+
+/**
+ * Answer to `join-room`.
+ * @example { ok: true, sid: '…43 chars…', iceServers: [] }
+ */
+export const JoinRoomResultSchema = v.union([
+  v.object({ ok: v.literal(true), sid: SidSchema, iceServers: v.array(IceServerSchema) }),
+  FailureSchema,
+]);
+export type JoinRoomResult = v.InferOutput<typeof JoinRoomResultSchema>;
+
+/** `room-closed`: the room can no longer be used. @example { reason: 'ROOM_BURNED' } */
+export const RoomClosedSchema = v.object({ reason: ErrorCodeSchema });
+export type RoomClosed = v.InferOutput<typeof RoomClosedSchema>;
+
+/** `server-error`: a request was refused. @example { code: 'RATE_LIMITED' } */
+export const ServerErrorSchema = v.object({ code: ErrorCodeSchema });
+export type ServerError = v.InferOutput<typeof ServerErrorSchema>;
+
+/** Messages with no fields (`peer-joined`, `peer-left`, `bad-key`, `leave-room`). */
+export const EmptySchema = v.optional(v.object({}), {});
+
+type Ack<T> = (result: T) => void;
+
+/** socket.io typing for the client → server direction. Types only: handlers still validate. */
+export interface ClientToServerEvents {
+  'create-room': (req: CreateRoomRequest, ack: Ack<CreateRoomResult>) => void;
+  'join-room': (req: JoinRoomRequest, ack: Ack<JoinRoomResult>) => void;
+  relay: (msg: Relay) => void;
+  'bad-key': (msg: Record<string, never>) => void;
+  'leave-room': (msg: Record<string, never>) => void;
+}
+
+/** socket.io typing for the server → client direction. */
+export interface ServerToClientEvents {
+  'peer-joined': (msg: Record<string, never>) => void;
+  relay: (msg: Relay) => void;
+  'peer-left': (msg: Record<string, never>) => void;
+  'room-closed': (msg: RoomClosed) => void;
+  'server-error': (msg: ServerError) => void;
+}
+
+/** Handshake `auth` payload. @example { version: 1 } */
+export const HandshakeAuthSchema = v.object({ version: v.number() });
