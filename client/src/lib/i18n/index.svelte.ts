@@ -1,0 +1,62 @@
+import { en, type MessageKey } from './en.ts';
+import { fr } from './fr.ts';
+
+export type Locale = 'en' | 'fr';
+export const LOCALES: readonly { code: Locale; label: string }[] = [
+  { code: 'en', label: 'English' },
+  { code: 'fr', label: 'Français' },
+];
+const catalogues: Record<Locale, Record<MessageKey, string>> = { en, fr };
+const STORAGE_KEY = 'parley.locale';
+
+/** Picks the saved choice, else the first browser language we have, else English. */
+function detectLocale(): Locale {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved === 'en' || saved === 'fr') return saved;
+  } catch {
+    // storage may be blocked (private mode): fall through to the browser language
+  }
+  const languages = typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language];
+  for (const lang of languages) {
+    const base = lang.toLowerCase().split('-')[0];
+    if (base === 'fr' || base === 'en') return base;
+  }
+  return 'en';
+}
+
+class I18n {
+  locale = $state<Locale>(detectLocale());
+
+  setLocale(locale: Locale): void {
+    this.locale = locale;
+    document.documentElement.lang = locale;
+    try {
+      localStorage.setItem(STORAGE_KEY, locale);
+    } catch {
+      // not fatal: the choice just won't be remembered
+    }
+  }
+}
+
+export const i18n = new I18n();
+
+/** Translates `key` in the current locale, filling `{name}` placeholders from `params`. */
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return translate(i18n.locale, key, params);
+}
+
+export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
+  const template = catalogues[locale][key] ?? en[key];
+  return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+}
+
+export function formatTime(ms: number): string {
+  return new Intl.DateTimeFormat(i18n.locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(ms);
+}
+
+export function formatDateTime(ms: number): string {
+  return new Intl.DateTimeFormat(i18n.locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(ms);
+}
+
+export type { MessageKey };

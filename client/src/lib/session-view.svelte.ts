@@ -1,0 +1,213 @@
+/**
+ * SessionView: the UI state of one session (runes), joining the framework-free Session to
+ * the transcript store. Components read its fields and call its methods; they hold no logic.
+ *
+ * Ordering rule: every event is written to IndexedDB first and shown after, through one
+ * serial queue so the log order on screen is the order on disk. If storage fails the event
+ * is still shown (nothing is lost from view) and a storage warning is raised once.
+ */
+import { SvelteSet } from 'svelte/reactivity';
+import type { SessionCode } from '@protocol/code.ts';
+import type { Role } from '@protocol/cpace.ts';
+import { ParleyError } from '@protocol/errors.ts';
+import type { SasSymbol } from '@protocol/sas.ts';
+import { describeError, type UserError } from './errors.ts';
+import { i18n, t, type MessageKey } from './i18n/index.svelte.ts';
+import { Session, toParleyError, type SessionState } from './session.ts';
+import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
+
+export class SessionView {
+  state = $state<SessionState>('idle');
+  events = $state<TranscriptEvent[]>([]);
+  readonly delivered = new SvelteSet<string>();
+  code = $state<{ code: SessionCode; link: string; expiresAt: number } | null>(null);
+  safetyCode = $state<SasSymbol[] | null>(null);
+  error = $state<UserError | null>(null);
+  storageError = $state<string | null>(null);
+  peerName = $state<string | null>(null);
+  peerUserAgent = $state<string | null>(null);
+  peerTyping = $state(false);
+  record = $state<SessionRecord | null>(null);
+  /** True when this view shows a stored session, not a live one. */
+  readonly archived: boolean;
+
+  private session: Session | null = null;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly role: Role,
+    private readonly store: TranscriptStore,
+    readonly ownName: string,
+    archived: SessionRecord | null = null,
+  ) {
+    this.archived = archived !== null;
+    if (archived) {
+      this.record = archived;
+      this.state = archived.outcome === 'failed' ? 'failed' : 'ended';
+      this.peerName = archived.peerName ?? null;
+      this.peerUserAgent = archived.peerUserAgent ?? null;
+    }
+  }
+
+  get live(): boolean {
+    return this.session !== null && (this.state !== 'ended' && this.state !== 'failed');
+  }
+
+  /** Loads a stored session's log (rep console after a reload, or history). */
+  async load(): Promise<void> {
+    if (!this.record) return;
+    const events = await this.store.events(this.record.id);
+    for (const e of events) if (e.kind === 'receipt') this.delivered.add(e.id);
+    this.events = events;
+  }
+
+  /** Rep: open a room and show the code. */
+  async start(): Promise<void> {
+    const session = this.attach();
+    try {
+      await session.start();
+    } catch (err) {
+      this.fail(toParleyError(err));
+    }
+  }
+
+  /** Customer: join with a parsed code. Resolves false (with `error` set) when joining failed. */
+  async join(code: SessionCode): Promise<boolean> {
+    const session = this.attach();
+    await this.createRecord(code.nameplate);
+    try {
+      await session.join(code);
+      return true;
+    } catch {
+      return false; // the session's 'failed' event already set `error` and logged it
+    }
+  }
+
+  private attach(): Session {
+    const session = new Session({ role: this.role, name: this.ownName });
+    this.session = session;
+    session.on('state', (state) => {
+      this.state = state;
+      if (state === 'ended') void this.finish('ended');
+    });
+    session.on('code', async (code) => {
+      await this.createRecord(code.code.nameplate);
+      this.code = code;
+      this.log('event.sessionStarted', {}, 'info');
+    });
+    session.on('peer-joined', () => this.log('event.peerJoined', {}, 'info'));
+    session.on('key-confirmed', () => this.log('event.keyConfirmed', {}, 'info'));
+    session.on('verified', ({ safetyCode }) => {
+      this.safetyCode = safetyCode;
+      const code = safetyCode.map((s) => s.emoji).join(' ');
+      void this.store.updateSession(this.record?.id ?? '', { safetyCode: code }).catch(() => {});
+      this.log('event.secured', {}, 'success');
+      this.log('event.safetyShown', { code }, 'info');
+    });
+    session.on('hello', (hello) => {
+      this.peerName = hello.name || t(hello.role === 'rep' ? 'rep.name.default' : 'customer.name.default');
+      if (hello.userAgent) this.peerUserAgent = hello.userAgent;
+      void this.store
+        .updateSession(this.record?.id ?? '', { peerName: this.peerName ?? undefined, peerUserAgent: hello.userAgent })
+        .catch(() => {});
+      this.log(hello.role === 'rep' ? 'event.repJoined' : 'event.customerJoined', { name: this.peerName ?? '' }, 'info');
+    });
+    session.on('chat', (chat) => {
+      this.peerTyping = false;
+      const from: Role = this.role === 'rep' ? 'customer' : 'rep';
+      this.append({ kind: 'chat', id: chat.id, from, name: this.peerName ?? from, text: chat.text, at: chat.sentAt });
+    });
+    session.on('ack', (id) => {
+      this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
+    });
+    session.on('typing', (active) => (this.peerTyping = active));
+    session.on('peer-left', () => this.log('event.peerLeft', {}, 'warning'));
+    session.on('warning', (err) => this.log('event.error', { message: describeError(err, this.role).message }, 'warning'));
+    session.on('failed', (err) => this.fail(err));
+    return session;
+  }
+
+  private fail(err: ParleyError): void {
+    this.error = describeError(err, this.role);
+    this.state = 'failed';
+    this.log('event.error', { message: this.error.message }, 'error');
+    void this.finish('failed');
+  }
+
+  private async createRecord(nameplate: string): Promise<void> {
+    if (this.record) return;
+    this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.ownName };
+    await this.enqueue(() => this.store.putSession($state.snapshot(this.record) as SessionRecord));
+  }
+
+  private async finish(outcome: 'ended' | 'failed'): Promise<void> {
+    if (!this.record || this.record.endedAt) return;
+    this.record.endedAt = Date.now();
+    this.record.outcome = outcome;
+    if (outcome === 'ended') this.log('event.ended', {}, 'info');
+    await this.enqueue(() => this.store.updateSession(this.record!.id, { endedAt: this.record!.endedAt, outcome }));
+  }
+
+  /**
+   * Sends a chat message. Returns false and sets `composerError` (the caller keeps the draft)
+   * when it cannot be sent; the text is never dropped.
+   */
+  async send(text: string): Promise<{ ok: true } | { ok: false; error: UserError }> {
+    if (!this.session) return { ok: false, error: describeError(new ParleyError('PEER_GONE'), this.role) };
+    try {
+      const chat = this.session.sendChat(text);
+      await this.append({ kind: 'chat', id: chat.id, from: this.role, name: this.ownName, text, at: chat.sentAt });
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: describeError(err, this.role) };
+    }
+  }
+
+  typing(active: boolean): void {
+    this.session?.sendTyping(active);
+  }
+
+  end(): void {
+    this.session?.end();
+  }
+
+  log(key: MessageKey, params: Record<string, string | number>, level: 'info' | 'success' | 'warning' | 'error'): Promise<void> {
+    return this.append({ kind: 'system', key, params, level, at: Date.now() });
+  }
+
+  /** Writes, then shows. Serial so screen order = disk order. */
+  private append(event: NewEvent): Promise<void> {
+    return this.enqueue(async () => {
+      const id = this.record?.id;
+      let stored: TranscriptEvent;
+      try {
+        if (!id) throw new Error('no session record');
+        stored = await this.store.append(id, event);
+      } catch (err) {
+        // Show it anyway: losing it from view would be worse than not having it on disk.
+        stored = { ...event, sessionId: id ?? '', seq: this.events.length } as TranscriptEvent;
+        this.storageError ??= t('error.STORAGE', { detail: err instanceof Error ? err.message : String(err) });
+      }
+      this.events.push(stored);
+    });
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(task, task);
+    this.writes = run.catch(() => {});
+    return run;
+  }
+
+  /** Resolves when every pending write has landed (used before an export). */
+  flushed(): Promise<unknown> {
+    return this.writes;
+  }
+
+  get locale() {
+    return i18n.locale;
+  }
+
+  destroy(): void {
+    this.session?.destroy();
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * Session: one support session seen from one side, as an explicit state machine.
+ *
+ *   idle → waiting (rep: room made, code shown) ─┐
+ *   idle → joining (customer: code typed) ───────┴→ pake → connecting → verified → ended
+ *                                      any state ──────────────────────────────→ failed
+ *
+ * It drives the Portal (signaling), CPace (key agreement with the code) and the PeerLink
+ * (data channel). Every way out goes through `destroy(err)`, which is safe to call twice.
+ * It throws and emits typed ParleyErrors only; turning them into words is the UI's job.
+ */
+import { fromBase64Url } from '@protocol/base64.ts';
+import { formatCode, generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
+import { cpaceFinish, cpaceStart, type CpaceResult, type CpaceStart, type Role } from '@protocol/cpace.ts';
+import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
+import { ParleyError, type ErrorCode } from '@protocol/errors.ts';
+import { deriveSessionKeys } from '@protocol/keys.ts';
+import { MAX_CHAT_CHARS, PeerType, newMessageId, type Chat, type Hello, type PeerMessage } from '@protocol/peer.ts';
+import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
+import type { IceServer } from '@protocol/signaling.ts';
+import { PROTOCOL_VERSION } from '@protocol/version.ts';
+import { Emitter } from './emitter.ts';
+import { PeerLink } from './peer-link.ts';
+import { Portal } from './portal.ts';
+
+export type SessionState = 'idle' | 'waiting' | 'joining' | 'pake' | 'connecting' | 'verified' | 'ended' | 'failed';
+
+/** How long the key agreement and the direct connection may take before we give up. */
+const PAKE_TIMEOUT_MS = 20_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+
+export interface SessionEvents {
+  state: SessionState;
+  /** Rep side: the room exists and the code can be shown. */
+  code: { code: SessionCode; link: string; expiresAt: number };
+  'peer-joined': void;
+  'key-confirmed': void;
+  verified: { safetyCode: SasSymbol[] };
+  hello: Hello;
+  chat: Chat;
+  ack: string;
+  typing: boolean;
+  /** The other side said goodbye or the channel closed after being verified. */
+  'peer-left': void;
+  /** A recoverable problem: one message was rejected. */
+  warning: ParleyError;
+  /** The session stopped because of this error (state is `failed`). */
+  failed: ParleyError;
+}
+
+export interface SessionOptions {
+  role: Role;
+  name: string;
+  serverUrl?: string;
+  /** Where join links point; defaults to the page origin. */
+  origin?: string;
+}
+
+export class Session extends Emitter<SessionEvents> {
+  state: SessionState = 'idle';
+  readonly role: Role;
+  private readonly portal: Portal;
+  private code: SessionCode | null = null;
+  private sid: Uint8Array | null = null;
+  private iceServers: IceServer[] = [];
+  private pake: CpaceStart | null = null;
+  private pakeResult: CpaceResult | null = null;
+  private peerConfirmation: Uint8Array | null = null;
+  private peerConfirmed = false;
+  private link: PeerLink | null = null;
+  private pendingSignals: Uint8Array[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly options: SessionOptions) {
+    super();
+    this.role = options.role;
+    this.portal = new Portal(options.serverUrl);
+    this.portal.on('peer-joined', () => this.onPeerJoined());
+    this.portal.on('relay', (data) => this.guard(() => this.onRelay(data)));
+    this.portal.on('room-closed', (reason) => this.destroy(new ParleyError(reason)));
+    this.portal.on('peer-left', () => {
+      // Once verified the data channel carries the session: signaling may come and go.
+      if (this.state !== 'verified') this.destroy(new ParleyError('PEER_GONE', 'peer left during setup'));
+    });
+    this.portal.on('server-error', (code) => this.emit('warning', new ParleyError(code)));
+  }
+
+  /** Rep: creates a room and a fresh secret; resolves with the code to give the customer. */
+  async start(): Promise<SessionCode> {
+    this.assertState('idle');
+    await this.portal.connect();
+    const room = await this.portal.createRoom();
+    this.code = { nameplate: room.nameplate, secret: generateSecret() };
+    this.sid = fromBase64Url(room.sid);
+    this.iceServers = room.iceServers;
+    this.pake = cpaceStart({ password: formatCode(this.code), sid: this.sid, role: 'rep' });
+    this.setState('waiting');
+    const origin = this.options.origin ?? globalThis.location.origin;
+    this.emit('code', { code: this.code, link: joinLink(origin, this.code), expiresAt: room.expiresAt });
+    return this.code;
+  }
+
+  /** Customer: joins the room named by the code and starts the key agreement. */
+  async join(code: SessionCode): Promise<void> {
+    this.assertState('idle');
+    this.code = code;
+    this.setState('joining');
+    try {
+      await this.portal.connect();
+      const room = await this.portal.joinRoom(code.nameplate);
+      this.sid = fromBase64Url(room.sid);
+      this.iceServers = room.iceServers;
+      this.pake = cpaceStart({ password: formatCode(code), sid: this.sid, role: 'customer' });
+      this.beginPake();
+    } catch (err) {
+      this.destroy(toParleyError(err));
+      throw toParleyError(err);
+    }
+  }
+
+  private onPeerJoined(): void {
+    if (this.state !== 'waiting') return;
+    this.emit('peer-joined', undefined);
+    this.beginPake();
+  }
+
+  private beginPake(): void {
+    if (!this.pake) return;
+    this.setState('pake');
+    this.armTimer(PAKE_TIMEOUT_MS, 'key agreement timed out');
+    this.portal.relay(encodeRelay(RelayKind.Pake, this.pake.message));
+  }
+
+  private onRelay(data: string): void {
+    const { kind, body } = decodeRelay(data);
+    switch (kind) {
+      case RelayKind.Pake:
+        return this.onPeerShare(body);
+      case RelayKind.Confirm:
+        this.peerConfirmation = body;
+        return this.checkConfirmation();
+      case RelayKind.Signal:
+        if (this.link) return this.link.handleSignal(body);
+        // Signals can only follow a confirmed key; keep them until the link exists.
+        if (this.pendingSignals.length > 64) throw new ParleyError('MALFORMED', 'too many early signals');
+        this.pendingSignals.push(body);
+    }
+  }
+
+  private onPeerShare(peerShare: Uint8Array): void {
+    if (!this.pake || this.pakeResult || this.state !== 'pake') throw new ParleyError('REPLAYED', 'unexpected PAKE message');
+    try {
+      this.pakeResult = cpaceFinish(this.pake.state, peerShare);
+    } catch (err) {
+      this.portal.reportBadKey();
+      throw err;
+    }
+    this.portal.relay(encodeRelay(RelayKind.Confirm, this.pakeResult.confirmation));
+    this.checkConfirmation();
+  }
+
+  private checkConfirmation(): void {
+    if (!this.pakeResult || !this.peerConfirmation || this.peerConfirmed) return;
+    if (!this.pakeResult.verifyPeer(this.peerConfirmation)) {
+      // One guess per session: a wrong code (or tampering) burns the room for both sides.
+      this.portal.reportBadKey();
+      throw new ParleyError('BAD_KEY', 'key confirmation failed');
+    }
+    this.peerConfirmed = true;
+    this.emit('key-confirmed', undefined);
+    this.connectPeer();
+  }
+
+  private connectPeer(): void {
+    if (!this.pakeResult || !this.sid) return;
+    const keys = deriveSessionKeys(this.pakeResult.isk, this.sid, this.role);
+    this.setState('connecting');
+    this.armTimer(CONNECT_TIMEOUT_MS, 'direct connection timed out');
+    const link = new PeerLink({ role: this.role, keys, iceServers: this.iceServers, relay: (d) => this.portal.relay(d) });
+    this.link = link;
+    link.on('verified', () => {
+      this.clearTimer();
+      this.setState('verified');
+      this.emit('verified', { safetyCode: safetyEmoji(keys.sas) });
+      link.send({
+        type: PeerType.Hello,
+        version: PROTOCOL_VERSION,
+        role: this.role,
+        name: this.options.name.slice(0, 80),
+        capabilities: ['chat'],
+        userAgent: this.role === 'customer' ? navigator.userAgent.slice(0, 512) : undefined,
+        locale: navigator.language.slice(0, 16),
+      });
+    });
+    link.on('message', (message) => this.onPeerMessage(message));
+    link.on('rejected', (err) => this.emit('warning', err));
+    link.on('closed', (err) => {
+      if (err) this.destroy(err);
+      else this.peerGone();
+    });
+    for (const frame of this.pendingSignals.splice(0)) this.guard(() => link.handleSignal(frame));
+  }
+
+  private onPeerMessage(message: PeerMessage): void {
+    switch (message.type) {
+      case PeerType.Hello:
+        return this.emit('hello', message);
+      case PeerType.Chat:
+        this.link?.send({ type: PeerType.Ack, id: message.id });
+        return this.emit('chat', message);
+      case PeerType.Ack:
+        return this.emit('ack', message.id);
+      case PeerType.Typing:
+        return this.emit('typing', message.active);
+      case PeerType.Bye:
+        return this.peerGone();
+      case PeerType.FingerprintProof:
+        return this.emit('warning', new ParleyError('MALFORMED', 'late fingerprint proof'));
+    }
+  }
+
+  /**
+   * Sends a chat message. Checks the limit before anything leaves, so the caller keeps the
+   * text on error. Returns the message as sent (id and time) so it can be logged.
+   */
+  sendChat(text: string): Chat {
+    if (text.length > MAX_CHAT_CHARS) throw new ParleyError('PAYLOAD_TOO_LARGE', 'chat message too long');
+    if (this.state !== 'verified' || !this.link) throw new ParleyError('PEER_GONE', 'not connected');
+    const chat: Chat = { type: PeerType.Chat, id: newMessageId(), text, sentAt: Date.now() };
+    this.link.send(chat);
+    return chat;
+  }
+
+  sendTyping(active: boolean): void {
+    if (this.state === 'verified') this.guard(() => this.link?.send({ type: PeerType.Typing, active }));
+  }
+
+  /** Ends the session on purpose: tells the peer, then tears down. */
+  end(): void {
+    if (this.state === 'ended' || this.state === 'failed') return;
+    if (this.state === 'verified') {
+      this.guard(() => this.link?.send({ type: PeerType.Bye, reason: this.role === 'rep' ? 'ended' : 'left' }));
+    }
+    this.portal.leave();
+    // Give the bye a moment to flush before the channel closes.
+    setTimeout(() => this.destroy(null), 100);
+    this.setState('ended');
+  }
+
+  private peerGone(): void {
+    if (this.state === 'ended' || this.state === 'failed') return;
+    this.emit('peer-left', undefined);
+    this.destroy(null);
+  }
+
+  /** Runs a step and turns any throw into the one teardown path. */
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.destroy(toParleyError(err));
+    }
+  }
+
+  /** One teardown path; safe to call twice. `null` means a normal end. */
+  destroy(err: ParleyError | null = null): void {
+    const finished = this.state === 'ended' || this.state === 'failed';
+    this.clearTimer();
+    this.link?.destroy();
+    this.link = null;
+    this.portal.destroy();
+    if (finished) return; // an ended or failed session never changes its outcome
+    if (err) {
+      this.setState('failed');
+      this.emit('failed', err);
+    } else {
+      this.setState('ended');
+    }
+  }
+
+  private setState(state: SessionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+
+  private assertState(expected: SessionState): void {
+    if (this.state !== expected) throw new ParleyError('NOT_IN_ROOM', `session is ${this.state}, not ${expected}`);
+  }
+
+  private armTimer(ms: number, why: string): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => this.destroy(new ParleyError('CONNECTION_FAILED', why)), ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+export function toParleyError(err: unknown): ParleyError {
+  if (err instanceof ParleyError) return err;
+  return new ParleyError('CONNECTION_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+export type { ErrorCode, SasSymbol };

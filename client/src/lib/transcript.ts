@@ -1,0 +1,169 @@
+/**
+ * The transcript store (IndexedDB via idb): sessions, append-only events ordered by
+ * [sessionId, seq], and the rep's notes. The database is opened once per page and reused.
+ * Every event is written before the UI shows it; a failed write is reported, never hidden.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { Role } from '@protocol/cpace.ts';
+import type { MessageKey } from './i18n/en.ts';
+
+export interface SessionRecord {
+  id: string;
+  role: Role;
+  startedAt: number;
+  endedAt?: number;
+  /** Nameplate only: the secret part of the code is never stored. */
+  nameplate?: string;
+  ownName: string;
+  peerName?: string;
+  peerUserAgent?: string;
+  safetyCode?: string;
+  outcome?: 'ended' | 'failed';
+}
+
+export type Delivery = 'sent' | 'delivered';
+
+interface EventBase {
+  sessionId: string;
+  seq: number;
+  at: number;
+}
+/** A chat message, sent (`from` = own role) or received. */
+export interface ChatEvent extends EventBase {
+  kind: 'chat';
+  id: string;
+  from: Role;
+  name: string;
+  text: string;
+}
+/** The peer acknowledged message `id`. Kept as its own event so the log stays append-only. */
+export interface ReceiptEvent extends EventBase {
+  kind: 'receipt';
+  id: string;
+}
+/** Something that happened in the session, stored as a message key so it can be shown in any language. */
+export interface SystemEvent extends EventBase {
+  kind: 'system';
+  key: MessageKey;
+  params?: Record<string, string | number>;
+  level: 'info' | 'success' | 'warning' | 'error';
+}
+export type TranscriptEvent = ChatEvent | ReceiptEvent | SystemEvent;
+/** What callers pass: the store assigns `sessionId` and `seq`. */
+export type NewEvent = DistributiveOmit<TranscriptEvent, 'sessionId' | 'seq'>;
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+export interface NoteRecord {
+  sessionId: string;
+  text: string;
+  updatedAt: number;
+}
+
+interface ParleyDB extends DBSchema {
+  sessions: { key: string; value: SessionRecord; indexes: { startedAt: number } };
+  events: { key: [string, number]; value: TranscriptEvent };
+  notes: { key: string; value: NoteRecord };
+}
+
+const DB_NAME = 'parley';
+const DB_VERSION = 1;
+
+export class TranscriptStore {
+  private dbPromise: Promise<IDBPDatabase<ParleyDB>> | null = null;
+  private readonly nextSeq = new Map<string, number>();
+
+  constructor(private readonly name: string = DB_NAME) {}
+
+  private db(): Promise<IDBPDatabase<ParleyDB>> {
+    this.dbPromise ??= openDB<ParleyDB>(this.name, DB_VERSION, {
+      upgrade(db, oldVersion) {
+        // Cumulative migrations: each block brings a database from version N-1 to N.
+        if (oldVersion < 1) {
+          const sessions = db.createObjectStore('sessions', { keyPath: 'id' });
+          sessions.createIndex('startedAt', 'startedAt');
+          db.createObjectStore('events', { keyPath: ['sessionId', 'seq'] });
+          db.createObjectStore('notes', { keyPath: 'sessionId' });
+        }
+      },
+    });
+    return this.dbPromise;
+  }
+
+  async putSession(session: SessionRecord): Promise<void> {
+    await (await this.db()).put('sessions', session);
+  }
+
+  async updateSession(id: string, patch: Partial<SessionRecord>): Promise<SessionRecord | undefined> {
+    const db = await this.db();
+    const tx = db.transaction('sessions', 'readwrite');
+    const current = await tx.store.get(id);
+    if (current) await tx.store.put({ ...current, ...patch, id });
+    await tx.done;
+    return current ? { ...current, ...patch } : undefined;
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    return (await this.db()).get('sessions', id);
+  }
+
+  /** Newest first. */
+  async listSessions(limit = 50): Promise<SessionRecord[]> {
+    const db = await this.db();
+    const out: SessionRecord[] = [];
+    let cursor = await db.transaction('sessions').store.index('startedAt').openCursor(null, 'prev');
+    while (cursor && out.length < limit) {
+      out.push(cursor.value);
+      cursor = await cursor.continue();
+    }
+    return out;
+  }
+
+  /** Appends one event and resolves once it is durable, with its sequence number. */
+  async append(sessionId: string, event: NewEvent): Promise<TranscriptEvent> {
+    const db = await this.db();
+    const seq = await this.allocateSeq(db, sessionId);
+    const stored = { ...event, sessionId, seq } as TranscriptEvent;
+    await db.add('events', stored);
+    return stored;
+  }
+
+  private async allocateSeq(db: IDBPDatabase<ParleyDB>, sessionId: string): Promise<number> {
+    let next = this.nextSeq.get(sessionId);
+    if (next === undefined) {
+      // First write for this session on this page (e.g. after a reload): continue after the last event.
+      const range = IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]);
+      const last = await db.transaction('events').store.openCursor(range, 'prev');
+      next = last ? last.value.seq + 1 : 0;
+      // Another append may have allocated while we awaited the cursor.
+      next = Math.max(next, this.nextSeq.get(sessionId) ?? 0);
+    }
+    this.nextSeq.set(sessionId, next + 1);
+    return next;
+  }
+
+  async events(sessionId: string): Promise<TranscriptEvent[]> {
+    const range = IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]);
+    return (await this.db()).getAll('events', range);
+  }
+
+  async saveNote(sessionId: string, text: string): Promise<void> {
+    await (await this.db()).put('notes', { sessionId, text, updatedAt: Date.now() });
+  }
+
+  async getNote(sessionId: string): Promise<NoteRecord | undefined> {
+    return (await this.db()).get('notes', sessionId);
+  }
+
+  /** Deletes everything (the customer's "clear my transcripts"). */
+  async clearAll(): Promise<void> {
+    const db = await this.db();
+    const tx = db.transaction(['sessions', 'events', 'notes'], 'readwrite');
+    await Promise.all([tx.objectStore('sessions').clear(), tx.objectStore('events').clear(), tx.objectStore('notes').clear(), tx.done]);
+    this.nextSeq.clear();
+  }
+
+  close(): void {
+    void this.dbPromise?.then((db) => db.close());
+    this.dbPromise = null;
+  }
+}

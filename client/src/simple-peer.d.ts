@@ -1,0 +1,17 @@
+// Minimal typing for the part of @thaunknown/simple-peer (lite build) that Parley uses.
+declare module '@thaunknown/simple-peer/lite.js' {
+  interface PeerOptions {
+    initiator?: boolean;
+    trickle?: boolean;
+    config?: RTCConfiguration;
+    channelConfig?: RTCDataChannelInit;
+  }
+  export default class Peer {
+    constructor(options?: PeerOptions);
+    on(event: string, listener: (...args: any[]) => void): this;
+    signal(data: unknown): void;
+    send(chunk: Uint8Array | string): void;
+    destroy(err?: Error): void;
+    readonly destroyed: boolean;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Peer messages: JSON objects sealed (seal.ts) and sent over the WebRTC data channel.
+ * Receivers parse every message from `unknown` with {@link parsePeerMessage}; unknown keys
+ * are ignored, unknown `type`s are rejected as MALFORMED and logged, never fatal.
+ */
+import * as v from 'valibot';
+import { ParleyError } from './errors.ts';
+
+/** Longest chat message, in characters (UTF-16 code units as `String.length` counts them). */
+export const MAX_CHAT_CHARS = 10_000;
+/** Longest display name. */
+export const MAX_NAME_CHARS = 80;
+/** Largest sealed peer frame accepted, in bytes of plaintext. */
+export const MAX_PEER_PLAINTEXT = 64 * 1024;
+
+export const PeerType = {
+  Hello: 'hello',
+  Chat: 'chat',
+  Ack: 'ack',
+  Typing: 'typing',
+  FingerprintProof: 'fp-proof',
+  Bye: 'bye',
+} as const;
+
+const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
+const Name = v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS));
+
+/**
+ * First message each side sends once the channel is open.
+ * @example { type: 'hello', version: 1, role: 'customer', name: 'Ada', capabilities: ['chat'], userAgent: 'Mozilla/5.0 …', locale: 'fr' }
+ */
+export const HelloSchema = v.object({
+  type: v.literal(PeerType.Hello),
+  version: v.number(),
+  role: v.picklist(['rep', 'customer']),
+  name: Name,
+  capabilities: v.pipe(v.array(v.pipe(v.string(), v.maxLength(32))), v.maxLength(32)),
+  userAgent: v.optional(v.pipe(v.string(), v.maxLength(512))),
+  locale: v.optional(v.pipe(v.string(), v.maxLength(16))),
+});
+
+/**
+ * A chat message. `text` is plain text (BBCode, when added, is rendered by the receiver).
+ * @example { type: 'chat', id: 'm_3f9a0c1d', text: 'Hello 👋', sentAt: 1767225600000 }
+ */
+export const ChatSchema = v.object({
+  type: v.literal(PeerType.Chat),
+  id: Id,
+  text: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_CHARS)),
+  sentAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+/** Receipt for a chat message. @example { type: 'ack', id: 'm_3f9a0c1d' } */
+export const AckSchema = v.object({ type: v.literal(PeerType.Ack), id: Id });
+
+/** Typing indicator. @example { type: 'typing', active: true } */
+export const TypingSchema = v.object({ type: v.literal(PeerType.Typing), active: v.boolean() });
+
+/**
+ * Proof that both sides see the same DTLS certificates (keys.ts `fingerprintProof`).
+ * @example { type: 'fp-proof', local: 'sha-256 ab:…', remote: 'sha-256 cd:…', mac: 'base64url' }
+ */
+export const FingerprintProofSchema = v.object({
+  type: v.literal(PeerType.FingerprintProof),
+  local: v.pipe(v.string(), v.maxLength(256)),
+  remote: v.pipe(v.string(), v.maxLength(256)),
+  mac: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
+});
+
+/** The sender is leaving the session. @example { type: 'bye', reason: 'ended' } */
+export const ByeSchema = v.object({ type: v.literal(PeerType.Bye), reason: v.picklist(['ended', 'left']) });
+
+export const PeerMessageSchema = v.variant('type', [HelloSchema, ChatSchema, AckSchema, TypingSchema, FingerprintProofSchema, ByeSchema]);
+
+export type Hello = v.InferOutput<typeof HelloSchema>;
+export type Chat = v.InferOutput<typeof ChatSchema>;
+export type Ack = v.InferOutput<typeof AckSchema>;
+export type Typing = v.InferOutput<typeof TypingSchema>;
+export type FingerprintProof = v.InferOutput<typeof FingerprintProofSchema>;
+export type Bye = v.InferOutput<typeof ByeSchema>;
+export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
+
+/** @throws ParleyError `MALFORMED` (or `PAYLOAD_TOO_LARGE` for an over-long chat text). */
+export function parsePeerMessage(value: unknown): PeerMessage {
+  const result = v.safeParse(PeerMessageSchema, value);
+  if (result.success) return result.output;
+  const tooLong =
+    typeof value === 'object' && value !== null && (value as { type?: unknown }).type === PeerType.Chat &&
+    typeof (value as { text?: unknown }).text === 'string' && (value as { text: string }).text.length > MAX_CHAT_CHARS;
+  throw new ParleyError(tooLong ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED', `bad peer message: ${result.issues[0]?.message ?? 'invalid'}`);
+}
+
+/** A fresh random message id (base64url-ish, 16 chars). */
+export function newMessageId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[b & 63]).join('');
+}
+
+/**
+ * What simple-peer emits as `signal` data, sealed inside a relay `signal` envelope.
+ * @example { type: 'offer', sdp: 'v=0…' }
+ * @example { type: 'candidate', candidate: { candidate: 'candidate:…', sdpMLineIndex: 0, sdpMid: '0' } }
+ */
+export const PeerSignalSchema = v.variant('type', [
+  v.object({ type: v.picklist(['offer', 'answer']), sdp: v.pipe(v.string(), v.maxLength(12_000)) }),
+  v.object({
+    type: v.literal('candidate'),
+    candidate: v.object({
+      candidate: v.pipe(v.string(), v.maxLength(1024)),
+      sdpMLineIndex: v.optional(v.nullable(v.number())),
+      sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+      usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
+    }),
+  }),
+  v.object({ type: v.literal('renegotiate'), renegotiate: v.literal(true) }),
+]);
+export type PeerSignal = v.InferOutput<typeof PeerSignalSchema>;
+
+/** @throws ParleyError `MALFORMED` */
+export function parsePeerSignal(value: unknown): PeerSignal {
+  const result = v.safeParse(PeerSignalSchema, value);
+  if (!result.success) throw new ParleyError('MALFORMED', 'bad peer signal');
+  return result.output;
+}
