@@ -112,11 +112,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       return;
     }
     const peerRole: Role = this.options.role === 'rep' ? 'customer' : 'rep';
-    // The peer's "local" certificate must be the one we see as remote, and vice versa,
-    // and the MAC proves the peer holds the session key.
-    const sameCerts = message.local === mine.remote && message.remote === mine.local;
-    const macOk = verifyFingerprintProof(this.options.keys.fingerprint, peerRole, message.local, message.remote, fromBase64Url(message.mac));
-    if (!sameCerts || !macOk) throw new ParleyError('FINGERPRINT_MISMATCH', 'DTLS fingerprints differ');
+    // The MAC is checked over what *we* see on the wire: the peer's local certificate must be
+    // our remote one and vice versa. The fingerprints the peer claims are not trusted.
+    const ok = verifyFingerprintProof(this.options.keys.fingerprint, peerRole, mine.remote, mine.local, fromBase64Url(message.mac));
+    if (!ok) throw new ParleyError('FINGERPRINT_MISMATCH', 'DTLS fingerprints differ');
     this.verified = true;
     this.pendingProof = null;
     this.emit('verified', undefined);

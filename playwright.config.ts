@@ -1,0 +1,62 @@
+import { defineConfig } from '@playwright/test';
+import { existsSync } from 'node:fs';
+
+const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
+  (p): p is string => !!p && existsSync(p),
+);
+
+/** Test servers: the real signaling server (test/e2e/test-server.ts) on fixed loopback ports. */
+export const SERVERS = {
+  main: 8787, // records every inbound frame for the "server sees only ciphertext" test
+  tamper: 8788, // flips bytes in every relayed payload
+  shortTtl: 8789, // codes expire after 2 s
+} as const;
+
+const common = { JOINS_PER_MINUTE_PER_IP: '10000', MESSAGES_PER_SECOND_PER_SOCKET: '500', LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+
+function server(port: number, env: Record<string, string>) {
+  return {
+    command: 'npx tsx test/e2e/test-server.ts',
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    env: { ...common, PORT: String(port), ...env },
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+  };
+}
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  testMatch: '**/*.spec.ts',
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${SERVERS.main}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        // Host candidates as plain loopback/LAN addresses: mDNS names cannot resolve on a closed machine.
+        '--disable-features=WebRtcHideLocalIpsWithMdns',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        '--auto-select-desktop-capture-source=Entire screen',
+      ],
+    },
+  },
+  webServer: [
+    server(SERVERS.main, { PARLEY_TEST_RECORD: '1' }),
+    server(SERVERS.tamper, { PARLEY_TEST_TAMPER: '1' }),
+    server(SERVERS.shortTtl, { CODE_TTL_SECONDS: '2' }),
+  ],
+});

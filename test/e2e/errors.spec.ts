@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import { SERVERS } from '../../playwright.config.ts';
+import { closePair, connectPair, joinByTyping, openPair, startSession, type Pair } from './fixtures.ts';
+
+let pair: Pair;
+test.afterEach(async () => closePair(pair));
+
+test('an expired code gets a clear error', async ({ browser }) => {
+  pair = await openPair(browser, `http://127.0.0.1:${SERVERS.shortTtl}`);
+  const { code } = await startSession(pair.rep);
+  await pair.customer.waitForTimeout(3_500); // the short-TTL server expires codes after 2 s
+  await joinByTyping(pair.customer, code);
+  await expect(pair.customer.getByRole('alert')).toContainText('This code has expired');
+  await expect(pair.rep.getByRole('alert')).toContainText('This code has expired');
+});
+
+test('a third person is refused from a busy session', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  const { code } = await connectPair(pair);
+  const intruderContext = await browser.newContext({ baseURL });
+  const intruder = await intruderContext.newPage();
+  await joinByTyping(intruder, code, 'Mallory');
+  await expect(intruder.getByRole('alert')).toContainText('Someone is already in this session');
+  // The real session is untouched.
+  await expect(pair.rep.getByTestId('connection-status')).toContainText('Connected');
+  await expect(pair.customer.getByTestId('connection-status')).toContainText('Connected');
+  await intruderContext.close();
+});
+
+test('a server that cannot be reached gets a clear error and keeps the code typed', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await pair.customer.route('**/socket.io/**', (route) => route.abort('connectionrefused'));
+  await pair.customer.goto('/');
+  await pair.customer.getByLabel('Session code').fill('123-456789');
+  await pair.customer.getByRole('button', { name: 'Join' }).click();
+  await expect(pair.customer.getByRole('alert')).toContainText('The support server cannot be reached', { timeout: 30_000 });
+  await expect(pair.customer.getByLabel('Session code')).toHaveValue('123-456789');
+});
+
+test('a malformed code and an unknown room are explained', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  const { customer } = pair;
+  await customer.goto('/');
+  await customer.getByLabel('Session code').fill('12-34');
+  await customer.getByRole('button', { name: 'Join' }).click();
+  await expect(customer.getByRole('alert')).toContainText('A code has 9 or more digits');
+  await customer.getByLabel('Session code').fill('999-123456');
+  await customer.getByRole('button', { name: 'Join' }).click();
+  await expect(customer.getByRole('alert')).toContainText('That code didn’t work');
+});
+
+test('a message over the limit is refused with the reason and the text is kept', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  const long = 'x'.repeat(10_001);
+  const box = pair.rep.getByLabel('Message', { exact: true });
+  await box.fill(long);
+  await expect(pair.rep.getByRole('alert')).toContainText('the limit is 10000');
+  await box.press('Enter');
+  await expect(box).toHaveValue(long);
+  await expect(pair.customer.getByRole('log')).not.toContainText('xxxxxxxxxx');
+  await box.press('Backspace');
+  await expect(pair.rep.getByRole('alert')).toHaveCount(0);
+  await box.press('Enter');
+  await expect(pair.customer.getByRole('log')).toContainText('x'.repeat(100));
+});
+
+test('when the customer leaves, the rep is told', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  await pair.customer.getByRole('button', { name: 'Leave session' }).click();
+  await expect(pair.rep.getByRole('log')).toContainText('The other side left the session');
+  await expect(pair.rep.getByTestId('connection-status')).toContainText('Session ended');
+});

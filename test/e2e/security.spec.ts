@@ -1,0 +1,63 @@
+import { expect, test } from '@playwright/test';
+import { SERVERS } from '../../playwright.config.ts';
+import { closePair, connectPair, joinByTyping, openPair, sendMessage, startSession, type Pair } from './fixtures.ts';
+
+let pair: Pair;
+test.afterEach(async () => closePair(pair));
+
+test('the server only ever sees ciphertext', async ({ browser, baseURL, request }) => {
+  pair = await openPair(browser, baseURL!);
+  await request.post('/__test/frames/clear');
+  const { code } = await connectPair(pair);
+  const secret = code.replace(/\D/g, '').slice(-6);
+  const secretMessage = 'my password is hunter2 and my card is 4111 1111';
+  await sendMessage(pair.customer, secretMessage);
+  await expect(pair.rep.getByRole('log')).toContainText(secretMessage);
+  await sendMessage(pair.rep, 'Thanks, never share it 🔒');
+  await expect(pair.customer.getByRole('log')).toContainText('never share it');
+
+  const frames: string[] = await (await request.get('/__test/frames')).json();
+  const all = frames.join('\n');
+  // The recording did see the session: creation, join and the relayed handshake.
+  expect(all).toContain('create-room');
+  expect(all).toContain('join-room');
+  expect(frames.filter((f) => f.includes('"relay"')).length).toBeGreaterThan(4);
+  // …but none of the content.
+  for (const needle of [secretMessage, 'hunter2', 'never share it', 'a=fingerprint', 'candidate:', 'v=0', 'Ada']) {
+    expect(all, `server saw ${needle}`).not.toContain(needle);
+  }
+  expect(all).not.toMatch(new RegExp(`\\b${secret}\\b`));
+});
+
+test('a tampering relay makes both sides stop with a security error', async ({ browser }) => {
+  pair = await openPair(browser, `http://127.0.0.1:${SERVERS.tamper}`);
+  const { code } = await startSession(pair.rep);
+  await joinByTyping(pair.customer, code);
+  for (const page of [pair.rep, pair.customer]) {
+    await expect(page.getByRole('alert').first()).toContainText(/Security warning|didn’t work|Security error/);
+    await expect(page.getByTestId('connection-status')).not.toContainText('Connected');
+    await expect(page.getByTestId('connection-status')).toContainText('failed');
+  }
+  await expect(pair.rep.getByTestId('safety-code')).toHaveCount(0);
+  await expect(pair.customer.getByTestId('safety-code')).toHaveCount(0);
+});
+
+test('a wrong code burns the room and the rep is warned', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  const { code } = await startSession(pair.rep);
+  const digits = code.replace(/\D/g, '');
+  const lastDigit = Number(digits.at(-1));
+  const wrong = `${digits.slice(0, 3)}-${digits.slice(3, -1)}${(lastDigit + 1) % 10}`;
+  await joinByTyping(pair.customer, wrong);
+
+  await expect(pair.customer.getByRole('alert')).toContainText('That code didn’t work — ask your support rep for a new one');
+  await expect(pair.rep.getByRole('alert')).toContainText('Security warning');
+  await expect(pair.rep.getByRole('alert')).toContainText(/wrong code/);
+  await expect(pair.rep.getByTestId('connection-status')).toContainText('failed');
+
+  // The right code no longer works: the room is burned.
+  const late = await pair.customerContext.newPage();
+  await joinByTyping(late, code);
+  await expect(late.getByRole('alert')).toContainText('That code didn’t work');
+  await expect(pair.rep.getByTestId('connection-status')).not.toContainText('Connected');
+});
