@@ -79,11 +79,22 @@ export const CreateRoomRequestSchema = v.object({});
 export type CreateRoomRequest = v.InferOutput<typeof CreateRoomRequestSchema>;
 
 /**
+ * Optional room reference. A socket may be in several rooms (a rep with several open codes):
+ * `sid` then says which one a `relay`, `bad-key` or `leave-room` is for. It may be omitted when
+ * the socket is in exactly one room. The server always sets it on what it sends.
+ * @example socket.emit('leave-room', { sid: '…43 chars…' })
+ */
+export const RoomRefSchema = v.optional(v.object({ sid: v.optional(SidSchema) }), {});
+export type RoomRef = v.InferOutput<typeof RoomRefSchema>;
+
+/**
  * `relay` in both directions: opaque base64url bytes for the other member.
+ * `sid`: see {@link RoomRefSchema}.
  * @example socket.emit('relay', { data: 'AQ3x…' })
  */
 export const RelaySchema = v.object({
   data: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_RELAY_CHARS), v.regex(/^[A-Za-z0-9_-]+$/)),
+  sid: v.optional(SidSchema),
 });
 export type Relay = v.InferOutput<typeof RelaySchema>;
 
@@ -118,7 +129,7 @@ export const JoinRoomResultSchema = v.union([
 export type JoinRoomResult = v.InferOutput<typeof JoinRoomResultSchema>;
 
 /** `room-closed`: the room can no longer be used. @example { reason: 'ROOM_BURNED' } */
-export const RoomClosedSchema = v.object({ reason: ErrorCodeSchema });
+export const RoomClosedSchema = v.object({ reason: ErrorCodeSchema, sid: v.optional(SidSchema) });
 export type RoomClosed = v.InferOutput<typeof RoomClosedSchema>;
 
 /** `server-error`: a request was refused. @example { code: 'RATE_LIMITED' } */
@@ -135,15 +146,15 @@ export interface ClientToServerEvents {
   'create-room': (req: CreateRoomRequest, ack: Ack<CreateRoomResult>) => void;
   'join-room': (req: JoinRoomRequest, ack: Ack<JoinRoomResult>) => void;
   relay: (msg: Relay) => void;
-  'bad-key': (msg: Record<string, never>) => void;
-  'leave-room': (msg: Record<string, never>) => void;
+  'bad-key': (msg: RoomRef) => void;
+  'leave-room': (msg: RoomRef) => void;
 }
 
 /** socket.io typing for the server → client direction. */
 export interface ServerToClientEvents {
-  'peer-joined': (msg: Record<string, never>) => void;
+  'peer-joined': (msg: RoomRef) => void;
   relay: (msg: Relay) => void;
-  'peer-left': (msg: Record<string, never>) => void;
+  'peer-left': (msg: RoomRef) => void;
   'room-closed': (msg: RoomClosed) => void;
   'server-error': (msg: ServerError) => void;
 }
