@@ -1,0 +1,281 @@
+/**
+ * Server configuration from environment variables and an optional JSON file.
+ *
+ * The file (path in `PARLEY_CONFIG`) is a JSON object with the same names as the variables,
+ * with JSON values (`{"PORT": 8080, "ICE_SERVERS": [{"urls": "stun:stun.example.org"}]}`) or
+ * strings. Environment variables override the file. An empty variable counts as unset.
+ * Everything is validated at start; {@link loadConfig} throws a {@link ConfigError} listing every
+ * problem, each naming the setting and what was wrong.
+ */
+import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
+import { IceServerSchema, type IceServer } from '../protocol/signaling.ts';
+import { NAMEPLATE_CAPACITY } from './rooms.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  /** TCP port (0 = any free port). `PORT`, default 8080. */
+  port: number;
+  /** Interface to bind. `HOST`, default `0.0.0.0`. */
+  host: string;
+  /** Lifetime of an unjoined code. `CODE_TTL_SECONDS`, default 900. */
+  codeTtlSeconds: number;
+  /** How long a closed room's nameplate stays reserved and answers why. `TOMBSTONE_TTL_SECONDS`, default 3600. */
+  tombstoneTtlSeconds: number;
+  /** Most tombstones kept in memory. `MAX_TOMBSTONES`, default 50000. */
+  maxTombstones: number;
+  /** Handed to the browsers' RTCPeerConnection. `ICE_SERVERS` (JSON array), default []. */
+  iceServers: IceServer[];
+  /** `join-room` requests per client IP per minute. `JOINS_PER_MINUTE_PER_IP`, default 30. */
+  joinsPerMinutePerIp: number;
+  /** Sustained messages per second per socket. `MESSAGES_PER_SECOND_PER_SOCKET`, default 50. */
+  messagesPerSecondPerSocket: number;
+  /** Extra messages per socket allowed above the rate, refilled every 10 s. `MESSAGE_BURST_PER_SOCKET`, default 100. */
+  messageBurstPerSocket: number;
+  /** Rooms one socket may be in at once. `ROOMS_PER_SOCKET`, default 5. */
+  roomsPerSocket: number;
+  /** Live rooms on this server. `MAX_ROOMS`, default 100000. */
+  maxRooms: number;
+  /** Take the client IP from `X-Forwarded-For` (one trusted proxy in front). `TRUST_PROXY`, default false. */
+  trustProxy: boolean;
+  /** pino level. `LOG_LEVEL`, default `info`. */
+  logLevel: LogLevel;
+  /** Other origins allowed to connect. `CORS_ORIGINS` (comma list), default none: same origin only. */
+  corsOrigins: string[];
+}
+
+/** A configuration problem list; `message` has one problem per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const wholeNumber = 'must be a whole number';
+
+function integer(min: number, max: number) {
+  const range = `must be between ${min} and ${max}`;
+  return v.pipe(
+    v.union([v.number(), v.pipe(v.string(), v.trim(), v.regex(/^[+-]?\d+$/, wholeNumber), v.transform(Number))], wholeNumber),
+    v.integer(wholeNumber),
+    v.minValue(min, range),
+    v.maxValue(max, range),
+  );
+}
+
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const BOOL_WORDS = [...TRUE_WORDS, 'false', '0', 'no', 'off'];
+const booleanSetting = v.union(
+  [
+    v.boolean(),
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.toLowerCase(),
+      v.picklist(BOOL_WORDS, 'must be true or false'),
+      v.transform((word) => TRUE_WORDS.includes(word)),
+    ),
+  ],
+  'must be true or false',
+);
+
+const ICE_URL_RE = /^(stun|stuns|turn|turns):[^\s]+$/;
+const iceServer = v.pipe(
+  IceServerSchema,
+  v.check(
+    (server) => urlList(server.urls).length > 0 && urlList(server.urls).every((url) => ICE_URL_RE.test(url)),
+    'urls must be one or more URLs starting with stun:, stuns:, turn: or turns:',
+  ),
+  v.check(
+    (server) => !urlList(server.urls).some((url) => url.startsWith('turn')) || (!!server.username && !!server.credential),
+    'a turn: or turns: server needs a username and a credential',
+  ),
+);
+const iceServersExample = 'e.g. [{"urls":"stun:stun.example.org"}]';
+const iceServersSetting = v.pipe(
+  v.union([v.array(v.unknown()), v.string()], `must be a JSON array of ICE servers, ${iceServersExample}`),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (typeof dataset.value !== 'string') return dataset.value;
+    try {
+      return JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: `is not valid JSON; expected an array of ICE servers, ${iceServersExample}` });
+      return NEVER;
+    }
+  }),
+  v.array(iceServer, `must be a JSON array of ICE servers, ${iceServersExample}`),
+);
+
+function urlList(urls: string | string[]): string[] {
+  return typeof urls === 'string' ? [urls] : urls;
+}
+
+const origin = v.pipe(
+  v.string(),
+  v.check((value) => value !== '*', "'*' is not allowed: list each origin, e.g. https://support.example.com"),
+  v.check((value) => value === '*' || isOrigin(value), (issue) => `${JSON.stringify(issue.input)} is not an origin like https://support.example.com (scheme and host, no path)`),
+  v.transform((value) => new URL(value).origin),
+);
+const corsOriginsSetting = v.pipe(
+  v.union(
+    [v.array(v.string()), v.pipe(v.string(), v.transform((list) => list.split(',')))],
+    'must be a comma-separated list of origins',
+  ),
+  v.transform((list) => list.map((item) => item.trim()).filter((item) => item !== '')),
+  v.array(origin),
+);
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+const SettingsSchema = v.object({
+  PORT: v.optional(integer(0, 65535), 8080),
+  HOST: v.optional(v.pipe(v.string('must be a host name or address'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(255, 'is too long')), '0.0.0.0'),
+  CODE_TTL_SECONDS: v.optional(integer(1, 7 * 24 * 3600), 900),
+  TOMBSTONE_TTL_SECONDS: v.optional(integer(0, 7 * 24 * 3600), 3600),
+  MAX_TOMBSTONES: v.optional(integer(0, NAMEPLATE_CAPACITY), 50_000),
+  ICE_SERVERS: v.optional(iceServersSetting, []),
+  JOINS_PER_MINUTE_PER_IP: v.optional(integer(1, 1_000_000), 30),
+  MESSAGES_PER_SECOND_PER_SOCKET: v.optional(integer(1, 1_000_000), 50),
+  MESSAGE_BURST_PER_SOCKET: v.optional(integer(0, 1_000_000), 100),
+  ROOMS_PER_SOCKET: v.optional(integer(1, 10_000), 5),
+  MAX_ROOMS: v.optional(integer(1, NAMEPLATE_CAPACITY), 100_000),
+  TRUST_PROXY: v.optional(booleanSetting, false),
+  LOG_LEVEL: v.optional(
+    v.pipe(v.string(`must be one of ${LOG_LEVELS.join(', ')}`), v.trim(), v.toLowerCase(), v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
+    'info',
+  ),
+  CORS_ORIGINS: v.optional(corsOriginsSetting, []),
+});
+
+/** The setting names, as environment variables and as keys of the JSON file. */
+export const SETTING_NAMES = Object.keys(SettingsSchema.entries) as (keyof typeof SettingsSchema.entries)[];
+
+/** Settings whose value is not repeated in error messages (may hold credentials). */
+const SECRET_SETTINGS = new Set(['ICE_SERVERS']);
+
+/**
+ * Reads and validates the configuration.
+ *
+ * @param env environment variables (usually `process.env`)
+ * @param file path of a JSON config file; defaults to `env.PARLEY_CONFIG`
+ * @throws ConfigError listing every problem
+ */
+export function loadConfig(env: Record<string, string | undefined>, file: string | undefined = env.PARLEY_CONFIG || undefined): Config {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+
+  if (file !== undefined) {
+    const fromFile = readConfigFile(file, problems);
+    for (const [key, value] of Object.entries(fromFile)) {
+      raw[key] = value;
+      source[key] = `in ${file}`;
+    }
+  }
+  for (const name of SETTING_NAMES) {
+    const value = env[name];
+    if (typeof value === 'string' && value.trim() !== '') {
+      raw[name] = value;
+      source[name] = 'environment variable';
+    }
+  }
+
+  const parsed = v.safeParse(SettingsSchema, raw);
+  if (!parsed.success) {
+    for (const issue of parsed.issues) {
+      const path = v.getDotPath(issue) ?? '(config)';
+      const name = path.split('.')[0] ?? path;
+      const where = source[name] ? ` (${source[name]})` : '';
+      const shown = preview(issue.input);
+      const got = SECRET_SETTINGS.has(name) || issue.message.includes(shown) ? '' : `, got ${shown}`;
+      problems.push(`${formatPath(path)}${where}: ${friendly(issue)}${got}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const s = parsed.output;
+  if (s.MAX_ROOMS + s.MAX_TOMBSTONES > NAMEPLATE_CAPACITY) {
+    throw new ConfigError([
+      `MAX_ROOMS + MAX_TOMBSTONES must be at most ${NAMEPLATE_CAPACITY} (the nameplates available), got ${s.MAX_ROOMS} + ${s.MAX_TOMBSTONES}`,
+    ]);
+  }
+  return {
+    port: s.PORT,
+    host: s.HOST,
+    codeTtlSeconds: s.CODE_TTL_SECONDS,
+    tombstoneTtlSeconds: s.TOMBSTONE_TTL_SECONDS,
+    maxTombstones: s.MAX_TOMBSTONES,
+    iceServers: s.ICE_SERVERS,
+    joinsPerMinutePerIp: s.JOINS_PER_MINUTE_PER_IP,
+    messagesPerSecondPerSocket: s.MESSAGES_PER_SECOND_PER_SOCKET,
+    messageBurstPerSocket: s.MESSAGE_BURST_PER_SOCKET,
+    roomsPerSocket: s.ROOMS_PER_SOCKET,
+    maxRooms: s.MAX_ROOMS,
+    trustProxy: s.TRUST_PROXY,
+    logLevel: s.LOG_LEVEL,
+    corsOrigins: s.CORS_ORIGINS,
+  };
+}
+
+function readConfigFile(file: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`PARLEY_CONFIG: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return {};
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    problems.push(`PARLEY_CONFIG: ${file} is not valid JSON: ${(err as Error).message}`);
+    return {};
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    problems.push(`PARLEY_CONFIG: ${file} must contain a JSON object of settings`);
+    return {};
+  }
+  const known = new Set<string>(SETTING_NAMES);
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (!known.has(key)) {
+      problems.push(`PARLEY_CONFIG: unknown setting ${JSON.stringify(key)} in ${file} (known: ${SETTING_NAMES.join(', ')})`);
+    } else if (value !== null) {
+      values[key] = value;
+    }
+  }
+  return values;
+}
+
+/** Our own messages as they are; valibot's generic ones (from protocol schemas) made plainer. */
+function friendly(issue: v.BaseIssue<unknown>): string {
+  if (!issue.message.startsWith('Invalid ')) return issue.message;
+  if (issue.input === undefined) return 'is missing';
+  return issue.expected ? `has the wrong type or format (expected ${issue.expected})` : 'is not valid';
+}
+
+/** `ICE_SERVERS.0.urls` → `ICE_SERVERS[0].urls` */
+function formatPath(path: string): string {
+  return path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+}
+
+function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

@@ -1,0 +1,160 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../signaling/config.ts';
+
+function problems(env: Record<string, string>, file?: string): string[] {
+  try {
+    loadConfig(env, file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function tempFile(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-config-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('has safe defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      codeTtlSeconds: 900,
+      tombstoneTtlSeconds: 3600,
+      maxTombstones: 50_000,
+      iceServers: [],
+      joinsPerMinutePerIp: 30,
+      messagesPerSecondPerSocket: 50,
+      messageBurstPerSocket: 100,
+      roomsPerSocket: 5,
+      maxRooms: 100_000,
+      trustProxy: false,
+      logLevel: 'info',
+      corsOrigins: [],
+    });
+  });
+
+  it('reads every setting from the environment', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      CODE_TTL_SECONDS: '60',
+      TOMBSTONE_TTL_SECONDS: '120',
+      MAX_TOMBSTONES: '10',
+      ICE_SERVERS: '[{"urls":"stun:stun.example.org"},{"urls":["turn:turn.example.org"],"username":"u","credential":"c"}]',
+      JOINS_PER_MINUTE_PER_IP: '3',
+      MESSAGES_PER_SECOND_PER_SOCKET: '4',
+      MESSAGE_BURST_PER_SOCKET: '0',
+      ROOMS_PER_SOCKET: '2',
+      MAX_ROOMS: '50',
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'DEBUG',
+      CORS_ORIGINS: 'https://support.example.com, http://localhost:5173/',
+      UNRELATED: 'ignored',
+    });
+    expect(config).toEqual({
+      port: 9000,
+      host: '127.0.0.1',
+      codeTtlSeconds: 60,
+      tombstoneTtlSeconds: 120,
+      maxTombstones: 10,
+      iceServers: [
+        { urls: 'stun:stun.example.org' },
+        { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' },
+      ],
+      joinsPerMinutePerIp: 3,
+      messagesPerSecondPerSocket: 4,
+      messageBurstPerSocket: 0,
+      roomsPerSocket: 2,
+      maxRooms: 50,
+      trustProxy: true,
+      logLevel: 'debug',
+      corsOrigins: ['https://support.example.com', 'http://localhost:5173'],
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', CORS_ORIGINS: ' ' }).port).toBe(8080);
+  });
+
+  it.each([
+    ['PORT', 'abc', /^PORT \(environment variable\): must be a whole number, got "abc"$/],
+    ['PORT', '1.5', /^PORT .*must be a whole number/],
+    ['PORT', '70000', /^PORT .*must be between 0 and 65535, got 70000$/],
+    ['PORT', '-1', /^PORT .*must be between 0 and 65535/],
+    ['CODE_TTL_SECONDS', '0', /^CODE_TTL_SECONDS .*must be between 1 and/],
+    ['JOINS_PER_MINUTE_PER_IP', 'many', /^JOINS_PER_MINUTE_PER_IP .*whole number/],
+    ['MESSAGES_PER_SECOND_PER_SOCKET', '0', /^MESSAGES_PER_SECOND_PER_SOCKET .*between 1 and/],
+    ['ROOMS_PER_SOCKET', '0', /^ROOMS_PER_SOCKET .*between 1 and/],
+    ['MAX_ROOMS', '1e5', /^MAX_ROOMS .*whole number/],
+    ['TRUST_PROXY', 'maybe', /^TRUST_PROXY .*must be true or false, got "maybe"$/],
+    ['LOG_LEVEL', 'loud', /^LOG_LEVEL .*must be one of fatal, error, warn, info, debug, trace, silent/],
+    ['CORS_ORIGINS', '*', /^CORS_ORIGINS\[0\] .*'\*' is not allowed/],
+    ['CORS_ORIGINS', 'https://ok.example, example.com', /^CORS_ORIGINS\[1\] .*"example.com" is not an origin/],
+    ['CORS_ORIGINS', 'https://a.example/path', /is not an origin/],
+    ['ICE_SERVERS', 'not json', /^ICE_SERVERS .*is not valid JSON/],
+    ['ICE_SERVERS', '{"urls":"stun:x"}', /^ICE_SERVERS .*must be a JSON array of ICE servers/],
+    ['ICE_SERVERS', '[{}]', /^ICE_SERVERS\[0\]\.urls .*is missing/],
+    ['ICE_SERVERS', '[{"urls":"https://x"}]', /^ICE_SERVERS\[0\] .*stun:, stuns:, turn: or turns:/],
+    ['ICE_SERVERS', '[{"urls":"turn:x"}]', /^ICE_SERVERS\[0\] .*needs a username and a credential/],
+  ])('%s=%j is refused with a clear message', (name, value, expected) => {
+    const list = problems({ [name]: value });
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatch(expected);
+  });
+
+  it('does not repeat ICE server values (credentials) in errors', () => {
+    const [problem] = problems({ ICE_SERVERS: '[{"urls":"turn:x","username":"u","credential":42}]' });
+    expect(problem).not.toContain('42');
+  });
+
+  it('lists every problem at once', () => {
+    const list = problems({ PORT: 'x', LOG_LEVEL: 'y', TRUST_PROXY: 'z' });
+    expect(list).toHaveLength(3);
+    expect(list.map((p) => p.split(' ')[0])).toEqual(['PORT', 'TRUST_PROXY', 'LOG_LEVEL']);
+  });
+
+  it('checks that rooms and tombstones fit in the nameplate space', () => {
+    expect(problems({ MAX_ROOMS: '400000', MAX_TOMBSTONES: '200000' })[0]).toMatch(/MAX_ROOMS \+ MAX_TOMBSTONES must be at most 499950/);
+  });
+
+  it('ConfigError.message has one problem per line', () => {
+    expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/^invalid configuration:\n {2}- PORT .*\n {2}- LOG_LEVEL .*$/);
+  });
+
+  describe('JSON file', () => {
+    it('reads JSON values, and environment variables override it', () => {
+      const file = tempFile(JSON.stringify({ PORT: 9001, TRUST_PROXY: true, ICE_SERVERS: [{ urls: 'stun:a.example' }], CORS_ORIGINS: ['https://a.example'] }));
+      expect(loadConfig({}, file)).toMatchObject({ port: 9001, trustProxy: true, iceServers: [{ urls: 'stun:a.example' }], corsOrigins: ['https://a.example'] });
+      expect(loadConfig({ PORT: '9002' }, file).port).toBe(9002);
+    });
+
+    it('is found through PARLEY_CONFIG', () => {
+      const file = tempFile('{"PORT": 9003}');
+      expect(loadConfig({ PARLEY_CONFIG: file }).port).toBe(9003);
+    });
+
+    it('names the file in value errors', () => {
+      const file = tempFile('{"PORT": "http"}');
+      expect(problems({}, file)).toEqual([`PORT (in ${file}): must be a whole number, got "http"`]);
+    });
+
+    it('refuses unknown settings (typos)', () => {
+      const file = tempFile('{"PROT": 1}');
+      expect(problems({}, file)[0]).toMatch(/unknown setting "PROT"/);
+    });
+
+    it('refuses a missing file, bad JSON and non-objects', () => {
+      expect(problems({}, '/nonexistent/parley.json')[0]).toMatch(/^PARLEY_CONFIG: cannot read \/nonexistent\/parley.json: ENOENT/);
+      expect(problems({}, tempFile('{oops'))[0]).toMatch(/is not valid JSON/);
+      expect(problems({}, tempFile('[1]'))[0]).toMatch(/must contain a JSON object/);
+    });
+  });
+});
