@@ -18,5 +18,8 @@ export function fromBase64Url(text: string): Uint8Array {
   const binary = atob(padded);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  // atob ignores the unused low bits of the last character ('AB' decodes like 'AA'): refuse such
+  // non-canonical spellings so each byte string has exactly one encoding.
+  if (toBase64Url(out) !== text) throw new ParleyError('MALFORMED', 'not canonical base64url');
   return out;
 }
