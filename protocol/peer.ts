@@ -90,7 +90,7 @@ export function parsePeerMessage(value: unknown): PeerMessage {
   throw new ParleyError(tooLong ? 'PAYLOAD_TOO_LARGE' : 'MALFORMED', `bad peer message: ${result.issues[0]?.message ?? 'invalid'}`);
 }
 
-/** A fresh random message id (base64url-ish, 16 chars). */
+/** A fresh random message id: 12 base64url characters (72 random bits). */
 export function newMessageId(): string {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[b & 63]).join('');
