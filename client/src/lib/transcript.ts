@@ -97,9 +97,10 @@ export class TranscriptStore {
     const db = await this.db();
     const tx = db.transaction('sessions', 'readwrite');
     const current = await tx.store.get(id);
-    if (current) await tx.store.put({ ...current, ...patch, id });
+    const updated = current ? { ...current, ...patch, id } : undefined;
+    if (updated) await tx.store.put(updated);
     await tx.done;
-    return current ? { ...current, ...patch } : undefined;
+    return updated;
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
