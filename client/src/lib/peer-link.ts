@@ -63,7 +63,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       if (this.destroyed) return;
       options.relay(encodeRelay(RelayKind.Signal, sealJson(this.signalSealer, signal)));
     });
-    this.peer.on('connect', () => void this.proveFingerprints());
+    this.peer.on('connect', () => {
+      performance.mark('parley:channel-open');
+      void this.proveFingerprints();
+    });
     this.peer.on('data', (chunk: Uint8Array) => this.receive(chunk));
     this.peer.on('error', (err: Error & { code?: string }) =>
       this.destroy(new ParleyError('CONNECTION_FAILED', `peer: ${err.code ?? err.message}`)),

@@ -47,13 +47,23 @@ export interface JoinedRoom {
 export class Portal extends Emitter<PortalEvents> {
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private destroyed = false;
+  private connecting: Promise<void> | null = null;
 
   constructor(private readonly url: string = globalThis.location?.origin ?? '') {
     super();
   }
 
-  /** Connects once; rejects with SERVER_UNREACHABLE or VERSION_MISMATCH. */
+  /**
+   * Connects once (later calls share the first attempt, so a page can connect early while the
+   * customer is still typing); rejects with SERVER_UNREACHABLE or VERSION_MISMATCH.
+   */
   connect(): Promise<void> {
+    this.connecting ??= this.open();
+    this.connecting.catch(() => (this.connecting = null)); // a failed attempt may be retried
+    return this.connecting;
+  }
+
+  private open(): Promise<void> {
     if (this.destroyed) return Promise.reject(new ParleyError('NOT_IN_ROOM', 'portal destroyed'));
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.url, {
       auth: { version: PROTOCOL_VERSION },

@@ -13,6 +13,7 @@ import { ParleyError } from '@protocol/errors.ts';
 import type { SasSymbol } from '@protocol/sas.ts';
 import { describeError, type UserError } from './errors.ts';
 import { i18n, t, type MessageKey } from './i18n/index.svelte.ts';
+import { Portal } from './portal.ts';
 import { Session, toParleyError, type SessionState } from './session.ts';
 import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
 
@@ -72,9 +73,10 @@ export class SessionView {
   }
 
   /** Customer: join with a parsed code. Resolves false (with `error` set) when joining failed. */
-  async join(code: SessionCode): Promise<boolean> {
-    const session = this.attach();
-    await this.createRecord(code.nameplate);
+  async join(code: SessionCode, portal?: Portal): Promise<boolean> {
+    const session = this.attach(portal);
+    // Not awaited: the record write is queued ahead of every event, and joining need not wait for disk.
+    void this.createRecord(code.nameplate);
     try {
       await session.join(code);
       return true;
@@ -83,8 +85,8 @@ export class SessionView {
     }
   }
 
-  private attach(): Session {
-    const session = new Session({ role: this.role, name: this.ownName });
+  private attach(portal?: Portal): Session {
+    const session = new Session({ role: this.role, name: this.ownName, portal });
     this.session = session;
     session.on('state', (state) => {
       this.state = state;
@@ -137,7 +139,11 @@ export class SessionView {
   private async createRecord(nameplate: string): Promise<void> {
     if (this.record) return;
     this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.ownName };
-    await this.enqueue(() => this.store.putSession($state.snapshot(this.record) as SessionRecord));
+    try {
+      await this.enqueue(() => this.store.putSession($state.snapshot(this.record) as SessionRecord));
+    } catch (err) {
+      this.storageError ??= t('error.STORAGE', { detail: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private async finish(outcome: 'ended' | 'failed'): Promise<void> {

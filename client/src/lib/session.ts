@@ -54,6 +54,8 @@ export interface SessionOptions {
   serverUrl?: string;
   /** Where join links point; defaults to the page origin. */
   origin?: string;
+  /** A portal opened ahead of time (see Portal.connect); the session takes it over. */
+  portal?: Portal;
 }
 
 export class Session extends Emitter<SessionEvents> {
@@ -74,7 +76,7 @@ export class Session extends Emitter<SessionEvents> {
   constructor(private readonly options: SessionOptions) {
     super();
     this.role = options.role;
-    this.portal = new Portal(options.serverUrl);
+    this.portal = options.portal ?? new Portal(options.serverUrl);
     this.portal.on('peer-joined', () => this.onPeerJoined());
     this.portal.on('relay', (data) => this.guard(() => this.onRelay(data)));
     this.portal.on('room-closed', (reason) => this.destroy(new ParleyError(reason)));
@@ -107,7 +109,9 @@ export class Session extends Emitter<SessionEvents> {
     this.setState('joining');
     try {
       await this.portal.connect();
+      performance.mark('parley:socket-connected');
       const room = await this.portal.joinRoom(code.nameplate);
+      performance.mark('parley:room-joined');
       this.sid = fromBase64Url(room.sid);
       this.iceServers = room.iceServers;
       this.pake = cpaceStart({ password: formatCode(code), sid: this.sid, role: 'customer' });
@@ -167,6 +171,7 @@ export class Session extends Emitter<SessionEvents> {
       throw new ParleyError('BAD_KEY', 'key confirmation failed');
     }
     this.peerConfirmed = true;
+    performance.mark('parley:key-confirmed');
     this.emit('key-confirmed', undefined);
     this.connectPeer();
   }
@@ -281,6 +286,8 @@ export class Session extends Emitter<SessionEvents> {
   private setState(state: SessionState): void {
     if (this.state === state) return;
     this.state = state;
+    // Marks let benchmarks and the browser's performance panel see where setup time goes.
+    globalThis.performance?.mark?.(`parley:${state}`);
     this.emit('state', state);
   }
 

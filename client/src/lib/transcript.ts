@@ -89,6 +89,13 @@ export class TranscriptStore {
     return this.dbPromise;
   }
 
+  /** Opens the database ahead of need (the first open of a new database takes ~100 ms). */
+  warmUp(): void {
+    this.db().catch(() => {
+      this.dbPromise = null; // reported on first real use
+    });
+  }
+
   async putSession(session: SessionRecord): Promise<void> {
     await (await this.db()).put('sessions', session);
   }

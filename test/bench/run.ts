@@ -1,0 +1,155 @@
+/**
+ * `npm run bench`: figures for the README, not pass/fail tests.
+ *   - join-to-verified: customer presses Join → customer page shows "Connected" (measured in the page)
+ *   - chat round trip: rep presses Send → the rep sees "Delivered" (the customer's sealed ack came back)
+ *   - gzipped JavaScript of the customer page (initial, and everything needed to join)
+ * Headless Chromium and the real server (in this process, loopback) on one machine.
+ */
+import { chromium, type Page } from '@playwright/test';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { loadConfig } from '../../signaling/config.ts';
+import { createLogger } from '../../signaling/logger.ts';
+import { createParleyServer } from '../../signaling/server.ts';
+
+const JOIN_RUNS = Number(process.env.BENCH_JOIN_RUNS ?? 20);
+const CHAT_RUNS = Number(process.env.BENCH_CHAT_RUNS ?? 100);
+const DIST = join(import.meta.dirname, '../../client/dist');
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return { n: sorted.length, median: pick(0.5), p95: pick(0.95), min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+function row(name: string, s: ReturnType<typeof stats>, unit = 'ms'): string {
+  const f = (x: number) => x.toFixed(1).padStart(7);
+  return `${name.padEnd(34)} ${f(s.median)} ${f(s.p95)} ${f(s.min)} ${f(s.max)}  ${unit} (n=${s.n})`;
+}
+
+/** Gzipped size of the JS a page loads: its entry and static imports, and (separately) dynamic chunks. */
+function pageJs(html: string): { initial: number; files: string[] } {
+  const srcs = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(join(DIST, file), 'utf8');
+    for (const m of code.matchAll(/from"\.\/([^"]+\.js)"|import"\.\/([^"]+\.js)"/g)) visit(`/assets/${m[1] ?? m[2]}`);
+  };
+  srcs.forEach(visit);
+  const initial = [...seen].reduce((sum, f) => sum + gzipSync(readFileSync(join(DIST, f))).length, 0);
+  return { initial, files: [...seen] };
+}
+
+function dynamicClosure(files: string[]): number {
+  const seen = new Set(files);
+  const queue = [...files];
+  while (queue.length) {
+    const code = readFileSync(join(DIST, queue.pop()!), 'utf8');
+    for (const m of code.matchAll(/import\("\.\/([^"]+\.js)"\)|from"\.\/([^"]+\.js)"|"\.\/([^"]+\.js)"/g)) {
+      const f = `/assets/${m[1] ?? m[2] ?? m[3]}`;
+      if (!seen.has(f) && existsSync(join(DIST, f)) && !f.includes('/rep-')) {
+        seen.add(f);
+        queue.push(f);
+      }
+    }
+  }
+  return [...seen].reduce((sum, f) => sum + gzipSync(readFileSync(join(DIST, f))).length, 0);
+}
+
+async function waitConnected(page: Page): Promise<void> {
+  await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', JOINS_PER_MINUTE_PER_IP: '100000', MESSAGES_PER_SECOND_PER_SOCKET: '100000' });
+  const server = createParleyServer(config, { logger: createLogger('error') });
+  const { port } = await server.listen();
+  const base = `http://127.0.0.1:${port}`;
+  const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((p): p is string => !!p && existsSync(p));
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+  });
+
+  const joins: number[] = [];
+  const rtts: number[] = [];
+  for (let run = 0; run < JOIN_RUNS; run++) {
+    const repCtx = await browser.newContext();
+    const custCtx = await browser.newContext();
+    // tsx keeps function names with a `__name` helper that the page does not have.
+    for (const ctx of [repCtx, custCtx]) await ctx.addInitScript('window.__name = (f) => f');
+    const rep = await repCtx.newPage();
+    const customer = await custCtx.newPage();
+    await rep.goto(`${base}/rep`);
+    await customer.goto(base);
+    await rep.getByRole('button', { name: 'Start session' }).first().click();
+    const code = (await rep.getByTestId('session-code').textContent())!;
+    await customer.getByLabel('Session code').fill(code);
+    // Timed inside the page: click → the status element says "Connected".
+    const ms = await customer.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const status = () => document.querySelector('[data-testid="connection-status"]')?.textContent ?? '';
+          const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Join')!;
+          const t0 = performance.now();
+          const observer = new MutationObserver(() => {
+            if (status().includes('Connected')) {
+              observer.disconnect();
+              resolve(performance.now() - t0);
+            }
+          });
+          observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+          button.click();
+        }),
+    );
+    joins.push(ms);
+    await waitConnected(rep);
+    if (run === 0) {
+      for (let i = 0; i < CHAT_RUNS; i++) {
+        rtts.push(
+          await rep.evaluate(
+            (text) =>
+              new Promise<number>((resolve) => {
+                const box = document.querySelector<HTMLTextAreaElement>('#message-input')!;
+                const delivered = () => document.querySelectorAll('[data-delivery="delivered"]').length;
+                const before = delivered();
+                box.value = text;
+                box.dispatchEvent(new Event('input', { bubbles: true }));
+                const t0 = performance.now();
+                const observer = new MutationObserver(() => {
+                  if (delivered() > before) {
+                    observer.disconnect();
+                    resolve(performance.now() - t0);
+                  }
+                });
+                observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+                box.form!.requestSubmit();
+              }),
+            `bench message ${i} 🙂`,
+          ),
+        );
+      }
+    }
+    await repCtx.close();
+    await custCtx.close();
+  }
+  await browser.close();
+  await server.close();
+
+  const customer = pageJs(readFileSync(join(DIST, 'index.html'), 'utf8'));
+  const rep = pageJs(readFileSync(join(DIST, 'rep/index.html'), 'utf8'));
+  const customerAll = dynamicClosure(customer.files);
+
+  console.log(`\nParley benchmark — ${new Date().toISOString()} — headless Chromium, one machine, loopback\n`);
+  console.log(`${'figure'.padEnd(34)} ${'median'.padStart(7)} ${'p95'.padStart(7)} ${'min'.padStart(7)} ${'max'.padStart(7)}`);
+  console.log(row('join → verified (customer page)', stats(joins)));
+  console.log(row('chat round trip (send → delivered)', stats(rtts)));
+  console.log(`\n${'customer page JS, initial'.padEnd(34)} ${(customer.initial / 1024).toFixed(1)} kB gzipped`);
+  console.log(`${'customer page JS, all to join'.padEnd(34)} ${(customerAll / 1024).toFixed(1)} kB gzipped`);
+  console.log(`${'rep console JS, initial'.padEnd(34)} ${(rep.initial / 1024).toFixed(1)} kB gzipped`);
+}
+
+await main();
