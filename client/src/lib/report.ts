@@ -22,8 +22,16 @@ export function describeUserAgent(userAgent: string | undefined): string | undef
   return browser || os ? `${browser || '?'} / ${os || '?'}` : undefined;
 }
 
+/** ISO time, or undefined for a missing or unrepresentable time (chat times come from the peer's clock). */
 function iso(ms: number | undefined): string | undefined {
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  if (ms === undefined) return undefined;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** The customer's user agent: only a rep's peer is the customer. */
+function customerUserAgent(session: SessionRecord): string | undefined {
+  return session.role === 'rep' ? session.peerUserAgent : undefined;
 }
 
 /** Ids of messages the peer acknowledged. */
@@ -56,8 +64,8 @@ export function toJsonReport({ session, events, note, locale }: ReportInput): st
         outcome: session.outcome ?? null,
         ownName: session.ownName,
         peerName: session.peerName ?? null,
-        customerDevice: describeUserAgent(session.peerUserAgent) ?? null,
-        customerUserAgent: session.peerUserAgent ?? null,
+        customerDevice: describeUserAgent(customerUserAgent(session)) ?? null,
+        customerUserAgent: customerUserAgent(session) ?? null,
         safetyCode: session.safetyCode ?? null,
       },
       notes: note?.text ?? '',
@@ -76,7 +84,12 @@ export function toJsonReport({ session, events, note, locale }: ReportInput): st
 
 /** Markdown special characters in user text are escaped so a message cannot forge report structure. */
 function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1');
+  return text.replace(/([\\`*_{}[\]()#+\-.!|<>~=])/g, '\\$1');
+}
+
+/** Lines as CommonMark sees them: a lone CR ends a line too. */
+function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
 }
 
 export function toMarkdownReport({ session, events, note, locale }: ReportInput): string {
@@ -90,12 +103,12 @@ export function toMarkdownReport({ session, events, note, locale }: ReportInput)
     `- **${t('report.ended')}:** ${iso(session.endedAt) ?? t('report.stillOpen')}`,
     `- **${t('report.rep')}:** ${escapeMarkdown(session.role === 'rep' ? session.ownName : session.peerName ?? unknown)}`,
     `- **${t('report.customer')}:** ${escapeMarkdown(session.role === 'customer' ? session.ownName : session.peerName ?? unknown)}`,
-    `- **${t('report.customerDevice')}:** ${escapeMarkdown(describeUserAgent(session.peerUserAgent) ?? unknown)}`,
+    `- **${t('report.customerDevice')}:** ${escapeMarkdown(describeUserAgent(customerUserAgent(session)) ?? unknown)}`,
     `- **${t('report.safetyCode')}:** ${session.safetyCode ?? unknown}`,
     '',
     `## ${t('report.notes')}`,
     '',
-    note?.text ? note.text.split('\n').map((l) => `> ${escapeMarkdown(l)}`).join('\n') : `_${unknown}_`,
+    note?.text ? splitLines(note.text).map((l) => `> ${escapeMarkdown(l)}`).join('\n') : `_${unknown}_`,
     '',
     `## ${t('report.log')}`,
     '',
@@ -103,8 +116,8 @@ export function toMarkdownReport({ session, events, note, locale }: ReportInput)
   for (const event of events) {
     const text = describeEvent(event, locale);
     if (text === null) continue;
-    const time = new Date(event.at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-    const body = event.kind === 'chat' ? `**${escapeMarkdown(event.name)}:** ${escapeMarkdown(event.text).replace(/\n/g, '  \n    ')}` : `_${escapeMarkdown(text)}_`;
+    const time = iso(event.at)?.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? unknown;
+    const body = event.kind === 'chat' ? `**${escapeMarkdown(event.name)}:** ${splitLines(event.text).map(escapeMarkdown).join('  \n    ')}` : `_${escapeMarkdown(text)}_`;
     lines.push(`- \`${time}\` ${body}`);
   }
   return lines.join('\n') + '\n';
