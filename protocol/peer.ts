@@ -10,6 +10,8 @@ import { ParleyError } from './errors.ts';
 export const MAX_CHAT_CHARS = 10_000;
 /** Longest display name. */
 export const MAX_NAME_CHARS = 80;
+/** Latest time a `Date` can hold (ms since the epoch); later `sentAt` values are rejected. */
+export const MAX_TIMESTAMP = 8_640_000_000_000_000;
 /** Largest sealed peer frame accepted, in bytes of plaintext. */
 export const MAX_PEER_PLAINTEXT = 64 * 1024;
 
@@ -47,7 +49,8 @@ export const ChatSchema = v.object({
   type: v.literal(PeerType.Chat),
   id: Id,
   text: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_CHARS)),
-  sentAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  // Milliseconds since the epoch, within the range a JavaScript Date can represent.
+  sentAt: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_TIMESTAMP)),
 });
 
 /** Receipt for a chat message. @example { type: 'ack', id: 'm_3f9a0c1d' } */

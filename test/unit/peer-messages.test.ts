@@ -4,6 +4,7 @@ import { ParleyError } from '../../protocol/errors.ts';
 import {
   MAX_CHAT_CHARS,
   MAX_NAME_CHARS,
+  MAX_TIMESTAMP,
   PeerType,
   newMessageId,
   parsePeerMessage,
@@ -86,6 +87,8 @@ describe('parsePeerMessage: valid messages', () => {
 
   it('accepts sentAt 0 and ids of 8 and 64 characters', () => {
     expect(parsePeerMessage({ ...valid.chat, sentAt: 0 })).toMatchObject({ sentAt: 0 });
+    expect(parsePeerMessage({ ...valid.chat, sentAt: MAX_TIMESTAMP })).toMatchObject({ sentAt: MAX_TIMESTAMP });
+    expect(new Date(MAX_TIMESTAMP).toISOString()).toBe('+275760-09-13T00:00:00.000Z');
     expect(parsePeerMessage({ ...valid.chat, id: 'abcdefgh' })).toMatchObject({ id: 'abcdefgh' });
     expect(parsePeerMessage({ ...valid.ack, id: 'a'.repeat(64) })).toMatchObject({ id: 'a'.repeat(64) });
   });
@@ -153,6 +156,8 @@ describe('parsePeerMessage: invalid messages', () => {
       ['float sentAt', { ...valid.chat, sentAt: 1767225600000.5 }],
       ['NaN sentAt', { ...valid.chat, sentAt: Number.NaN }],
       ['infinite sentAt', { ...valid.chat, sentAt: Number.POSITIVE_INFINITY }],
+      ['sentAt past the Date range', { ...valid.chat, sentAt: MAX_TIMESTAMP + 1 }],
+      ['sentAt 1e300', { ...valid.chat, sentAt: 1e300 }],
       ['sentAt as string', { ...valid.chat, sentAt: '1767225600000' }],
       ['sentAt as Date', { ...valid.chat, sentAt: new Date(0) }],
     ])('rejects %s', (_name, value) => malformed(value));
