@@ -29,6 +29,8 @@ test('a third person is refused from a busy session', async ({ browser, baseURL 
 
 test('a server that cannot be reached gets a clear error and keeps the code typed', async ({ browser, baseURL }) => {
   pair = await openPair(browser, baseURL!);
+  // Both ways to the server fail: the WebSocket is closed before it opens, long-polling is refused.
+  await pair.customer.routeWebSocket(/\/socket\.io\//, (ws) => ws.close());
   await pair.customer.route('**/socket.io/**', (route) => route.abort('connectionrefused'));
   await pair.customer.goto('/');
   await pair.customer.getByLabel('Session code').fill('123-456789');
