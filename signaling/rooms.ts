@@ -255,8 +255,7 @@ export class RoomManager {
   }
 
   stats(): RoomStats {
-    let waiting = 0;
-    for (const room of this.#rooms.values()) if (!room.paired) waiting++;
+    const waiting = this.#waiting.size;
     return {
       rooms: this.#rooms.size,
       waiting,
