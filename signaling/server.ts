@@ -1,0 +1,397 @@
+/**
+ * HTTP + socket.io wiring of the signaling server. Room logic lives in `rooms.ts`; this module
+ * validates everything that comes in, applies the rate limits and serves the built client.
+ *
+ * Every inbound socket.io event goes through one per-socket middleware that handles it in
+ * arrival order on a promise queue (the rate limiters are asynchronous, and a relay must never
+ * overtake the one sent before it). Events are parsed from `unknown` with the protocol schemas;
+ * anything invalid answers `server-error {code: 'MALFORMED'}` (and `{ok: false, error:
+ * 'MALFORMED'}` to an ack). Unknown event names are ignored (forward compatibility) but count
+ * against the rate limit.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sirv from 'sirv';
+import { Server, type Socket } from 'socket.io';
+import * as v from 'valibot';
+import { ErrorCode } from '../protocol/errors.ts';
+import {
+  ClientEvent,
+  CreateRoomRequestSchema,
+  HandshakeAuthSchema,
+  JoinRoomRequestSchema,
+  MAX_RELAY_CHARS,
+  MAX_SOCKET_MESSAGE_BYTES,
+  RelaySchema,
+  RoomRefSchema,
+  ServerEvent,
+  type ClientToServerEvents,
+  type CreateRoomResult,
+  type JoinRoomResult,
+  type ServerToClientEvents,
+} from '../protocol/signaling.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import type { Config } from './config.ts';
+import { createLogger, errorField, type Logger } from './logger.ts';
+import { createMemoryLimiters, type Limiters } from './rate-limit.ts';
+import { RoomManager, type RoomSocket } from './rooms.ts';
+
+export type ParleyIo = Server<ClientToServerEvents, ServerToClientEvents>;
+type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+export interface ParleyServerOptions {
+  /** Built client to serve (default `client/dist` next to this repository's `signaling/`). */
+  staticDir?: string;
+  /**
+   * Test hook: every inbound engine.io message packet, as received (socket.io encoding, e.g.
+   * `2["relay",{"data":"…"}]`). `socketId` is the engine.io connection id.
+   */
+  onSocketFrame?(socketId: string, frame: string | Buffer): void;
+  /** Test hook: rewrites relayed data (a tampering relay). */
+  transformRelay?(data: string): string;
+  logger?: Logger;
+  /** Rate limiters (default: in memory, from the config). */
+  limiters?: Limiters;
+}
+
+export interface ParleyServer {
+  httpServer: HttpServer;
+  io: ParleyIo;
+  rooms: RoomManager;
+  listen(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "connect-src 'self' ws: wss:",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "script-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+};
+
+const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../client/dist/', import.meta.url));
+const NOT_BUILT_MESSAGE = 'Parley client is not built: run `npm run build`, then reload.\n';
+/** Events queued per socket before new ones are refused outright. */
+const MAX_PENDING_EVENTS = 256;
+const SWEEP_INTERVAL_MS = 1000;
+
+type AckFn = (result: unknown) => void;
+
+export function createParleyServer(config: Config, options: ParleyServerOptions = {}): ParleyServer {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const limiters = options.limiters ?? createMemoryLimiters(config);
+  const rooms = new RoomManager({
+    codeTtlMs: config.codeTtlSeconds * 1000,
+    roomsPerSocket: config.roomsPerSocket,
+    maxRooms: config.maxRooms,
+    tombstoneTtlMs: config.tombstoneTtlSeconds * 1000,
+    maxTombstones: config.maxTombstones,
+    log: (level, event, fields) => logger[level]({ event, ...fields }),
+  });
+
+  const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
+  const httpServer = createServer((req, res) => {
+    try {
+      handleHttp(req, res, serveStatic);
+    } catch (err) {
+      logger.error({ event: 'http-error', err: errorField(err) });
+      if (!res.headersSent) sendText(res, 500, 'Internal error\n');
+      else res.destroy();
+    }
+  });
+
+  const io: ParleyIo = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    serveClient: false,
+    ...(config.corsOrigins.length > 0 ? { cors: { origin: config.corsOrigins, credentials: false } } : {}),
+    // Browsers do not apply CORS to WebSockets: refuse foreign origins here for every transport.
+    allowRequest: (req, callback) => callback(null, originAllowed(req, config)),
+  });
+  io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS));
+
+  if (options.onSocketFrame) {
+    const hook = options.onSocketFrame;
+    io.engine.on('connection', (conn: EngineConnection) => {
+      conn.on('packet', (packet) => {
+        if (packet.type !== 'message' || packet.data === undefined || packet.data === null) return;
+        const data = packet.data;
+        const frame = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+        try {
+          hook(conn.id, frame);
+        } catch (err) {
+          logger.error({ event: 'frame-hook-error', err: errorField(err) });
+        }
+      });
+    });
+  }
+
+  io.use((socket, next) => {
+    const auth = v.safeParse(HandshakeAuthSchema, socket.handshake.auth);
+    if (!auth.success || auth.output.version !== PROTOCOL_VERSION) {
+      logger.info({ event: 'version-mismatch' });
+      const err = new Error(ErrorCode.VERSION_MISMATCH) as Error & { data?: unknown };
+      err.data = { code: ErrorCode.VERSION_MISMATCH, serverVersion: PROTOCOL_VERSION };
+      next(err);
+      return;
+    }
+    next();
+  });
+
+  let nextConnectionId = 1;
+  io.on('connection', (socket) => {
+    const conn = nextConnectionId++;
+    logger.debug({ event: 'connect', conn, connections: io.engine.clientsCount });
+    handleSocket(socket, conn);
+  });
+
+  function handleSocket(socket: ParleySocket, conn: number): void {
+    const ip = clientIp(socket, config.trustProxy);
+    const peer: RoomSocket = {
+      id: socket.id,
+      emit: (event, payload) => {
+        (socket as unknown as { emit(event: string, payload: unknown): boolean }).emit(event, payload);
+      },
+    };
+    const serverError = (code: ErrorCode) => socket.emit(ServerEvent.ServerError, { code });
+
+    let queue: Promise<void> = Promise.resolve();
+    let pending = 0;
+    let rateLimitNoticeUntil = 0;
+    const enqueue = (task: () => Promise<void> | void) => {
+      pending++;
+      queue = queue
+        .then(task)
+        .catch((err: unknown) => logger.error({ event: 'handler-error', conn, err: errorField(err) }))
+        .finally(() => {
+          pending--;
+        });
+    };
+    const rateLimited = (ack: AckFn | undefined, retryAfterMs: number) => {
+      ack?.({ ok: false, error: ErrorCode.RATE_LIMITED });
+      const now = Date.now();
+      if (now >= rateLimitNoticeUntil) {
+        // One notice per limiting window, not one per dropped message.
+        rateLimitNoticeUntil = now + Math.max(retryAfterMs, 100);
+        serverError(ErrorCode.RATE_LIMITED);
+        logger.info({ event: 'rate-limited', conn });
+      }
+    };
+    const malformed = (ack: AckFn | undefined, code: ErrorCode = ErrorCode.MALFORMED) => {
+      serverError(code);
+      ack?.({ ok: false, error: code });
+    };
+
+    socket.use((packet, _next) => {
+      // `_next` is deliberately never called: the event is handled here, in order, and does not
+      // reach socket.io's own listeners.
+      const [name, ...args] = packet as unknown[];
+      const last = args[args.length - 1];
+      const ack = typeof last === 'function' ? (args.pop() as AckFn) : undefined;
+      if (pending >= MAX_PENDING_EVENTS) {
+        rateLimited(ack, 1000);
+        return;
+      }
+      enqueue(() => handleEvent(name, args[0], ack));
+    });
+
+    async function handleEvent(name: unknown, payload: unknown, ack: AckFn | undefined): Promise<void> {
+      const decision = await limiters.messages.consume(socket.id);
+      if (!decision.allowed) return rateLimited(ack, decision.retryAfterMs);
+
+      switch (name) {
+        case ClientEvent.CreateRoom: {
+          if (!ack || !v.is(CreateRoomRequestSchema, payload)) return malformed(ack);
+          const result = rooms.create(peer);
+          const answer: CreateRoomResult = result.ok
+            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers }
+            : result;
+          ack(answer);
+          return;
+        }
+        case ClientEvent.JoinRoom: {
+          const req = v.safeParse(JoinRoomRequestSchema, payload);
+          if (!ack || !req.success) return malformed(ack);
+          const joins = await limiters.joins.consume(ip);
+          if (!joins.allowed) {
+            logger.info({ event: 'join-rate-limited', conn });
+            ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies JoinRoomResult);
+            return;
+          }
+          const result = rooms.join(peer, req.output.nameplate);
+          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers } : result;
+          if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
+          ack(answer);
+          return;
+        }
+        case ClientEvent.Relay: {
+          const msg = v.safeParse(RelaySchema, payload);
+          if (!msg.success) return malformed(undefined, isOversizedRelay(payload) ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.MALFORMED);
+          const data = options.transformRelay ? options.transformRelay(msg.output.data) : msg.output.data;
+          const result = rooms.relay(peer, data, msg.output.sid);
+          if (!result.ok) serverError(result.error);
+          return;
+        }
+        case ClientEvent.BadKey:
+        case ClientEvent.LeaveRoom: {
+          const msg = v.safeParse(RoomRefSchema, payload);
+          if (!msg.success) return malformed(undefined);
+          const result = name === ClientEvent.BadKey ? rooms.badKey(peer, msg.output.sid) : rooms.leave(peer, msg.output.sid);
+          if (!result.ok) serverError(result.error);
+          return;
+        }
+        default:
+          // Unknown event: ignored for forward compatibility. Its name is not logged (client data).
+          return;
+      }
+    }
+
+    socket.on('disconnect', () => {
+      logger.debug({ event: 'disconnect', conn, connections: io.engine.clientsCount });
+      enqueue(async () => {
+        rooms.disconnect(peer);
+        await limiters.messages.forget(socket.id);
+      });
+    });
+  }
+
+  const sweepTimer = setInterval(() => {
+    try {
+      rooms.sweep();
+    } catch (err) {
+      logger.error({ event: 'sweep-error', err: errorField(err) });
+    }
+  }, SWEEP_INTERVAL_MS);
+  sweepTimer.unref();
+
+  return {
+    httpServer,
+    io,
+    rooms,
+    listen() {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        httpServer.once('error', onError);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', onError);
+          resolve({ port: (httpServer.address() as AddressInfo).port });
+        });
+      });
+    },
+    close() {
+      clearInterval(sweepTimer);
+      return new Promise<void>((resolve) => {
+        // The callback gets an error when the HTTP server was not listening: closed either way.
+        void io.close(() => resolve());
+        setImmediate(() => httpServer.closeAllConnections());
+      });
+    },
+  };
+}
+
+/** The subset of an engine.io socket the frame hook needs. */
+interface EngineConnection {
+  id: string;
+  on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): void;
+}
+
+function handleHttp(req: IncomingMessage, res: ServerResponse, serveStatic: (req: IncomingMessage, res: ServerResponse) => void): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    sendText(res, 405, 'Method not allowed\n');
+    return;
+  }
+  if (path === '/healthz') {
+    res.setHeader('Cache-Control', 'no-store');
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ status: 'ok' }));
+    return;
+  }
+  serveStatic(req, res);
+}
+
+/**
+ * sirv over the built client: `/` → index.html, `/rep` and `/rep/` → rep/index.html, hashed
+ * assets cached for a year. Until the client is built, answers 503 with the command to run.
+ */
+function createStaticHandler(dir: string): (req: IncomingMessage, res: ServerResponse) => void {
+  let serve: ReturnType<typeof sirv> | null = null;
+  return (req, res) => {
+    if (!serve) {
+      if (!existsSync(join(dir, 'index.html'))) {
+        sendText(res, 503, NOT_BUILT_MESSAGE);
+        return;
+      }
+      serve = sirv(dir, {
+        etag: true,
+        dotfiles: false,
+        setHeaders: (response, pathname) => {
+          response.setHeader('Cache-Control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      });
+    }
+    serve(req, res, () => sendText(res, 404, 'Not found\n'));
+  };
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+/**
+ * Same origin (the `Origin` host equals `Host`, or `X-Forwarded-Host` behind a trusted proxy),
+ * a listed origin, or no `Origin` at all (not a browser).
+ */
+function originAllowed(req: IncomingMessage, config: Config): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (config.corsOrigins.includes(origin)) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  if (host === req.headers.host) return true;
+  const forwarded = req.headers['x-forwarded-host'];
+  return config.trustProxy && typeof forwarded === 'string' && forwarded.split(',')[0]?.trim() === host;
+}
+
+/**
+ * The client address used for per-IP limits. Behind a trusted proxy: the right-most
+ * `X-Forwarded-For` entry, the one the proxy itself appended (entries to its left come from the
+ * client and can be forged).
+ */
+function clientIp(socket: ParleySocket, trustProxy: boolean): string {
+  if (trustProxy) {
+    const header = socket.handshake.headers['x-forwarded-for'];
+    const value = Array.isArray(header) ? header.join(',') : header;
+    const last = value
+      ?.split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '')
+      .at(-1);
+    if (last) return last;
+  }
+  return socket.handshake.address;
+}
+
+function isOversizedRelay(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && typeof (payload as { data?: unknown }).data === 'string' && (payload as { data: string }).data.length > MAX_RELAY_CHARS;
+}

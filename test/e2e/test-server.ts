@@ -1,0 +1,84 @@
+/**
+ * The real signaling server, started by Playwright (`playwright.config.ts`), with test hooks
+ * that exist only here:
+ *
+ * - `PARLEY_TEST_RECORD=1`: records every inbound socket.io frame as the server received it.
+ *   `GET /__test/frames` answers them as a JSON array of strings (binary frames as latin1, so
+ *   plaintext would still show); `POST /__test/frames/clear` forgets them.
+ * - `PARLEY_TEST_TAMPER=1`: flips a few characters in the middle of every relayed `data`
+ *   string. The result stays valid base64url, so it reaches the other browser, whose
+ *   authentication must then fail loudly.
+ *
+ * Configuration otherwise comes from the environment like `signaling/main.ts` (`PORT` etc.),
+ * with test-friendly defaults: loopback only, warn-level logs, generous join limit.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError, loadConfig } from '../../signaling/config.ts';
+import { createParleyServer, type ParleyServerOptions } from '../../signaling/server.ts';
+
+const MAX_FRAMES = 100_000;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Flips the top bit of up to 3 base64url characters in the middle: always data bits, never only padding. */
+export function tamper(data: string): string {
+  const chars = [...data];
+  const start = Math.max(0, Math.floor(chars.length / 2) - 1);
+  for (let i = start; i < Math.min(chars.length, start + 3); i++) {
+    const index = BASE64URL.indexOf(chars[i] ?? '');
+    if (index >= 0) chars[i] = BASE64URL[index ^ 32] ?? chars[i]!;
+  }
+  return chars.join('');
+}
+
+function main(): void {
+  let config;
+  try {
+    config = loadConfig({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', JOINS_PER_MINUTE_PER_IP: '10000', ...process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`test-server: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const record = process.env.PARLEY_TEST_RECORD === '1';
+  const frames: string[] = [];
+  const options: ParleyServerOptions = {};
+  if (record) {
+    options.onSocketFrame = (_socketId, frame) => {
+      frames.push(typeof frame === 'string' ? frame : frame.toString('latin1'));
+      if (frames.length > MAX_FRAMES) frames.splice(0, frames.length - MAX_FRAMES);
+    };
+  }
+  if (process.env.PARLEY_TEST_TAMPER === '1') options.transformRelay = tamper;
+
+  const server = createParleyServer(config, options);
+
+  // Put the test routes in front of the server's own request handlers (socket.io's included).
+  const handlers = server.httpServer.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.httpServer.removeAllListeners('request');
+  server.httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (record && path === '/__test/frames' && req.method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify(frames));
+      return;
+    }
+    if (record && path === '/__test/frames/clear' && req.method === 'POST') {
+      frames.length = 0;
+      res.writeHead(204).end();
+      return;
+    }
+    for (const handler of handlers) handler.call(server.httpServer, req, res);
+  });
+
+  void server.listen().then(({ port }) => {
+    console.log(`test-server listening on http://${config.host}:${port}${record ? ' (recording frames)' : ''}${options.transformRelay ? ' (tampering relay)' : ''}`);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void server.close().then(() => process.exit(0)));
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('test-server.ts')) main();
