@@ -3,8 +3,9 @@ import { ParleyError } from './errors.ts';
 /**
  * A session code is `NAMEPLATE-SECRET`, e.g. `482-913775`.
  * - the nameplate (3–6 digits) is assigned by the server and names the room;
- * - the secret (always {@link SECRET_DIGITS} digits) is made in the rep's browser and is the
- *   CPace password. It never reaches the server.
+ * - the secret (always {@link SECRET_DIGITS} digits, ~19.9 bits) is made in the rep's browser and
+ *   never reaches the server. The whole code string (`formatCode`) is the CPace password; with
+ *   one guess per room an attacker's chance is one in a million.
  */
 export const SECRET_DIGITS = 6;
 export const NAMEPLATE_MIN_DIGITS = 3;

@@ -200,7 +200,7 @@ const liveStates = new WeakMap<CpaceState, CpaceSecrets>();
  * finished only once because the draft forbids reusing a scalar (section 10.9).
  *
  * @example
- * const { message, state } = cpaceStart({ password: '913775', sid, role: 'rep' });
+ * const { message, state } = cpaceStart({ password: '482-913775', sid, role: 'rep' });
  * // send `message`, later: cpaceFinish(state, peerMessage)
  */
 export class CpaceState {
@@ -220,7 +220,8 @@ export interface CpaceStart {
  * Start a CPace run: derive the password-dependent generator, pick a fresh scalar y and
  * return Y = y·g to send to the peer.
  *
- * - `password` is the secret part of the session code (PRS). It is NFC-normalised then
+ * - `password` is the whole session code as `formatCode` writes it, e.g. `482-913775` (PRS):
+ *   the secret digits plus the nameplate, so a share is bound to its room too. It is NFC-normalised then
  *   UTF-8 encoded, the parts of RFC 8265's OpaqueString profile that matter here.
  * - `sid` is the public session identifier (the server's random room nonce): it binds the
  *   run to this room and forces one discrete-log computation per guess and session.
@@ -230,7 +231,7 @@ export interface CpaceStart {
  * @throws ParleyError `MALFORMED` for an empty password, a non-byte sid or channelId, or an
  *   unknown role; `BAD_KEY` for a test scalar that is not a canonical non-zero scalar.
  * @example
- * const rep = cpaceStart({ password: '913775', sid: roomNonce, role: 'rep' });
+ * const rep = cpaceStart({ password: '482-913775', sid: roomNonce, role: 'rep' });
  * send(rep.message); // 32 bytes
  */
 export function cpaceStart(opts: {

@@ -1,19 +1,22 @@
 /**
  * Peer messages: JSON objects sealed (seal.ts) and sent over the WebRTC data channel.
  * Receivers parse every message from `unknown` with {@link parsePeerMessage}; unknown keys
- * are ignored, unknown `type`s are rejected as MALFORMED and logged, never fatal.
+ * are ignored. An unknown or invalid message is rejected as MALFORMED: before the channel is
+ * verified that ends the link (only `fp-proof` is expected then), afterwards it is logged and
+ * skipped.
  */
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
+import { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP } from './limits.ts';
 
-/** Longest chat message, in characters (UTF-16 code units as `String.length` counts them). */
-export const MAX_CHAT_CHARS = 10_000;
-/** Longest display name. */
-export const MAX_NAME_CHARS = 80;
-/** Latest time a `Date` can hold (ms since the epoch); later `sentAt` values are rejected. */
-export const MAX_TIMESTAMP = 8_640_000_000_000_000;
-/** Largest sealed peer frame accepted, in bytes of plaintext. */
-export const MAX_PEER_PLAINTEXT = 64 * 1024;
+/**
+ * Longest SDP accepted. A data-channel (and later one video track) SDP is 1–4 kB; this leaves
+ * room while keeping the sealed, JSON-escaped signal under MAX_RELAY_CHARS.
+ */
+export const MAX_SDP_CHARS = 9_000;
+
+export { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_PEER_PLAINTEXT, MAX_TIMESTAMP } from './limits.ts';
+
 
 export const PeerType = {
   Hello: 'hello',
@@ -105,7 +108,7 @@ export function newMessageId(): string {
  * @example { type: 'candidate', candidate: { candidate: 'candidate:…', sdpMLineIndex: 0, sdpMid: '0' } }
  */
 export const PeerSignalSchema = v.variant('type', [
-  v.object({ type: v.picklist(['offer', 'answer']), sdp: v.pipe(v.string(), v.maxLength(12_000)) }),
+  v.object({ type: v.picklist(['offer', 'answer']), sdp: v.pipe(v.string(), v.maxLength(MAX_SDP_CHARS)) }),
   v.object({
     type: v.literal('candidate'),
     candidate: v.object({

@@ -1,7 +1,9 @@
-import { describe, it, expect } from 'vitest';
+import { beforeAll, describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { describeEvent, describeUserAgent, toJsonReport, toMarkdownReport, type ReportInput } from '../../client/src/lib/report.ts';
-import { translate, type Locale } from '../../client/src/lib/i18n/index.svelte.ts';
+import { loadLocale, translate, type Locale } from '../../client/src/lib/i18n/index.svelte.ts';
+
+beforeAll(() => loadLocale('fr'));
 import type { NoteRecord, SessionRecord, TranscriptEvent } from '../../client/src/lib/transcript.ts';
 
 const CHROME_WINDOWS =

@@ -61,7 +61,12 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     });
     this.peer.on('signal', (signal: unknown) => {
       if (this.destroyed) return;
-      options.relay(encodeRelay(RelayKind.Signal, sealJson(this.signalSealer, signal)));
+      try {
+        options.relay(encodeRelay(RelayKind.Signal, sealJson(this.signalSealer, signal)));
+      } catch (err) {
+        // Thrown inside simple-peer's event: end the link here instead of leaving it half set up.
+        this.destroy(err instanceof ParleyError ? err : new ParleyError('CONNECTION_FAILED', String(err)));
+      }
     });
     this.peer.on('connect', () => {
       performance.mark('parley:channel-open');

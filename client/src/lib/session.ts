@@ -79,7 +79,11 @@ export class Session extends Emitter<SessionEvents> {
     this.portal = options.portal ?? new Portal(options.serverUrl);
     this.portal.on('peer-joined', () => this.onPeerJoined());
     this.portal.on('relay', (data) => this.guard(() => this.onRelay(data)));
-    this.portal.on('room-closed', (reason) => this.destroy(new ParleyError(reason)));
+    this.portal.on('room-closed', (reason) => {
+      // After verification the room is only a fallback path: the peer's own `bye` or the
+      // channel closing tells us the session is over, not the (untrusted) server.
+      if (this.state !== 'verified') this.destroy(new ParleyError(reason));
+    });
     this.portal.on('peer-left', () => {
       // Once verified the data channel carries the session: signaling may come and go.
       if (this.state !== 'verified') this.destroy(new ParleyError('PEER_GONE', 'peer left during setup'));
@@ -146,7 +150,7 @@ export class Session extends Emitter<SessionEvents> {
       case RelayKind.Signal:
         if (this.link) return this.link.handleSignal(body);
         // Signals can only follow a confirmed key; keep them until the link exists.
-        if (this.pendingSignals.length > 64) throw new ParleyError('MALFORMED', 'too many early signals');
+        if (this.pendingSignals.length >= 64) throw new ParleyError('MALFORMED', 'too many early signals');
         this.pendingSignals.push(body);
     }
   }

@@ -1,12 +1,22 @@
 import { en, type MessageKey } from './en.ts';
-import { fr } from './fr.ts';
 
 export type Locale = 'en' | 'fr';
 export const LOCALES: readonly { code: Locale; label: string }[] = [
   { code: 'en', label: 'English' },
   { code: 'fr', label: 'Français' },
 ];
-const catalogues: Record<Locale, Record<MessageKey, string>> = { en, fr };
+type Catalogue = Record<MessageKey, string>;
+/** English is built in; other languages load on demand so a page only carries the one it shows. */
+const catalogues: Partial<Record<Locale, Catalogue>> = { en };
+const loaders: Record<Locale, () => Promise<Catalogue>> = {
+  en: async () => en,
+  fr: async () => (await import('./fr.ts')).fr,
+};
+
+/** Loads a language's catalogue (once). Call before showing text in it. */
+export async function loadLocale(locale: Locale): Promise<void> {
+  catalogues[locale] ??= await loaders[locale]();
+}
 const STORAGE_KEY = 'parley.locale';
 
 /** Picks the saved choice, else the first browser language we have, else English. */
@@ -28,7 +38,8 @@ function detectLocale(): Locale {
 class I18n {
   locale = $state<Locale>(detectLocale());
 
-  setLocale(locale: Locale): void {
+  async setLocale(locale: Locale): Promise<void> {
+    await loadLocale(locale);
     this.locale = locale;
     document.documentElement.lang = locale;
     try {
@@ -47,7 +58,7 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
 }
 
 export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const template = catalogues[locale][key] ?? en[key];
+  const template = catalogues[locale]?.[key] ?? en[key];
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
 }
 

@@ -1,0 +1,15 @@
+/**
+ * Size limits of peer messages, in a module of their own so UI code can show them without
+ * pulling in the validators.
+ */
+/** Longest chat message, in characters (UTF-16 code units as `String.length` counts them). */
+export const MAX_CHAT_CHARS = 10_000;
+
+/** Longest display name. */
+export const MAX_NAME_CHARS = 80;
+
+/** Latest time a `Date` can hold (ms since the epoch); later `sentAt` values are rejected. */
+export const MAX_TIMESTAMP = 8_640_000_000_000_000;
+
+/** Largest sealed peer frame accepted, in bytes of plaintext. */
+export const MAX_PEER_PLAINTEXT = 64 * 1024;
