@@ -13,7 +13,7 @@ import { fromBase64Url } from '@protocol/base64.ts';
 import { formatCode, generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
 import { cpaceFinish, cpaceStart, type CpaceResult, type CpaceStart, type Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
-import { ParleyError, type ErrorCode } from '@protocol/errors.ts';
+import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
 import { MAX_CHAT_CHARS, PeerType, newMessageId, type Chat, type Hello, type PeerMessage } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
@@ -82,7 +82,10 @@ export class Session extends Emitter<SessionEvents> {
     this.portal.on('room-closed', (reason) => {
       // After verification the room is only a fallback path: the peer's own `bye` or the
       // channel closing tells us the session is over, not the (untrusted) server.
-      if (this.state !== 'verified') this.destroy(new ParleyError(reason));
+      if (this.state === 'verified') return;
+      // Burned after both sides proved the code: the other side caught tampering in transit.
+      const tampered = reason === 'ROOM_BURNED' && this.peerConfirmed;
+      this.destroy(tampered ? new ParleyError('TAMPERED', 'peer detected tampering') : new ParleyError(reason));
     });
     this.portal.on('peer-left', () => {
       // Once verified the data channel carries the session: signaling may come and go.
@@ -157,12 +160,7 @@ export class Session extends Emitter<SessionEvents> {
 
   private onPeerShare(peerShare: Uint8Array): void {
     if (!this.pake || this.pakeResult || this.state !== 'pake') throw new ParleyError('REPLAYED', 'unexpected PAKE message');
-    try {
-      this.pakeResult = cpaceFinish(this.pake.state, peerShare);
-    } catch (err) {
-      this.portal.reportBadKey();
-      throw err;
-    }
+    this.pakeResult = cpaceFinish(this.pake.state, peerShare); // BAD_KEY → destroy() burns the room
     this.portal.relay(encodeRelay(RelayKind.Confirm, this.pakeResult.confirmation));
     this.checkConfirmation();
   }
@@ -170,8 +168,7 @@ export class Session extends Emitter<SessionEvents> {
   private checkConfirmation(): void {
     if (!this.pakeResult || !this.peerConfirmation || this.peerConfirmed) return;
     if (!this.pakeResult.verifyPeer(this.peerConfirmation)) {
-      // One guess per session: a wrong code (or tampering) burns the room for both sides.
-      this.portal.reportBadKey();
+      // One guess per session: a wrong code (or tampering) burns the room for both sides (destroy).
       throw new ParleyError('BAD_KEY', 'key confirmation failed');
     }
     this.peerConfirmed = true;
@@ -274,6 +271,10 @@ export class Session extends Emitter<SessionEvents> {
   /** One teardown path; safe to call twice. `null` means a normal end. */
   destroy(err: ParleyError | null = null): void {
     const finished = this.state === 'ended' || this.state === 'failed';
+    if (!finished && err && SECURITY_ERRORS.has(err.code) && err.code !== 'ROOM_BURNED') {
+      // Tell the other side through the server (it burns the room), so both stop loudly.
+      this.portal.reportBadKey();
+    }
     this.clearTimer();
     this.link?.destroy();
     this.link = null;
