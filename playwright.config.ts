@@ -10,6 +10,7 @@ export const SERVERS = {
   main: 8787, // records every inbound frame for the "server sees only ciphertext" test
   tamper: 8788, // flips bytes in every relayed payload
   shortTtl: 8789, // codes expire after 2 s
+  tamperSignals: 8790, // flips bytes in sealed WebRTC signals only (after the key exchange)
 } as const;
 
 const common = { JOINS_PER_MINUTE_PER_IP: '10000', MESSAGES_PER_SECOND_PER_SOCKET: '500', LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
@@ -58,5 +59,6 @@ export default defineConfig({
     server(SERVERS.main, { PARLEY_TEST_RECORD: '1' }),
     server(SERVERS.tamper, { PARLEY_TEST_TAMPER: '1' }),
     server(SERVERS.shortTtl, { CODE_TTL_SECONDS: '2' }),
+    server(SERVERS.tamperSignals, { PARLEY_TEST_TAMPER: 'signal' }),
   ],
 });

@@ -46,6 +46,18 @@ test('a tampering relay makes both sides stop with a security error', async ({ b
   await expect(pair.customer.getByTestId('safety-code')).toHaveCount(0);
 });
 
+test('tampered WebRTC signals are caught by the sealing: both sides stop with a security error', async ({ browser }) => {
+  pair = await openPair(browser, `http://127.0.0.1:${SERVERS.tamperSignals}`);
+  const { code } = await startSession(pair.rep);
+  await joinByTyping(pair.customer, code);
+  // The code check passes (the log says so), then the altered offer fails authentication.
+  await expect(pair.rep.getByRole('log')).toContainText('Code confirmed on both sides');
+  for (const page of [pair.rep, pair.customer]) {
+    await expect(page.getByRole('alert').first()).toContainText('Security error: a message was altered on the way');
+    await expect(page.getByText('Connected — end-to-end encrypted')).toHaveCount(0);
+  }
+});
+
 test('a wrong code burns the room and the rep is warned', async ({ browser, baseURL }) => {
   pair = await openPair(browser, baseURL!);
   const { code } = await startSession(pair.rep);

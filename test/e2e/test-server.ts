@@ -7,7 +7,8 @@
  *   plaintext would still show); `POST /__test/frames/clear` forgets them.
  * - `PARLEY_TEST_TAMPER=1`: flips a few characters in the middle of every relayed `data`
  *   string. The result stays valid base64url, so it reaches the other browser, whose
- *   authentication must then fail loudly.
+ *   authentication must then fail loudly. `PARLEY_TEST_TAMPER=signal` alters only the sealed
+ *   WebRTC signals, so the code check passes and the sealing itself must catch it.
  *
  * Configuration otherwise comes from the environment like `signaling/main.ts` (`PORT` etc.),
  * with test-friendly defaults: loopback only, warn-level logs, generous join limit.
@@ -28,6 +29,11 @@ export function tamper(data: string): string {
     if (index >= 0) chars[i] = BASE64URL[index ^ 32] ?? chars[i]!;
   }
   return chars.join('');
+}
+
+/** The relay envelope's kind byte (see protocol/envelope.ts), read from the first base64url characters. */
+function relayKind(data: string): number {
+  return Buffer.from(data.slice(0, 4), 'base64url')[0] ?? -1;
 }
 
 function main(): void {
@@ -52,6 +58,8 @@ function main(): void {
     };
   }
   if (process.env.PARLEY_TEST_TAMPER === '1') options.transformRelay = tamper;
+  // Only sealed signals (relay kind 3, after the key exchange succeeded) are altered.
+  if (process.env.PARLEY_TEST_TAMPER === 'signal') options.transformRelay = (data) => (relayKind(data) === 3 ? tamper(data) : data);
 
   const server = createParleyServer(config, options);
 
