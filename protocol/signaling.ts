@@ -111,7 +111,7 @@ export const CreateRoomResultSchema = v.union([
     ok: v.literal(true),
     nameplate: NameplateSchema,
     sid: SidSchema,
-    expiresAt: v.number(),
+    expiresAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
     iceServers: v.array(IceServerSchema),
   }),
   FailureSchema,

@@ -215,6 +215,7 @@ export class Session extends Emitter<SessionEvents> {
         this.link?.send({ type: PeerType.Ack, id: message.id });
         return this.emit('chat', message);
       case PeerType.Ack:
+        globalThis.performance?.mark?.('parley:chat-acked', { detail: message.id });
         return this.emit('ack', message.id);
       case PeerType.Typing:
         return this.emit('typing', message.active);
@@ -234,6 +235,7 @@ export class Session extends Emitter<SessionEvents> {
     if (this.state !== 'verified' || !this.link) throw new ParleyError('PEER_GONE', 'not connected');
     const chat: Chat = { type: PeerType.Chat, id: newMessageId(), text, sentAt: Date.now() };
     this.link.send(chat);
+    globalThis.performance?.mark?.('parley:chat-sent', { detail: chat.id });
     return chat;
   }
 
