@@ -59,6 +59,7 @@ test('the customer keeps a transcript and can clear it', async () => {
     );
   expect(await stored()).toBeGreaterThan(3);
   await customer.getByRole('button', { name: 'Leave session' }).click();
+  await customer.getByRole('button', { name: 'Yes, leave' }).click();
   await customer.getByRole('button', { name: 'Clear my saved transcripts' }).click();
   await expect(customer.getByText('Your saved transcripts were deleted from this browser.')).toBeVisible();
   expect(await stored()).toBe(0);

@@ -11,7 +11,7 @@ test('an expired code gets a clear error', async ({ browser }) => {
   await pair.customer.waitForTimeout(3_500); // the short-TTL server expires codes after 2 s
   await joinByTyping(pair.customer, code);
   await expect(pair.customer.getByRole('alert')).toContainText('This code has expired');
-  await expect(pair.rep.getByRole('alert')).toContainText('This code has expired');
+  await expect(pair.rep.getByRole('alert')).toContainText('This code expired before anyone used it');
 });
 
 test('a third person is refused from a busy session', async ({ browser, baseURL }) => {
@@ -45,7 +45,7 @@ test('a malformed code and an unknown room are explained', async ({ browser, bas
   await customer.goto('/');
   await customer.getByLabel('Session code').fill('12-34');
   await customer.getByRole('button', { name: 'Join' }).click();
-  await expect(customer.getByRole('alert')).toContainText('A code has 9 or more digits');
+  await expect(customer.getByRole('alert')).toContainText('That doesn’t look like a session code');
   await customer.getByLabel('Session code').fill('999-123456');
   await customer.getByRole('button', { name: 'Join' }).click();
   await expect(customer.getByRole('alert')).toContainText('That code didn’t work');
@@ -57,8 +57,10 @@ test('a message over the limit is refused with the reason and the text is kept',
   const long = 'x'.repeat(10_001);
   const box = pair.rep.getByLabel('Message', { exact: true });
   await box.fill(long);
-  await expect(pair.rep.getByRole('alert')).toContainText('the limit is 10000');
+  // Said politely while typing, then as an alert when the rep tries to send.
+  await expect(pair.rep.getByRole('status').filter({ hasText: 'the limit is 10000' })).toBeVisible();
   await box.press('Enter');
+  await expect(pair.rep.getByRole('alert')).toContainText('the limit is 10000');
   await expect(box).toHaveValue(long);
   await expect(pair.customer.getByRole('log')).not.toContainText('xxxxxxxxxx');
   await box.press('Backspace');
@@ -71,6 +73,9 @@ test('when the customer leaves, the rep is told', async ({ browser, baseURL }) =
   pair = await openPair(browser, baseURL!);
   await connectPair(pair);
   await pair.customer.getByRole('button', { name: 'Leave session' }).click();
-  await expect(pair.rep.getByRole('log')).toContainText('The other side left the session');
+  await pair.customer.getByRole('button', { name: 'Yes, leave' }).click();
+  await expect(pair.rep.getByRole('log')).toContainText('Ada left the session.');
+  // Said once, not once per way the departure was noticed.
+  await expect(pair.rep.getByRole('log').getByText('left the session')).toHaveCount(1);
   await expect(pair.rep.getByTestId('connection-status')).toContainText('Session ended');
 });

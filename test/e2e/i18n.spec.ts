@@ -12,7 +12,7 @@ test('French browsers get French, and the switch changes language', async ({ bro
   await expect(customer.getByRole('button', { name: 'Rejoindre' })).toBeVisible();
   await customer.getByLabel('Code de session').fill('12');
   await customer.getByRole('button', { name: 'Rejoindre' }).click();
-  await expect(customer.getByRole('alert')).toContainText('Un code compte au moins 9 chiffres');
+  await expect(customer.getByRole('alert')).toContainText('Ce n’est pas un code de session');
 
   await customer.getByLabel('Langue').selectOption('en');
   await expect(customer.getByRole('button', { name: 'Join' })).toBeVisible();

@@ -71,7 +71,12 @@ test('rep and customer pair with a typed code, chat both ways, end, export and r
   expect(json.notes).toBe('Printer driver reinstalled.');
 
   // End: both sides see it.
+  // Ending asks first; cancelling keeps the session.
   await rep.getByRole('button', { name: 'End session' }).click();
+  await rep.getByRole('button', { name: 'Cancel' }).click();
+  await expect(rep.getByTestId('connection-status')).toContainText('Connected');
+  await rep.getByRole('button', { name: 'End session' }).click();
+  await rep.getByRole('button', { name: 'Yes, end it' }).click();
   await expect(rep.getByTestId('connection-status')).toContainText('Session ended');
   await expect(customer.getByTestId('connection-status')).toContainText('Session ended');
   await expect(customer.getByText('The session has ended')).toBeVisible();

@@ -5,6 +5,7 @@
 import { ParleyError, SECURITY_ERRORS, isErrorCode } from '@protocol/errors.ts';
 import type { Role } from '@protocol/cpace.ts';
 import { t, type MessageKey } from './i18n/index.svelte.ts';
+import { en } from './i18n/en.ts';
 
 export interface UserError {
   message: string;
@@ -15,8 +16,9 @@ export interface UserError {
 
 export function describeError(err: unknown, role: Role): UserError {
   if (err instanceof ParleyError && isErrorCode(err.code)) {
-    const repKey = `error.rep.${err.code}` as MessageKey;
-    const key = role === 'rep' && (err.code === 'BAD_KEY' || err.code === 'ROOM_BURNED') ? repKey : (`error.${err.code}` as MessageKey);
+    // Some errors read differently for the rep (who gives codes) than for the customer (who types them).
+    const repKey = `error.rep.${err.code}`;
+    const key = (role === 'rep' && repKey in en ? repKey : `error.${err.code}`) as MessageKey;
     return { message: t(key), security: SECURITY_ERRORS.has(err.code), code: err.code };
   }
   const detail = err instanceof Error ? err.message : String(err);

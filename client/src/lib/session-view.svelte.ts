@@ -50,6 +50,11 @@ export class SessionView {
     }
   }
 
+  /** Our name as shown in the transcript (a customer may have given none). */
+  get displayName(): string {
+    return this.ownName || t(this.role === 'rep' ? 'rep.name.default' : 'customer.name.default');
+  }
+
   get live(): boolean {
     return this.session !== null && (this.state !== 'ended' && this.state !== 'failed');
   }
@@ -90,6 +95,7 @@ export class SessionView {
     this.session = session;
     session.on('state', (state) => {
       this.state = state;
+      if (state === 'ended' || state === 'failed') this.peerTyping = false;
       if (state === 'ended') void this.finish('ended');
     });
     session.on('code', async (code) => {
@@ -107,23 +113,32 @@ export class SessionView {
       this.log('event.safetyShown', { code }, 'info');
     });
     session.on('hello', (hello) => {
-      this.peerName = hello.name || t(hello.role === 'rep' ? 'rep.name.default' : 'customer.name.default');
+      // A customer may give no name; the rep always has one.
+      const name = hello.name.trim();
+      this.peerName = name || (hello.role === 'rep' ? t('rep.name.default') : null);
       if (hello.userAgent) this.peerUserAgent = hello.userAgent;
-      void this.store
-        .updateSession(this.record?.id ?? '', { peerName: this.peerName ?? undefined, peerUserAgent: hello.userAgent })
-        .catch(() => {});
-      this.log(hello.role === 'rep' ? 'event.repJoined' : 'event.customerJoined', { name: this.peerName ?? '' }, 'info');
+      const patch: Partial<SessionRecord> = {};
+      if (this.peerName) patch.peerName = this.peerName;
+      if (hello.userAgent) patch.peerUserAgent = hello.userAgent;
+      void this.store.updateSession(this.record?.id ?? '', patch).catch(() => {});
+      if (this.peerName) this.log(hello.role === 'rep' ? 'event.repJoined' : 'event.customerJoined', { name: this.peerName }, 'info');
+      else this.log('event.customerJoinedAnonymous', {}, 'info');
     });
     session.on('chat', (chat) => {
       this.peerTyping = false;
       const from: Role = this.role === 'rep' ? 'customer' : 'rep';
-      this.append({ kind: 'chat', id: chat.id, from, name: this.peerName ?? from, text: chat.text, at: chat.sentAt });
+      const name = this.peerName ?? t(from === 'rep' ? 'rep.name.default' : 'customer.name.default');
+      this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: chat.sentAt });
     });
     session.on('ack', (id) => {
       this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
     });
     session.on('typing', (active) => (this.peerTyping = active));
-    session.on('peer-left', () => this.log('event.peerLeft', {}, 'warning'));
+    session.on('peer-left', (reason) => {
+      const name = this.peerName ?? t(this.role === 'rep' ? 'customer.name.default' : 'rep.name.default');
+      const key = reason === 'ended' ? 'event.peerEnded' : reason === 'left' ? 'event.peerLeft' : 'event.peerLost';
+      this.log(key, { name }, reason === 'lost' ? 'warning' : 'info');
+    });
     session.on('warning', (err) => this.log('event.error', { message: describeError(err, this.role).message }, 'warning'));
     session.on('failed', (err) => this.fail(err));
     return session;
@@ -132,13 +147,14 @@ export class SessionView {
   private fail(err: ParleyError): void {
     this.error = describeError(err, this.role);
     this.state = 'failed';
-    this.log('event.error', { message: this.error.message }, 'error');
+    this.peerTyping = false;
+    this.log('event.failed', { message: this.error.message }, 'error');
     void this.finish('failed');
   }
 
   private async createRecord(nameplate: string): Promise<void> {
     if (this.record) return;
-    this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.ownName };
+    this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.displayName };
     try {
       await this.enqueue(() => this.store.putSession($state.snapshot(this.record) as SessionRecord));
     } catch (err) {
@@ -162,7 +178,7 @@ export class SessionView {
     if (!this.session) return { ok: false, error: describeError(new ParleyError('PEER_GONE'), this.role) };
     try {
       const chat = this.session.sendChat(text);
-      await this.append({ kind: 'chat', id: chat.id, from: this.role, name: this.ownName, text, at: chat.sentAt });
+      await this.append({ kind: 'chat', id: chat.id, from: this.role, name: this.displayName, text, at: chat.sentAt });
       return { ok: true };
     } catch (err) {
       return { ok: false, error: describeError(err, this.role) };

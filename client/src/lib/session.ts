@@ -40,8 +40,11 @@ export interface SessionEvents {
   chat: Chat;
   ack: string;
   typing: boolean;
-  /** The other side said goodbye or the channel closed after being verified. */
-  'peer-left': void;
+  /**
+   * The other side is gone: `ended` / `left` when it said goodbye (rep ends, customer leaves),
+   * `lost` when the channel closed without a goodbye.
+   */
+  'peer-left': 'ended' | 'left' | 'lost';
   /** A recoverable problem: one message was rejected. */
   warning: ParleyError;
   /** The session stopped because of this error (state is `failed`). */
@@ -72,6 +75,7 @@ export class Session extends Emitter<SessionEvents> {
   private link: PeerLink | null = null;
   private pendingSignals: Uint8Array[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private tornDown = false;
 
   constructor(private readonly options: SessionOptions) {
     super();
@@ -202,7 +206,7 @@ export class Session extends Emitter<SessionEvents> {
     link.on('rejected', (err) => this.emit('warning', err));
     link.on('closed', (err) => {
       if (err) this.destroy(err);
-      else this.peerGone();
+      else this.peerGone('lost');
     });
     for (const frame of this.pendingSignals.splice(0)) this.guard(() => link.handleSignal(frame));
   }
@@ -220,7 +224,7 @@ export class Session extends Emitter<SessionEvents> {
       case PeerType.Typing:
         return this.emit('typing', message.active);
       case PeerType.Bye:
-        return this.peerGone();
+        return this.peerGone(message.reason);
       case PeerType.FingerprintProof:
         return this.emit('warning', new ParleyError('MALFORMED', 'late fingerprint proof'));
     }
@@ -255,9 +259,9 @@ export class Session extends Emitter<SessionEvents> {
     this.setState('ended');
   }
 
-  private peerGone(): void {
-    if (this.state === 'ended' || this.state === 'failed') return;
-    this.emit('peer-left', undefined);
+  private peerGone(reason: 'ended' | 'left' | 'lost'): void {
+    if (this.tornDown || this.state === 'ended' || this.state === 'failed') return;
+    this.emit('peer-left', reason);
     this.destroy(null);
   }
 
@@ -272,6 +276,9 @@ export class Session extends Emitter<SessionEvents> {
 
   /** One teardown path; safe to call twice. `null` means a normal end. */
   destroy(err: ParleyError | null = null): void {
+    // Closing the link below fires its 'closed' event synchronously: don't come back in here.
+    if (this.tornDown) return;
+    this.tornDown = true;
     const finished = this.state === 'ended' || this.state === 'failed';
     if (!finished && err && SECURITY_ERRORS.has(err.code) && err.code !== 'ROOM_BURNED') {
       // Tell the other side through the server (it burns the room), so both stop loudly.
