@@ -19,7 +19,9 @@ export function describeError(err: unknown, role: Role): UserError {
     // Some errors read differently for the rep (who gives codes) than for the customer (who types them).
     const repKey = `error.rep.${err.code}`;
     const key = (role === 'rep' && repKey in en ? repKey : `error.${err.code}`) as MessageKey;
-    return { message: t(key), security: SECURITY_ERRORS.has(err.code), code: err.code };
+    // A customer's failed code is almost always a typo: no alarm styling for them.
+    const typo = role === 'customer' && (err.code === 'BAD_KEY' || err.code === 'ROOM_BURNED');
+    return { message: t(key), security: SECURITY_ERRORS.has(err.code) && !typo, code: err.code };
   }
   const detail = err instanceof Error ? err.message : String(err);
   return { message: t('error.unknown', { detail }), security: false, code: 'UNKNOWN' };

@@ -78,7 +78,7 @@ export const en = {
 
   'chat.log': 'Conversation',
   'chat.message.label': 'Message',
-  'chat.message.placeholder': 'Write a message… (Enter sends, Shift+Enter for a new line)',
+  'chat.message.placeholder': 'Write a message… (Enter sends, Shift+Enter: new line)',
   'chat.send': 'Send',
   'chat.you': 'You',
   'chat.sent': 'Sent',

@@ -80,7 +80,7 @@ export const fr: Record<MessageKey, string> = {
 
   'chat.log': 'Conversation',
   'chat.message.label': 'Message',
-  'chat.message.placeholder': 'Écrivez un message… (Entrée pour envoyer, Maj+Entrée pour une nouvelle ligne)',
+  'chat.message.placeholder': 'Écrivez un message… (Entrée envoie, Maj+Entrée : nouvelle ligne)',
   'chat.send': 'Envoyer',
   'chat.you': 'Vous',
   'chat.sent': 'Envoyé',
