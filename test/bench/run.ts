@@ -63,6 +63,48 @@ function dynamicClosure(files: string[]): number {
   return [...seen].reduce((sum, f) => sum + gzipSync(readFileSync(join(DIST, f))).length, 0);
 }
 
+/**
+ * Baseline: a bare RTCDataChannel between the same two pages (no Parley code, no sealing),
+ * echoing on the customer side. Its round trip is the floor that Parley's figures sit on.
+ */
+async function rawRoundTrips(rep: Page, customer: Page, runs: number): Promise<number[]> {
+  const offer = await rep.evaluate(async () => {
+    const pc = new RTCPeerConnection();
+    const dc = pc.createDataChannel('raw');
+    Object.assign(window, { rawPc: pc, rawDc: dc });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  });
+  const answer = await customer.evaluate(async (offer) => {
+    const pc = new RTCPeerConnection();
+    pc.ondatachannel = (e) => (e.channel.onmessage = (m) => e.channel.send(m.data));
+    Object.assign(window, { rawPc: pc });
+    await pc.setRemoteDescription(offer);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  }, offer);
+  return rep.evaluate(
+    async ({ answer, runs }) => {
+      const { rawPc, rawDc } = window as unknown as { rawPc: RTCPeerConnection; rawDc: RTCDataChannel };
+      await rawPc.setRemoteDescription(answer);
+      if (rawDc.readyState !== 'open') await new Promise((r) => rawDc.addEventListener('open', r, { once: true }));
+      const out: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await new Promise<void>((r) => {
+          rawDc.addEventListener('message', () => r(), { once: true });
+          rawDc.send(`ping ${i} 🙂`);
+        });
+        out.push(performance.now() - t0);
+      }
+      return out;
+    },
+    { answer, runs },
+  );
+}
+
 async function waitConnected(page: Page): Promise<void> {
   await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
 }
@@ -81,6 +123,7 @@ async function main(): Promise<void> {
   const joins: number[] = [];
   const rtts: number[] = [];
   const wireRtts: number[] = [];
+  let rawRtts: number[] = [];
   for (let run = 0; run < JOIN_RUNS; run++) {
     const repCtx = await browser.newContext();
     const custCtx = await browser.newContext();
@@ -152,6 +195,7 @@ async function main(): Promise<void> {
         })),
       );
     }
+    if (run === 0) rawRtts = await rawRoundTrips(rep, customer, CHAT_RUNS);
     await repCtx.close();
     await custCtx.close();
   }
@@ -167,6 +211,7 @@ async function main(): Promise<void> {
   console.log(row('join → verified (customer page)', stats(joins)));
   console.log(row('chat round trip, on screen', stats(rtts)));
   console.log(row('chat round trip, sealed on the wire', stats(wireRtts)));
+  console.log(row('raw RTCDataChannel round trip', stats(rawRtts)));
   console.log(`\n${'customer page JS, initial'.padEnd(34)} ${(customer.initial / 1024).toFixed(1)} kB gzipped`);
   console.log(`${'customer page JS, all to join'.padEnd(34)} ${(customerAll / 1024).toFixed(1)} kB gzipped`);
   console.log(`${'rep console JS, initial'.padEnd(34)} ${(rep.initial / 1024).toFixed(1)} kB gzipped`);

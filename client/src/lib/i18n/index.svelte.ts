@@ -62,12 +62,25 @@ export function translate(locale: Locale, key: MessageKey, params: Record<string
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one: keep one per locale and style.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(style: 'time' | 'datetime'): Intl.DateTimeFormat {
+  const key = `${i18n.locale}:${style}`;
+  let format = formatters.get(key);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions =
+      style === 'time' ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { dateStyle: 'medium', timeStyle: 'medium' };
+    formatters.set(key, (format = new Intl.DateTimeFormat(i18n.locale, options)));
+  }
+  return format;
+}
+
 export function formatTime(ms: number): string {
-  return new Intl.DateTimeFormat(i18n.locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(ms);
+  return formatter('time').format(ms);
 }
 
 export function formatDateTime(ms: number): string {
-  return new Intl.DateTimeFormat(i18n.locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(ms);
+  return formatter('datetime').format(ms);
 }
 
 export type { MessageKey };
