@@ -13,16 +13,7 @@ import {
   parseCode,
   type SessionCode,
 } from '../../protocol/code.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParleyError);
-    return (e as ParleyError).code;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers.ts';
 
 const digitString = (min: number, max: number) =>
   fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((ds) => ds.join(''));

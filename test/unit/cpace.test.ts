@@ -17,6 +17,7 @@ import {
   type Role,
 } from '../../protocol/cpace.ts';
 import { ParleyError } from '../../protocol/errors.ts';
+import { expectParleyError } from './helpers.ts';
 
 /**
  * Test vectors from draft-irtf-cfrg-cpace-21 (23 April 2026), appendix A.1/A.3 (string
@@ -77,17 +78,6 @@ const V = {
 };
 
 const scalar = (le: Uint8Array): bigint => ristretto255.Point.Fn.fromBytes(le);
-
-function expectParleyError(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ParleyError);
-  expect((caught as ParleyError).code).toBe(code);
-}
 
 describe('CPace string utilities (draft appendix A)', () => {
   it('prepend_len matches A.1.2', () => {

@@ -4,16 +4,7 @@ import { ParleyError } from '../../protocol/errors.ts';
 import { fromBase64Url, toBase64Url } from '../../protocol/base64.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '../../protocol/envelope.ts';
 import { MAX_RELAY_CHARS } from '../../protocol/signaling.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParleyError);
-    return (e as ParleyError).code;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers.ts';
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 /** Builds relay data by hand (no validation), to feed decodeRelay bad envelopes. */

@@ -12,21 +12,11 @@ import {
   verifyFingerprintProof,
   type SessionKeys,
 } from '../../protocol/keys.ts';
+import { expectParleyError } from './helpers.ts';
 
 const isk = Uint8Array.from({ length: 64 }, (_, i) => i);
 const sid = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const h = bytesToHex;
-
-function expectParleyError(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ParleyError);
-  expect((caught as ParleyError).code).toBe(code);
-}
 
 const directional = (k: SessionKeys) => [k.signalSend, k.signalRecv, k.dataSend, k.dataRecv];
 

@@ -10,16 +10,7 @@ import {
   parsePeerMessage,
   parsePeerSignal,
 } from '../../protocol/peer.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParleyError);
-    return (e as ParleyError).code;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers.ts';
 
 const MAC = 'A'.repeat(42) + 'E'; // 43 base64url characters
 const valid = {

@@ -2,16 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ParleyError } from '../../protocol/errors.ts';
 import { SAS_SYMBOLS, safetyEmoji, safetyNumber } from '../../protocol/sas.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParleyError);
-    return (e as ParleyError).code;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers.ts';
 
 describe('SAS_SYMBOLS', () => {
   it('has 64 distinct entries with names in both languages', () => {

@@ -12,21 +12,12 @@ import {
   openJson,
   sealJson,
 } from '../../protocol/seal.ts';
+import { codeOf } from './helpers.ts';
 
 const key = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 const otherKey = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
 const bytes = (...xs: number[]) => Uint8Array.from(xs);
 const h = bytesToHex;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParleyError);
-    return (e as ParleyError).code;
-  }
-  return undefined;
-}
 
 describe('nonceFor', () => {
   it('puts the big-endian counter in the last 8 of 24 bytes', () => {
