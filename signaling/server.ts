@@ -65,9 +65,14 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
+/**
+ * `connect-src 'self'` and not `ws: wss:`: the page may only talk to the server it came from.
+ * CSP Level 3 lets `'self'` match same-origin `ws:`/`wss:` URLs (Chromium, Firefox, Safari 15.4+),
+ * so the signaling WebSocket needs no wider source.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "connect-src 'self' ws: wss:",
+  "connect-src 'self'",
   "img-src 'self' data: blob:",
   "style-src 'self' 'unsafe-inline'",
   "script-src 'self'",
