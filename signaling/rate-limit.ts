@@ -4,6 +4,7 @@
  * `RateLimiterRedis` and {@link flexibleLimiter}, and pass them as `createParleyServer`'s
  * `limiters` option.
  */
+import { isIP } from 'node:net';
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from './config.ts';
 
@@ -22,7 +23,7 @@ export interface Limiter {
 }
 
 export interface Limiters {
-  /** `join-room` requests per client IP. */
+  /** `join-room` requests per client (key: {@link rateLimitKey}, an IPv6 client by its /64). */
   joins: Limiter;
   /** Every inbound event per socket. */
   messages: Limiter;
@@ -70,4 +71,40 @@ export function createMemoryLimiters(config: Pick<Config, 'joinsPerMinutePerIp' 
       },
     }),
   };
+}
+
+/**
+ * The key per-IP limits count against: an IPv4 address as it is (also when written IPv4-mapped,
+ * `::ffff:203.0.113.9`, as a dual-stack listener reports IPv4 clients); an IPv6 address by its
+ * /64 prefix (`2001:db8:1:2::/64`), since one subscriber or host usually holds a whole /64 and
+ * could otherwise rotate through it. Anything else (not an IP address) is returned unchanged.
+ */
+export function rateLimitKey(address: string): string {
+  if (isIP(address) !== 6) return address; // IPv4, or not an address at all
+  const groups = ipv6Groups(address);
+  if (!groups) return address;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (zone index and dotted IPv4 tail allowed). */
+function ipv6Groups(address: string): number[] | null {
+  let text = address.split('%')[0] ?? '';
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail, ...rest] = text.split('::');
+  if (rest.length > 0) return null;
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => parseInt(group, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return null;
+  const groups = [...left, ...new Array<number>(missing).fill(0), ...right];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }

@@ -36,7 +36,7 @@ import {
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
 import { createLogger, errorField, type Logger } from './logger.ts';
-import { createMemoryLimiters, type Limiters } from './rate-limit.ts';
+import { createMemoryLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
 import { RoomManager, type RoomSocket } from './rooms.ts';
 
 export type ParleyIo = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -164,7 +164,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   });
 
   function handleSocket(socket: ParleySocket, conn: number): void {
-    const ip = clientIp(socket, config.trustProxy);
+    const ip = rateLimitKey(clientIp(socket, config.trustProxy)); // an IPv6 client: its /64
     const peer: RoomSocket = {
       id: socket.id,
       emit: (event, payload) => {

@@ -3,6 +3,7 @@
  * clients over WebSocket.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { BlockList } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import fc from 'fast-check';
@@ -25,6 +26,7 @@ import {
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { createLogger } from '../../signaling/logger.ts';
+import { rateLimitKey } from '../../signaling/rate-limit.ts';
 import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.ts';
 import { tamper } from '../e2e/test-server.ts';
 
@@ -485,6 +487,67 @@ describe('rate limits', () => {
     expect(await joinRoom(t1, '111')).toEqual({ ok: false, error: 'ROOM_NOT_FOUND' });
     expect(await joinRoom(t2, '111')).toEqual({ ok: false, error: 'ROOM_NOT_FOUND' });
     expect(await joinRoom(forged, '111')).toEqual({ ok: false, error: 'RATE_LIMITED' }); // still 10.0.0.1
+  });
+  it('IPv6 clients are limited per /64, IPv4-mapped ones per IPv4 address', async () => {
+    const { url } = await startServer({ JOINS_PER_MINUTE_PER_IP: '1', TRUST_PROXY: 'true' });
+    const join = async (address: string) => joinRoom(await connected(url, { headers: { 'X-Forwarded-For': address } }), '111');
+    expect(await join('2001:db8:1:2::1')).toEqual({ ok: false, error: 'ROOM_NOT_FOUND' });
+    expect(await join('2001:db8:1:2:ffff:ffff:ffff:fffe')).toEqual({ ok: false, error: 'RATE_LIMITED' }); // same /64
+    expect(await join('2001:db8:1:3::1')).toEqual({ ok: false, error: 'ROOM_NOT_FOUND' }); // next /64
+    expect(await join('10.0.0.7')).toEqual({ ok: false, error: 'ROOM_NOT_FOUND' });
+    expect(await join('::ffff:10.0.0.7')).toEqual({ ok: false, error: 'RATE_LIMITED' }); // the same IPv4 client
+  });
+});
+
+describe('rateLimitKey', () => {
+  it('keys IPv4 addresses on the whole address', () => {
+    expect(rateLimitKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(rateLimitKey('127.0.0.1')).toBe('127.0.0.1');
+  });
+
+  it('keys IPv4-mapped IPv6 addresses on the IPv4 address', () => {
+    expect(rateLimitKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(rateLimitKey('::FFFF:127.0.0.1')).toBe('127.0.0.1');
+    expect(rateLimitKey('::ffff:cb00:7109')).toBe('203.0.113.9'); // hexadecimal form
+    expect(rateLimitKey('0:0:0:0:0:ffff:203.0.113.9')).toBe('203.0.113.9');
+  });
+
+  it('keys IPv6 addresses on their /64 prefix, whatever the notation', () => {
+    const key = rateLimitKey('2001:db8:1:2::1');
+    expect(key).toBe('2001:db8:1:2::/64');
+    for (const same of ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:0DB8:0001:0002:0000:0000:0000:0001', '2001:db8:1:2::', '2001:db8:1:2:0:0:1.2.3.4', '2001:db8:1:2::9%eth0']) {
+      expect(rateLimitKey(same), same).toBe(key);
+    }
+    expect(rateLimitKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+    expect(rateLimitKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(rateLimitKey('::1')).toBe('0:0:0:0::/64');
+    expect(rateLimitKey('::')).toBe('0:0:0:0::/64');
+    expect(rateLimitKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(rateLimitKey('64:ff9b::203.0.113.9')).toBe('64:ff9b:0:0::/64'); // NAT64: not an IPv4-mapped address
+  });
+
+  it('passes anything that is not an IP address through unchanged', () => {
+    for (const odd of ['', 'unknown', 'not:an:address', '1.2.3', '2001:db8::1::2', '[2001:db8::1]']) expect(rateLimitKey(odd)).toBe(odd);
+  });
+
+  it('never merges different IPv4 addresses or different /64s (property)', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.ipV4(), (a, b) => {
+        expect(rateLimitKey(a) === rateLimitKey(b)).toBe(a === b);
+        expect(rateLimitKey(`::ffff:${a}`)).toBe(rateLimitKey(a));
+      }),
+    );
+    const mapped = (address: string) => /^[0:]*:ffff:/i.test(address); // (a superset: those are only skipped)
+    fc.assert(
+      fc.property(fc.ipV6(), fc.ipV6(), (a, b) => {
+        const keyA = rateLimitKey(a);
+        expect(/^[0-9a-f]{1,4}(:[0-9a-f]{1,4}){3}::\/64$|^\d+\.\d+\.\d+\.\d+$/.test(keyA), `${a} → ${keyA}`).toBe(true);
+        if (mapped(a) || mapped(b)) return;
+        const sameSlash64 = new BlockList();
+        sameSlash64.addSubnet(a, 64, 'ipv6');
+        expect(keyA === rateLimitKey(b), `${a} / ${b}`).toBe(sameSlash64.check(b, 'ipv6'));
+      }),
+    );
   });
 });
 
