@@ -13,3 +13,9 @@ export const MAX_TIMESTAMP = 8_640_000_000_000_000;
 
 /** Largest sealed peer frame accepted, in bytes of plaintext. */
 export const MAX_PEER_PLAINTEXT = 64 * 1024;
+
+/** Longest user agent string a customer's hello may carry. */
+export const MAX_USER_AGENT_CHARS = 512;
+
+/** Longest locale tag in a hello (BCP 47 tags are short). */
+export const MAX_LOCALE_CHARS = 16;

@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
-import { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP } from './limits.ts';
+import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
 
 /**
  * Longest SDP accepted. A data-channel (and later one video track) SDP is 1–4 kB; this leaves
@@ -40,8 +40,8 @@ export const HelloSchema = v.object({
   role: v.picklist(['rep', 'customer']),
   name: Name,
   capabilities: v.pipe(v.array(v.pipe(v.string(), v.maxLength(32))), v.maxLength(32)),
-  userAgent: v.optional(v.pipe(v.string(), v.maxLength(512))),
-  locale: v.optional(v.pipe(v.string(), v.maxLength(16))),
+  userAgent: v.optional(v.pipe(v.string(), v.maxLength(MAX_USER_AGENT_CHARS))),
+  locale: v.optional(v.pipe(v.string(), v.maxLength(MAX_LOCALE_CHARS))),
 });
 
 /**

@@ -3,6 +3,7 @@
  * certificates actually used on the wire, not the ones written in the SDP.
  */
 import { ParleyError } from '@protocol/errors.ts';
+import { normalizeFingerprint } from '@protocol/keys.ts';
 
 interface TransportStats {
   type: 'transport';
@@ -18,8 +19,8 @@ interface CertificateStats {
 }
 
 export async function readDtlsFingerprints(pc: RTCPeerConnection): Promise<{ local: string; remote: string }> {
-  // The transport stats can lag the 'connect' event by a tick: retry briefly.
-  for (let attempt = 0; attempt < 20; attempt++) {
+  // The transport stats can lag the 'connect' event, more so on a loaded machine: retry for a while.
+  for (let attempt = 0; attempt < 100; attempt++) {
     const stats = await pc.getStats();
     const certificates = new Map<string, CertificateStats>();
     let transport: TransportStats | undefined;
@@ -34,9 +35,10 @@ export async function readDtlsFingerprints(pc: RTCPeerConnection): Promise<{ loc
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new ParleyError('FINGERPRINT_MISMATCH', 'DTLS certificates not visible');
+  // Not an attack (nothing was compared yet), just a browser that does not report: no alarm.
+  throw new ParleyError('CONNECTION_FAILED', 'DTLS certificates not visible in getStats()');
 }
 
 function normalise(cert: CertificateStats): string {
-  return `${cert.fingerprintAlgorithm} ${cert.fingerprint}`.trim().toLowerCase();
+  return normalizeFingerprint(`${cert.fingerprintAlgorithm} ${cert.fingerprint}`);
 }

@@ -13,7 +13,7 @@ import { fingerprintProof, verifyFingerprintProof, type SessionKeys } from '@pro
 import { Opener, Sealer, openJson, sealJson } from '@protocol/seal.ts';
 import { MAX_PEER_PLAINTEXT, PeerType, parsePeerMessage, parsePeerSignal, type PeerMessage } from '@protocol/peer.ts';
 import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
-import type { Role } from '@protocol/cpace.ts';
+import { peerRole, type Role } from '@protocol/cpace.ts';
 import type { IceServer } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
 import { readDtlsFingerprints } from './fingerprints.ts';
@@ -119,10 +119,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       this.pendingProof = message; // our own stats are not read yet
       return;
     }
-    const peerRole: Role = this.options.role === 'rep' ? 'customer' : 'rep';
+    const otherRole = peerRole(this.options.role);
     // The MAC is checked over what *we* see on the wire: the peer's local certificate must be
     // our remote one and vice versa. The fingerprints the peer claims are not trusted.
-    const ok = verifyFingerprintProof(this.options.keys.fingerprint, peerRole, mine.remote, mine.local, fromBase64Url(message.mac));
+    const ok = verifyFingerprintProof(this.options.keys.fingerprint, otherRole, mine.remote, mine.local, fromBase64Url(message.mac));
     if (!ok) throw new ParleyError('FINGERPRINT_MISMATCH', 'DTLS fingerprints differ');
     this.verified = true;
     this.pendingProof = null;

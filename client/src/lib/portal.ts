@@ -48,6 +48,7 @@ export class Portal extends Emitter<PortalEvents> {
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private destroyed = false;
   private connecting: Promise<void> | null = null;
+  private abortConnect: (() => void) | null = null;
 
   constructor(private readonly url: string = globalThis.location?.origin ?? '') {
     super();
@@ -64,11 +65,12 @@ export class Portal extends Emitter<PortalEvents> {
   }
 
   private open(): Promise<void> {
-    if (this.destroyed) return Promise.reject(new ParleyError('NOT_IN_ROOM', 'portal destroyed'));
+    if (this.destroyed) return Promise.reject(new ParleyError('CONNECTION_FAILED', 'portal destroyed'));
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.url, {
       auth: { version: PROTOCOL_VERSION },
       transports: ['websocket', 'polling'],
-      reconnectionAttempts: 5,
+      // A room belongs to one socket id: a reconnected socket would not be in it (see Session).
+      reconnection: false,
       timeout: REQUEST_TIMEOUT_MS,
     });
     this.socket = socket;
@@ -76,13 +78,17 @@ export class Portal extends Emitter<PortalEvents> {
     return new Promise((resolve, reject) => {
       const onConnect = () => {
         socket.off('connect_error', onError);
+        this.abortConnect = null;
         resolve();
       };
       const onError = (err: Error) => {
         socket.off('connect', onConnect);
         socket.disconnect();
+        this.abortConnect = null;
         reject(new ParleyError(err.message === 'VERSION_MISMATCH' ? 'VERSION_MISMATCH' : 'SERVER_UNREACHABLE', err.message));
       };
+      // destroy() during the attempt removes socket.io's listeners silently: settle here instead.
+      this.abortConnect = () => reject(new ParleyError('CONNECTION_FAILED', 'portal closed while connecting'));
       socket.once('connect', onConnect);
       socket.once('connect_error', onError);
     });
@@ -153,6 +159,8 @@ export class Portal extends Emitter<PortalEvents> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.abortConnect?.();
+    this.abortConnect = null;
     this.socket?.disconnect();
     this.socket = null;
     this.clear();

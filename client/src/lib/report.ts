@@ -83,6 +83,11 @@ export function toJsonReport({ session, events, note, locale }: ReportInput): st
 }
 
 /** Markdown special characters in user text are escaped so a message cannot forge report structure. */
+/** For one-line fields (names, header values, system lines): a line break would end the list item. */
+function oneLine(text: string): string {
+  return escapeMarkdown(text.replace(/[\r\n]+/g, ' '));
+}
+
 function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>~=])/g, '\\$1');
 }
@@ -101,9 +106,9 @@ export function toMarkdownReport({ session, events, note, locale }: ReportInput)
     `- **${t('report.session')}:** ${session.id}`,
     `- **${t('report.started')}:** ${iso(session.startedAt)}`,
     `- **${t('report.ended')}:** ${iso(session.endedAt) ?? t('report.stillOpen')}`,
-    `- **${t('report.rep')}:** ${escapeMarkdown(session.role === 'rep' ? session.ownName : session.peerName ?? unknown)}`,
-    `- **${t('report.customer')}:** ${escapeMarkdown(session.role === 'customer' ? session.ownName : session.peerName ?? unknown)}`,
-    `- **${t('report.customerDevice')}:** ${escapeMarkdown(describeUserAgent(customerUserAgent(session)) ?? unknown)}`,
+    `- **${t('report.rep')}:** ${oneLine(session.role === 'rep' ? session.ownName : session.peerName ?? unknown)}`,
+    `- **${t('report.customer')}:** ${oneLine(session.role === 'customer' ? session.ownName : session.peerName ?? unknown)}`,
+    `- **${t('report.customerDevice')}:** ${oneLine(describeUserAgent(customerUserAgent(session)) ?? unknown)}`,
     `- **${t('report.safetyCode')}:** ${session.safetyCode ?? unknown}`,
     '',
     `## ${t('report.notes')}`,
@@ -117,7 +122,7 @@ export function toMarkdownReport({ session, events, note, locale }: ReportInput)
     const text = describeEvent(event, locale);
     if (text === null) continue;
     const time = iso(event.at)?.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? unknown;
-    const body = event.kind === 'chat' ? `**${escapeMarkdown(event.name)}:** ${splitLines(event.text).map(escapeMarkdown).join('  \n    ')}` : `_${escapeMarkdown(text)}_`;
+    const body = event.kind === 'chat' ? `**${oneLine(event.name)}:** ${splitLines(event.text).map(escapeMarkdown).join('  \n    ')}` : `_${oneLine(text)}_`;
     lines.push(`- \`${time}\` ${body}`);
   }
   return lines.join('\n') + '\n';

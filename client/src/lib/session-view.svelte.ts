@@ -34,6 +34,18 @@ export class SessionView {
 
   private session: Session | null = null;
   private writes: Promise<unknown> = Promise.resolve();
+  private unsaved = 0;
+  private releaseLock: () => void = () => {};
+
+  /**
+   * Holds a Web Lock named after the session while it is live, so another console tab that
+   * restores sessions after a reload can tell it is still running here.
+   */
+  private holdLock(id: string): void {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return;
+    void locks.request(sessionLockName(id), () => new Promise<void>((release) => (this.releaseLock = release)));
+  }
 
   constructor(
     readonly role: Role,
@@ -52,7 +64,7 @@ export class SessionView {
 
   /** Our name as shown in the transcript (a customer may have given none). */
   get displayName(): string {
-    return this.ownName || t(this.role === 'rep' ? 'rep.name.default' : 'customer.name.default');
+    return this.ownName || defaultName(this.role);
   }
 
   get live(): boolean {
@@ -108,7 +120,7 @@ export class SessionView {
     session.on('verified', ({ safetyCode }) => {
       this.safetyCode = safetyCode;
       const code = safetyCode.map((s) => s.emoji).join(' ');
-      void this.store.updateSession(this.record?.id ?? '', { safetyCode: code }).catch(() => {});
+      this.saveRecord({ safetyCode: code });
       this.log('event.secured', {}, 'success');
       this.log('event.safetyShown', { code }, 'info');
     });
@@ -120,22 +132,25 @@ export class SessionView {
       const patch: Partial<SessionRecord> = {};
       if (this.peerName) patch.peerName = this.peerName;
       if (hello.userAgent) patch.peerUserAgent = hello.userAgent;
-      void this.store.updateSession(this.record?.id ?? '', patch).catch(() => {});
+      this.saveRecord(patch);
       if (this.peerName) this.log(hello.role === 'rep' ? 'event.repJoined' : 'event.customerJoined', { name: this.peerName }, 'info');
       else this.log('event.customerJoinedAnonymous', {}, 'info');
     });
     session.on('chat', (chat) => {
       this.peerTyping = false;
       const from: Role = this.role === 'rep' ? 'customer' : 'rep';
-      const name = this.peerName ?? t(from === 'rep' ? 'rep.name.default' : 'customer.name.default');
-      this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: chat.sentAt });
+      const name = this.peerName ?? defaultName(from);
+      // `at` is our clock (the peer's `sentAt` is its claim, kept apart); ack once stored.
+      void this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: Date.now(), sentAt: chat.sentAt }).then(() =>
+        session.acknowledge(chat.id),
+      );
     });
     session.on('ack', (id) => {
       this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
     });
     session.on('typing', (active) => (this.peerTyping = active));
     session.on('peer-left', (reason) => {
-      const name = this.peerName ?? t(this.role === 'rep' ? 'customer.name.default' : 'rep.name.default');
+      const name = this.peerName ?? defaultName(this.role === 'rep' ? 'customer' : 'rep');
       const key = reason === 'ended' ? 'event.peerEnded' : reason === 'left' ? 'event.peerLeft' : 'event.peerLost';
       this.log(key, { name }, reason === 'lost' ? 'warning' : 'info');
     });
@@ -155,10 +170,11 @@ export class SessionView {
   private async createRecord(nameplate: string): Promise<void> {
     if (this.record) return;
     this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.displayName };
+    this.holdLock(this.record.id);
     try {
       await this.enqueue(() => this.store.putSession($state.snapshot(this.record) as SessionRecord));
     } catch (err) {
-      this.storageError ??= t('error.STORAGE', { detail: err instanceof Error ? err.message : String(err) });
+      this.storageFailed(err);
     }
   }
 
@@ -166,8 +182,20 @@ export class SessionView {
     if (!this.record || this.record.endedAt) return;
     this.record.endedAt = Date.now();
     this.record.outcome = outcome;
-    if (outcome === 'ended') this.log('event.ended', {}, 'info');
-    await this.enqueue(() => this.store.updateSession(this.record!.id, { endedAt: this.record!.endedAt, outcome }));
+    if (outcome === 'ended') void this.log('event.ended', {}, 'info');
+    this.saveRecord({ endedAt: this.record.endedAt, outcome });
+    this.releaseLock();
+  }
+
+  /** Updates the stored session record in order with the events; a failure raises the storage warning. */
+  private saveRecord(patch: Partial<SessionRecord>): void {
+    const id = this.record?.id;
+    if (!id) return;
+    this.enqueue(() => this.store.updateSession(id, patch)).catch((err) => this.storageFailed(err));
+  }
+
+  private storageFailed(err: unknown): void {
+    this.storageError ??= t('error.STORAGE', { detail: err instanceof Error ? err.message : String(err) });
   }
 
   /**
@@ -207,8 +235,9 @@ export class SessionView {
         stored = await this.store.append(id, event);
       } catch (err) {
         // Show it anyway: losing it from view would be worse than not having it on disk.
-        stored = { ...event, sessionId: id ?? '', seq: this.events.length } as TranscriptEvent;
-        this.storageError ??= t('error.STORAGE', { detail: err instanceof Error ? err.message : String(err) });
+        // Negative seq: never collides with a stored event's key in the keyed list.
+        stored = { ...event, sessionId: id ?? '', seq: -++this.unsaved } as TranscriptEvent;
+        this.storageFailed(err);
       }
       this.events.push(stored);
     });
@@ -231,5 +260,14 @@ export class SessionView {
 
   destroy(): void {
     this.session?.destroy();
+    this.releaseLock();
   }
+}
+
+export function sessionLockName(id: string): string {
+  return `parley-session-${id}`;
+}
+
+function defaultName(role: Role): string {
+  return t(role === 'rep' ? 'rep.name.default' : 'customer.name.default');
 }

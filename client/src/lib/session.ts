@@ -11,10 +11,11 @@
  */
 import { fromBase64Url } from '@protocol/base64.ts';
 import { formatCode, generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
-import { cpaceFinish, cpaceStart, type CpaceResult, type CpaceStart, type Role } from '@protocol/cpace.ts';
+import { cpaceFinish, cpaceStart, peerRole, type CpaceResult, type CpaceStart, type Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
+import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
 import { MAX_CHAT_CHARS, PeerType, newMessageId, type Chat, type Hello, type PeerMessage } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
@@ -74,6 +75,10 @@ export class Session extends Emitter<SessionEvents> {
   private peerConfirmed = false;
   private link: PeerLink | null = null;
   private pendingSignals: Uint8Array[] = [];
+  /** Relays that arrive while `join-room` is still being answered (they can share a packet). */
+  private earlyRelays: string[] = [];
+  private helloSeen = false;
+  private lastWarning = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private tornDown = false;
 
@@ -82,7 +87,13 @@ export class Session extends Emitter<SessionEvents> {
     this.role = options.role;
     this.portal = options.portal ?? new Portal(options.serverUrl);
     this.portal.on('peer-joined', () => this.onPeerJoined());
-    this.portal.on('relay', (data) => this.guard(() => this.onRelay(data)));
+    this.portal.on('relay', (data) => {
+      if (this.state === 'joining') {
+        if (this.earlyRelays.length < 8) this.earlyRelays.push(data);
+        return;
+      }
+      this.guard(() => this.onRelay(data));
+    });
     this.portal.on('room-closed', (reason) => {
       // After verification the room is only a fallback path: the peer's own `bye` or the
       // channel closing tells us the session is over, not the (untrusted) server.
@@ -95,14 +106,34 @@ export class Session extends Emitter<SessionEvents> {
       // Once verified the data channel carries the session: signaling may come and go.
       if (this.state !== 'verified') this.destroy(new ParleyError('PEER_GONE', 'peer left during setup'));
     });
-    this.portal.on('server-error', (code) => this.emit('warning', new ParleyError(code)));
+    this.portal.on('server-error', (code) => this.warn(new ParleyError(code)));
+    this.portal.on('disconnected', () => {
+      // Before the direct channel exists, the room lives on this socket: without it the code is dead.
+      if (this.state !== 'verified') this.destroy(new ParleyError('SERVER_UNREACHABLE', 'signaling connection lost'));
+    });
+  }
+
+  /** Non-fatal problems reach the log at most once per code every 10 s (a hostile server could flood). */
+  private warn(err: ParleyError): void {
+    const now = Date.now();
+    if (now - (this.lastWarning.get(err.code) ?? -Infinity) < 10_000) return;
+    this.lastWarning.set(err.code, now);
+    this.emit('warning', err);
   }
 
   /** Rep: creates a room and a fresh secret; resolves with the code to give the customer. */
   async start(): Promise<SessionCode> {
     this.assertState('idle');
-    await this.portal.connect();
-    const room = await this.portal.createRoom();
+    let room;
+    try {
+      await this.portal.connect();
+      this.assertAlive();
+      room = await this.portal.createRoom();
+      this.assertAlive();
+    } catch (err) {
+      this.destroy(toParleyError(err));
+      throw toParleyError(err);
+    }
     this.code = { nameplate: room.nameplate, secret: generateSecret() };
     this.sid = fromBase64Url(room.sid);
     this.iceServers = room.iceServers;
@@ -120,13 +151,14 @@ export class Session extends Emitter<SessionEvents> {
     this.setState('joining');
     try {
       await this.portal.connect();
-      performance.mark('parley:socket-connected');
+      this.assertAlive();
       const room = await this.portal.joinRoom(code.nameplate);
-      performance.mark('parley:room-joined');
+      this.assertAlive();
       this.sid = fromBase64Url(room.sid);
       this.iceServers = room.iceServers;
       this.pake = cpaceStart({ password: formatCode(code), sid: this.sid, role: 'customer' });
       this.beginPake();
+      for (const data of this.earlyRelays.splice(0)) this.guard(() => this.onRelay(data));
     } catch (err) {
       this.destroy(toParleyError(err));
       throw toParleyError(err);
@@ -147,7 +179,10 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private onRelay(data: string): void {
+    if (this.tornDown) return;
     const { kind, body } = decodeRelay(data);
+    // Once verified, the server has no say in the session: only renegotiation signals are expected.
+    if (this.state === 'verified' && kind !== RelayKind.Signal) return;
     switch (kind) {
       case RelayKind.Pake:
         return this.onPeerShare(body);
@@ -196,14 +231,14 @@ export class Session extends Emitter<SessionEvents> {
         type: PeerType.Hello,
         version: PROTOCOL_VERSION,
         role: this.role,
-        name: this.options.name.slice(0, 80),
+        name: this.options.name.slice(0, MAX_NAME_CHARS),
         capabilities: ['chat'],
-        userAgent: this.role === 'customer' ? navigator.userAgent.slice(0, 512) : undefined,
-        locale: navigator.language.slice(0, 16),
+        userAgent: this.role === 'customer' ? navigator.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
+        locale: navigator.language.slice(0, MAX_LOCALE_CHARS),
       });
     });
     link.on('message', (message) => this.onPeerMessage(message));
-    link.on('rejected', (err) => this.emit('warning', err));
+    link.on('rejected', (err) => this.warn(err));
     link.on('closed', (err) => {
       if (err) this.destroy(err);
       else this.peerGone('lost');
@@ -212,11 +247,13 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private onPeerMessage(message: PeerMessage): void {
+    // After end() the channel lingers a moment to flush our bye: nothing more is taken in.
+    if (this.state !== 'verified') return;
     switch (message.type) {
       case PeerType.Hello:
-        return this.emit('hello', message);
+        return this.guard(() => this.onHello(message));
       case PeerType.Chat:
-        this.link?.send({ type: PeerType.Ack, id: message.id });
+        // Acknowledged by the view once stored (acknowledge()), so "delivered" means kept.
         return this.emit('chat', message);
       case PeerType.Ack:
         globalThis.performance?.mark?.('parley:chat-acked', { detail: message.id });
@@ -226,8 +263,22 @@ export class Session extends Emitter<SessionEvents> {
       case PeerType.Bye:
         return this.peerGone(message.reason);
       case PeerType.FingerprintProof:
-        return this.emit('warning', new ParleyError('MALFORMED', 'late fingerprint proof'));
+        return this.warn(new ParleyError('MALFORMED', 'late fingerprint proof'));
     }
+  }
+
+  /** One hello, from the other role, speaking our version. */
+  private onHello(hello: Hello): void {
+    if (this.helloSeen) return this.warn(new ParleyError('MALFORMED', 'second hello'));
+    if (hello.role !== peerRole(this.role)) throw new ParleyError('MALFORMED', 'peer claims our role');
+    if (hello.version !== PROTOCOL_VERSION) throw new ParleyError('VERSION_MISMATCH', `peer speaks v${hello.version}`);
+    this.helloSeen = true;
+    this.emit('hello', hello);
+  }
+
+  /** Tells the peer its message `id` was received and stored. */
+  acknowledge(id: string): void {
+    if (this.state === 'verified') this.guard(() => this.link?.send({ type: PeerType.Ack, id }));
   }
 
   /**
@@ -251,12 +302,16 @@ export class Session extends Emitter<SessionEvents> {
   end(): void {
     if (this.state === 'ended' || this.state === 'failed') return;
     if (this.state === 'verified') {
-      this.guard(() => this.link?.send({ type: PeerType.Bye, reason: this.role === 'rep' ? 'ended' : 'left' }));
+      try {
+        this.link?.send({ type: PeerType.Bye, reason: this.role === 'rep' ? 'ended' : 'left' });
+      } catch {
+        // The channel is already closing: the peer will see it close instead of a bye.
+      }
     }
     this.portal.leave();
+    this.setState('ended');
     // Give the bye a moment to flush before the channel closes.
     setTimeout(() => this.destroy(null), 100);
-    this.setState('ended');
   }
 
   private peerGone(reason: 'ended' | 'left' | 'lost'): void {
@@ -298,7 +353,8 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private setState(state: SessionState): void {
-    if (this.state === state) return;
+    // An ended or failed session never changes its outcome.
+    if (this.state === state || this.state === 'ended' || this.state === 'failed') return;
     this.state = state;
     // Marks let benchmarks and the browser's performance panel see where setup time goes.
     globalThis.performance?.mark?.(`parley:${state}`);
@@ -306,7 +362,12 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private assertState(expected: SessionState): void {
-    if (this.state !== expected) throw new ParleyError('NOT_IN_ROOM', `session is ${this.state}, not ${expected}`);
+    if (this.state !== expected) throw new ParleyError('CONNECTION_FAILED', `session is ${this.state}, not ${expected}`);
+  }
+
+  /** After each await in start()/join(): the session may have been torn down meanwhile. */
+  private assertAlive(): void {
+    if (this.tornDown) throw new ParleyError('CONNECTION_FAILED', 'session closed while setting up');
   }
 
   private armTimer(ms: number, why: string): void {

@@ -35,6 +35,8 @@ export interface ChatEvent extends EventBase {
   from: Role;
   name: string;
   text: string;
+  /** For received messages: the time the sender's clock claimed (`at` is when we received it). */
+  sentAt?: number;
 }
 /** The peer acknowledged message `id`. Kept as its own event so the log stays append-only. */
 export interface ReceiptEvent extends EventBase {
@@ -70,7 +72,6 @@ const DB_VERSION = 1;
 
 export class TranscriptStore {
   private dbPromise: Promise<IDBPDatabase<ParleyDB>> | null = null;
-  private readonly nextSeq = new Map<string, number>();
 
   constructor(private readonly name: string = DB_NAME) {}
 
@@ -126,30 +127,21 @@ export class TranscriptStore {
     return out;
   }
 
-  /** Appends one event and resolves once it is durable, with its sequence number. */
+  /**
+   * Appends one event and resolves once it is written, with its sequence number. The number is
+   * taken inside the same transaction as the write, so two tabs (or a reload racing a live
+   * page) can never hand out the same one.
+   */
   async append(sessionId: string, event: NewEvent): Promise<TranscriptEvent> {
     const db = await this.db();
-    const seq = await this.allocateSeq(db, sessionId);
-    const stored = { ...event, sessionId, seq } as TranscriptEvent;
     // 'relaxed': complete once the OS has the write (survives a tab or browser crash), without
     // waiting for a disk flush; halves the time before a message can be shown.
     const tx = db.transaction('events', 'readwrite', { durability: 'relaxed' });
+    const range = IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]);
+    const last = await tx.store.openCursor(range, 'prev');
+    const stored = { ...event, sessionId, seq: last ? last.value.seq + 1 : 0 } as TranscriptEvent;
     await Promise.all([tx.store.add(stored), tx.done]);
     return stored;
-  }
-
-  private async allocateSeq(db: IDBPDatabase<ParleyDB>, sessionId: string): Promise<number> {
-    let next = this.nextSeq.get(sessionId);
-    if (next === undefined) {
-      // First write for this session on this page (e.g. after a reload): continue after the last event.
-      const range = IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]);
-      const last = await db.transaction('events').store.openCursor(range, 'prev');
-      next = last ? last.value.seq + 1 : 0;
-      // Another append may have allocated while we awaited the cursor.
-      next = Math.max(next, this.nextSeq.get(sessionId) ?? 0);
-    }
-    this.nextSeq.set(sessionId, next + 1);
-    return next;
   }
 
   async events(sessionId: string): Promise<TranscriptEvent[]> {
@@ -170,7 +162,6 @@ export class TranscriptStore {
     const db = await this.db();
     const tx = db.transaction(['sessions', 'events', 'notes'], 'readwrite');
     await Promise.all([tx.objectStore('sessions').clear(), tx.objectStore('events').clear(), tx.objectStore('notes').clear(), tx.done]);
-    this.nextSeq.clear();
   }
 
   close(): void {
