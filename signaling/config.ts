@@ -28,8 +28,18 @@ export interface Config {
   maxTombstones: number;
   /** Handed to the browsers' RTCPeerConnection. `ICE_SERVERS` (JSON array), default []. */
   iceServers: IceServer[];
-  /** `join-room` requests per client IP per minute. `JOINS_PER_MINUTE_PER_IP`, default 30. */
+  /**
+   * `join-room` requests per client IP per minute. `JOINS_PER_MINUTE_PER_IP`, default 30. (Every
+   * per-IP limit counts an IPv6 client by its /64: see `rateLimitKey` in `rate-limit.ts`.)
+   */
   joinsPerMinutePerIp: number;
+  /** `create-room` requests per client IP per minute. `ROOMS_PER_MINUTE_PER_IP`, default 30. */
+  roomsPerMinutePerIp: number;
+  /**
+   * Concurrent socket.io connections per client IP; more are refused at the handshake
+   * (`connect_error` `RATE_LIMITED`). `CONNECTIONS_PER_IP`, default 50.
+   */
+  connectionsPerIp: number;
   /** Sustained messages per second per socket. `MESSAGES_PER_SECOND_PER_SOCKET`, default 50. */
   messagesPerSecondPerSocket: number;
   /** Extra messages per socket allowed above the rate, refilled every 10 s. `MESSAGE_BURST_PER_SOCKET`, default 100. */
@@ -145,6 +155,8 @@ const SettingsSchema = v.object({
   MAX_TOMBSTONES: v.optional(integer(0, NAMEPLATE_CAPACITY), 50_000),
   ICE_SERVERS: v.optional(iceServersSetting, []),
   JOINS_PER_MINUTE_PER_IP: v.optional(integer(1, 1_000_000), 30),
+  ROOMS_PER_MINUTE_PER_IP: v.optional(integer(1, 1_000_000), 30),
+  CONNECTIONS_PER_IP: v.optional(integer(1, 1_000_000), 50),
   MESSAGES_PER_SECOND_PER_SOCKET: v.optional(integer(1, 1_000_000), 50),
   MESSAGE_BURST_PER_SOCKET: v.optional(integer(0, 1_000_000), 100),
   ROOMS_PER_SOCKET: v.optional(integer(1, 10_000), 5),
@@ -217,6 +229,8 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
     maxTombstones: s.MAX_TOMBSTONES,
     iceServers: s.ICE_SERVERS,
     joinsPerMinutePerIp: s.JOINS_PER_MINUTE_PER_IP,
+    roomsPerMinutePerIp: s.ROOMS_PER_MINUTE_PER_IP,
+    connectionsPerIp: s.CONNECTIONS_PER_IP,
     messagesPerSecondPerSocket: s.MESSAGES_PER_SECOND_PER_SOCKET,
     messageBurstPerSocket: s.MESSAGE_BURST_PER_SOCKET,
     roomsPerSocket: s.ROOMS_PER_SOCKET,

@@ -25,6 +25,8 @@ export interface Limiter {
 export interface Limiters {
   /** `join-room` requests per client (key: {@link rateLimitKey}, an IPv6 client by its /64). */
   joins: Limiter;
+  /** `create-room` requests per client (same key as `joins`). */
+  rooms: Limiter;
   /** Every inbound event per socket. */
   messages: Limiter;
 }
@@ -54,15 +56,19 @@ export function flexibleLimiter(limiter: FlexibleLimiter): Limiter {
 }
 
 /** In-memory limiters for one node. */
-export function createMemoryLimiters(config: Pick<Config, 'joinsPerMinutePerIp' | 'messagesPerSecondPerSocket' | 'messageBurstPerSocket'>): Limiters {
-  const joins = new RateLimiterMemory({ keyPrefix: 'joins', points: config.joinsPerMinutePerIp, duration: 60 });
+export function createMemoryLimiters(
+  config: Pick<Config, 'joinsPerMinutePerIp' | 'roomsPerMinutePerIp' | 'messagesPerSecondPerSocket' | 'messageBurstPerSocket'>,
+): Limiters {
+  const joins = flexibleLimiter(new RateLimiterMemory({ keyPrefix: 'joins', points: config.joinsPerMinutePerIp, duration: 60 }));
+  const rooms = flexibleLimiter(new RateLimiterMemory({ keyPrefix: 'rooms', points: config.roomsPerMinutePerIp, duration: 60 }));
   const perSecond = new RateLimiterMemory({ keyPrefix: 'msg', points: config.messagesPerSecondPerSocket, duration: 1 });
-  if (config.messageBurstPerSocket === 0) return { joins: flexibleLimiter(joins), messages: flexibleLimiter(perSecond) };
+  if (config.messageBurstPerSocket === 0) return { joins, rooms, messages: flexibleLimiter(perSecond) };
   // The burst pool is only drawn from when the per-second budget is spent.
   const burst = new RateLimiterMemory({ keyPrefix: 'msg-burst', points: config.messageBurstPerSocket, duration: 10 });
   const bursty = new BurstyRateLimiter(perSecond, burst);
   return {
-    joins: flexibleLimiter(joins),
+    joins,
+    rooms,
     messages: flexibleLimiter({
       consume: (key, points) => bursty.consume(key, points),
       delete: async (key) => {

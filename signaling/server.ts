@@ -144,6 +144,9 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     });
   }
 
+  /** Open sockets per {@link rateLimitKey}, for `CONNECTIONS_PER_IP`. */
+  const openConnections = new Map<string, number>();
+
   io.use((socket, next) => {
     const auth = v.safeParse(HandshakeAuthSchema, socket.handshake.auth);
     if (!auth.success || auth.output.version !== PROTOCOL_VERSION) {
@@ -153,6 +156,30 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       next(err);
       return;
     }
+    // Concurrent connections per client (an IPv6 client: per /64), counted on this node only.
+    const key = rateLimitKey(clientIp(socket, config.trustProxy));
+    const open = openConnections.get(key) ?? 0;
+    if (open >= config.connectionsPerIp) {
+      logger.info({ event: 'connection-limited' });
+      const err = new Error(ErrorCode.RATE_LIMITED) as Error & { data?: unknown };
+      err.data = { code: ErrorCode.RATE_LIMITED };
+      next(err);
+      return;
+    }
+    openConnections.set(key, open + 1);
+    // Released once: when the socket disconnects, or when the connection closes before the
+    // socket ever connected (then there is no `disconnect`).
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      socket.conn.off('close', release);
+      const left = (openConnections.get(key) ?? 1) - 1;
+      if (left > 0) openConnections.set(key, left);
+      else openConnections.delete(key);
+    };
+    socket.once('disconnect', release);
+    socket.conn.once('close', release);
     next();
   });
 
@@ -220,6 +247,12 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       switch (name) {
         case ClientEvent.CreateRoom: {
           if (!ack || !v.is(CreateRoomRequestSchema, payload)) return malformed(ack);
+          const creates = await limiters.rooms.consume(ip);
+          if (!creates.allowed) {
+            logger.info({ event: 'create-rate-limited', conn });
+            ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies CreateRoomResult);
+            return;
+          }
           const result = rooms.create(peer);
           const answer: CreateRoomResult = result.ok
             ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers }

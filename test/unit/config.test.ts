@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       maxTombstones: 50_000,
       iceServers: [],
       joinsPerMinutePerIp: 30,
+      roomsPerMinutePerIp: 30,
+      connectionsPerIp: 50,
       messagesPerSecondPerSocket: 50,
       messageBurstPerSocket: 100,
       roomsPerSocket: 5,
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
       MAX_TOMBSTONES: '10',
       ICE_SERVERS: '[{"urls":"stun:stun.example.org"},{"urls":["turn:turn.example.org"],"username":"u","credential":"c"}]',
       JOINS_PER_MINUTE_PER_IP: '3',
+      ROOMS_PER_MINUTE_PER_IP: '6',
+      CONNECTIONS_PER_IP: '7',
       MESSAGES_PER_SECOND_PER_SOCKET: '4',
       MESSAGE_BURST_PER_SOCKET: '0',
       ROOMS_PER_SOCKET: '2',
@@ -70,6 +74,8 @@ describe('loadConfig', () => {
         { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' },
       ],
       joinsPerMinutePerIp: 3,
+      roomsPerMinutePerIp: 6,
+      connectionsPerIp: 7,
       messagesPerSecondPerSocket: 4,
       messageBurstPerSocket: 0,
       roomsPerSocket: 2,
@@ -91,6 +97,10 @@ describe('loadConfig', () => {
     ['PORT', '-1', /^PORT .*must be between 0 and 65535/],
     ['CODE_TTL_SECONDS', '0', /^CODE_TTL_SECONDS .*must be between 1 and/],
     ['JOINS_PER_MINUTE_PER_IP', 'many', /^JOINS_PER_MINUTE_PER_IP .*whole number/],
+    ['ROOMS_PER_MINUTE_PER_IP', '0', /^ROOMS_PER_MINUTE_PER_IP .*must be between 1 and 1000000/],
+    ['ROOMS_PER_MINUTE_PER_IP', 'lots', /^ROOMS_PER_MINUTE_PER_IP .*whole number/],
+    ['CONNECTIONS_PER_IP', '0', /^CONNECTIONS_PER_IP .*must be between 1 and 1000000/],
+    ['CONNECTIONS_PER_IP', '2.5', /^CONNECTIONS_PER_IP .*whole number/],
     ['MESSAGES_PER_SECOND_PER_SOCKET', '0', /^MESSAGES_PER_SECOND_PER_SOCKET .*between 1 and/],
     ['ROOMS_PER_SOCKET', '0', /^ROOMS_PER_SOCKET .*between 1 and/],
     ['MAX_ROOMS', '1e5', /^MAX_ROOMS .*whole number/],
@@ -131,8 +141,8 @@ describe('loadConfig', () => {
 
   describe('JSON file', () => {
     it('reads JSON values, and environment variables override it', () => {
-      const file = tempFile(JSON.stringify({ PORT: 9001, TRUST_PROXY: true, ICE_SERVERS: [{ urls: 'stun:a.example' }], CORS_ORIGINS: ['https://a.example'] }));
-      expect(loadConfig({}, file)).toMatchObject({ port: 9001, trustProxy: true, iceServers: [{ urls: 'stun:a.example' }], corsOrigins: ['https://a.example'] });
+      const file = tempFile(JSON.stringify({ PORT: 9001, TRUST_PROXY: true, ROOMS_PER_MINUTE_PER_IP: 12, CONNECTIONS_PER_IP: 13, ICE_SERVERS: [{ urls: 'stun:a.example' }], CORS_ORIGINS: ['https://a.example'] }));
+      expect(loadConfig({}, file)).toMatchObject({ port: 9001, trustProxy: true, roomsPerMinutePerIp: 12, connectionsPerIp: 13, iceServers: [{ urls: 'stun:a.example' }], corsOrigins: ['https://a.example'] });
       expect(loadConfig({ PORT: '9002' }, file).port).toBe(9002);
     });
 

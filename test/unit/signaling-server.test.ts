@@ -40,6 +40,8 @@ const raw = (client: Client) => client as unknown as RawClient;
 
 const GENEROUS = {
   JOINS_PER_MINUTE_PER_IP: '100000',
+  ROOMS_PER_MINUTE_PER_IP: '100000',
+  CONNECTIONS_PER_IP: '100000',
   MESSAGES_PER_SECOND_PER_SOCKET: '100000',
   ROOMS_PER_SOCKET: '1000',
 };
@@ -471,6 +473,54 @@ describe('rate limits', () => {
     expect(await joinRoom(b, '111')).toEqual({ ok: false, error: 'ROOM_NOT_FOUND' });
     expect(await joinRoom(b, '111')).toEqual({ ok: false, error: 'RATE_LIMITED' });
     expect(await joinRoom(a, '111')).toEqual({ ok: false, error: 'RATE_LIMITED' });
+  });
+
+  it('create-room per IP per minute, across sockets; joins are counted apart', async () => {
+    const { server, url } = await startServer({ ROOMS_PER_MINUTE_PER_IP: '2' });
+    const a = await connected(url);
+    const b = await connected(url);
+    await create(a);
+    const room = await create(b);
+    expect(await a.timeout(3000).emitWithAck('create-room', {})).toEqual({ ok: false, error: 'RATE_LIMITED' });
+    expect(await b.timeout(3000).emitWithAck('create-room', {})).toEqual({ ok: false, error: 'RATE_LIMITED' });
+    expect(server.rooms.stats().rooms).toBe(2);
+    expect(await joinRoom(await connected(url), room.nameplate)).toEqual({ ok: true, sid: room.sid, iceServers: [] });
+    // Malformed requests are refused before the limiter: they do not use it up (nor do they count elsewhere).
+    const other = await startServer({ ROOMS_PER_MINUTE_PER_IP: '1' });
+    const c = await connected(other.url);
+    expect(await raw(c).timeout(3000).emitWithAck('create-room', null)).toEqual({ ok: false, error: 'MALFORMED' });
+    await create(c);
+  });
+
+  it('caps concurrent connections per IP: refused at the handshake with RATE_LIMITED until one closes', async () => {
+    const { url, server } = await startServer({ CONNECTIONS_PER_IP: '2' });
+    const first = await connected(url);
+    await connected(url);
+    const refused = client(url);
+    const err = (await next(refused, 'connect_error')) as Error & { data?: unknown };
+    expect(err.message).toBe('RATE_LIMITED');
+    expect(err.data).toEqual({ code: 'RATE_LIMITED' });
+    expect(refused.connected).toBe(false);
+
+    first.disconnect();
+    await wait(50);
+    await connected(url); // a slot is free again
+    await next(client(url), 'connect_error');
+    expect(server.io.of('/').sockets.size).toBe(2);
+  });
+
+  it('counts connections per /64 behind a trusted proxy', async () => {
+    const { url } = await startServer({ CONNECTIONS_PER_IP: '1', TRUST_PROXY: 'true' });
+    await connected(url, { headers: { 'X-Forwarded-For': '2001:db8:1:2::1' } });
+    expect(((await next(client(url, { headers: { 'X-Forwarded-For': '2001:db8:1:2::2' } }), 'connect_error')) as Error).message).toBe('RATE_LIMITED');
+    await connected(url, { headers: { 'X-Forwarded-For': '2001:db8:1:3::1' } });
+    await connected(url, { headers: { 'X-Forwarded-For': '10.0.0.1' } });
+  });
+
+  it('a refused handshake (wrong version) takes no connection slot', async () => {
+    const { url } = await startServer({ CONNECTIONS_PER_IP: '1' });
+    for (let i = 0; i < 3; i++) expect(((await next(client(url, { version: 0 }), 'connect_error')) as Error).message).toBe('VERSION_MISMATCH');
+    await connected(url);
   });
 
   it('uses X-Forwarded-For (right-most entry) only when TRUST_PROXY is true', async () => {
