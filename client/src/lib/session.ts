@@ -21,7 +21,7 @@ import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import { Emitter } from './emitter.ts';
-import { PeerLink } from './peer-link.ts';
+import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
 import { Portal } from './portal.ts';
 
 export type SessionState = 'idle' | 'waiting' | 'joining' | 'pake' | 'connecting' | 'verified' | 'ended' | 'failed';
@@ -60,6 +60,8 @@ export interface SessionOptions {
   origin?: string;
   /** A portal opened ahead of time (see Portal.connect); the session takes it over. */
   portal?: Portal;
+  /** Makes the peer link (tests pass an in-memory one; the default is WebRTC). */
+  createLink?: (options: PeerLinkOptions) => PeerLink;
 }
 
 export class Session extends Emitter<SessionEvents> {
@@ -139,7 +141,7 @@ export class Session extends Emitter<SessionEvents> {
     this.iceServers = room.iceServers;
     this.pake = cpaceStart({ password: formatCode(this.code), sid: this.sid, role: 'rep' });
     this.setState('waiting');
-    const origin = this.options.origin ?? globalThis.location.origin;
+    const origin = this.options.origin ?? globalThis.location?.origin ?? '';
     this.emit('code', { code: this.code, link: joinLink(origin, this.code), expiresAt: room.expiresAt });
     return this.code;
   }
@@ -221,7 +223,8 @@ export class Session extends Emitter<SessionEvents> {
     const keys = deriveSessionKeys(this.pakeResult.isk, this.sid, this.role);
     this.setState('connecting');
     this.armTimer(CONNECT_TIMEOUT_MS, 'direct connection timed out');
-    const link = new PeerLink({ role: this.role, keys, iceServers: this.iceServers, relay: (d) => this.portal.relay(d) });
+    const createLink = this.options.createLink ?? ((options: PeerLinkOptions) => new PeerLink(options));
+    const link = createLink({ role: this.role, keys, iceServers: this.iceServers, relay: (d) => this.portal.relay(d) });
     this.link = link;
     link.on('verified', () => {
       this.clearTimer();
@@ -233,8 +236,8 @@ export class Session extends Emitter<SessionEvents> {
         role: this.role,
         name: this.options.name.slice(0, MAX_NAME_CHARS),
         capabilities: ['chat'],
-        userAgent: this.role === 'customer' ? navigator.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
-        locale: navigator.language.slice(0, MAX_LOCALE_CHARS),
+        userAgent: this.role === 'customer' ? globalThis.navigator?.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
+        locale: globalThis.navigator?.language.slice(0, MAX_LOCALE_CHARS),
       });
     });
     link.on('message', (message) => this.onPeerMessage(message));
