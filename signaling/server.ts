@@ -7,7 +7,8 @@
  * overtake the one sent before it). Events are parsed from `unknown` with the protocol schemas;
  * anything invalid answers `server-error {code: 'MALFORMED'}` (and `{ok: false, error:
  * 'MALFORMED'}` to an ack). Unknown event names are ignored (forward compatibility) but count
- * against the rate limit.
+ * against the rate limit. A `relay` over the rate limit, or a socket that stays over it for
+ * several windows, gets `server-error RATE_LIMITED` and is disconnected (see `rateLimited`).
  */
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -92,6 +93,14 @@ const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../client/dist/', import.meta.
 const NOT_BUILT_MESSAGE = 'Parley client is not built: run `npm run build`, then reload.\n';
 /** Events queued per socket before new ones are refused outright. */
 const MAX_PENDING_EVENTS = 256;
+/** A socket limited in this many consecutive limiting windows is disconnected. */
+const MAX_LIMITED_WINDOWS = 3;
+/**
+ * Limiting windows count as consecutive when the next one starts at most this long after the
+ * previous one ended: the per-second limiter's period, so any sender that stays above the rate
+ * (even slightly) is caught, and one that paused for a second starts afresh.
+ */
+const CONSECUTIVE_WINDOW_GAP_MS = 1000;
 const SWEEP_INTERVAL_MS = 1000;
 
 type AckFn = (result: unknown) => void;
@@ -202,7 +211,12 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
 
     let queue: Promise<void> = Promise.resolve();
     let pending = 0;
-    let rateLimitNoticeUntil = 0;
+    /** End of the current limiting window (the limiter's retry time, at least 100 ms). */
+    let limitedUntil = 0;
+    /** Limiting windows in a row, each starting within CONSECUTIVE_WINDOW_GAP_MS of the last one's end. */
+    let limitedWindows = 0;
+    /** Set when the socket is being disconnected for rate limiting: nothing more of it is handled. */
+    let kicked = false;
     const enqueue = (task: () => Promise<void> | void) => {
       pending++;
       queue = queue
@@ -212,15 +226,35 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           pending--;
         });
     };
-    const rateLimited = (ack: AckFn | undefined, retryAfterMs: number) => {
+    /** Tells the socket `RATE_LIMITED`, then disconnects it; the room logic tells its peer as on any disconnect. */
+    const kick = (reason: 'relay' | 'persistent') => {
+      if (kicked) return;
+      kicked = true;
+      serverError(ErrorCode.RATE_LIMITED);
+      logger.info({ event: 'rate-limit-disconnect', conn, reason });
+      socket.disconnect(true); // the server-error is flushed before the connection closes
+    };
+    /**
+     * An event over the per-socket rate or the queue limit:
+     * - a `relay` disconnects the socket (after `server-error RATE_LIMITED`). Relays carry
+     *   counter-sealed frames: dropping one would make the receiver see a skipped counter and
+     *   report tampering (burning the room) for what was only rate limiting. A clean disconnect
+     *   shows up as the peer leaving instead;
+     * - any other event is dropped (its ack, if any, answered `RATE_LIMITED`) with one
+     *   `server-error RATE_LIMITED` per limiting window; the socket is disconnected once it has
+     *   been limited in MAX_LIMITED_WINDOWS consecutive windows (a sender that never slows down).
+     */
+    const rateLimited = (name: unknown, ack: AckFn | undefined, retryAfterMs: number) => {
       ack?.({ ok: false, error: ErrorCode.RATE_LIMITED });
+      if (kicked) return;
+      if (name === ClientEvent.Relay) return kick('relay');
       const now = Date.now();
-      if (now >= rateLimitNoticeUntil) {
-        // One notice per limiting window, not one per dropped message.
-        rateLimitNoticeUntil = now + Math.max(retryAfterMs, 100);
-        serverError(ErrorCode.RATE_LIMITED);
-        logger.info({ event: 'rate-limited', conn });
-      }
+      if (now < limitedUntil) return; // same window: one notice per window, not one per message
+      limitedWindows = now - limitedUntil <= CONSECUTIVE_WINDOW_GAP_MS ? limitedWindows + 1 : 1;
+      limitedUntil = now + Math.max(retryAfterMs, 100);
+      if (limitedWindows >= MAX_LIMITED_WINDOWS) return kick('persistent');
+      serverError(ErrorCode.RATE_LIMITED);
+      logger.info({ event: 'rate-limited', conn });
     };
     const malformed = (ack: AckFn | undefined, code: ErrorCode = ErrorCode.MALFORMED) => {
       serverError(code);
@@ -233,16 +267,21 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       const [name, ...args] = packet as unknown[];
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (args.pop() as AckFn) : undefined;
+      if (kicked) return;
       if (pending >= MAX_PENDING_EVENTS) {
-        rateLimited(ack, 1000);
+        rateLimited(name, ack, 1000);
         return;
       }
       enqueue(() => handleEvent(name, args[0], ack));
     });
 
     async function handleEvent(name: unknown, payload: unknown, ack: AckFn | undefined): Promise<void> {
+      if (kicked) return;
       const decision = await limiters.messages.consume(socket.id);
-      if (!decision.allowed) return rateLimited(ack, decision.retryAfterMs);
+      // Checked again: the queue limit may have disconnected the socket meanwhile, and an event
+      // after a refused relay must not be handled (it would reach the peer past the gap).
+      if (kicked) return;
+      if (!decision.allowed) return rateLimited(name, ack, decision.retryAfterMs);
 
       switch (name) {
         case ClientEvent.CreateRoom: {

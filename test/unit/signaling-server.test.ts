@@ -26,7 +26,7 @@ import {
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { createLogger } from '../../signaling/logger.ts';
-import { rateLimitKey } from '../../signaling/rate-limit.ts';
+import { rateLimitKey, type Limiter } from '../../signaling/rate-limit.ts';
 import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.ts';
 import { tamper } from '../e2e/test-server.ts';
 
@@ -439,29 +439,106 @@ describe('hostile input', () => {
 });
 
 describe('rate limits', () => {
-  it('messages per second per socket: server-error RATE_LIMITED and the excess is dropped', async () => {
+  it('messages per second per socket: other events over the limit are dropped, with one server-error RATE_LIMITED per window', async () => {
     const { url } = await startServer({ MESSAGES_PER_SECOND_PER_SOCKET: '5', MESSAGE_BURST_PER_SOCKET: '0' });
     const { rep, repLog, customerLog } = await pair(url);
     await wait(1100); // a fresh window
-    for (let i = 0; i < 20; i++) rep.emit('relay', { data: `m${i}` });
+    for (let i = 0; i < 4; i++) rep.emit('relay', { data: `m${i}` });
+    for (let i = 0; i < 20; i++) raw(rep).emit('no-such-event', {}); // the 5th message is the last one allowed
     const answer = await rep.timeout(3000).emitWithAck('create-room', {});
     expect(answer).toEqual({ ok: false, error: 'RATE_LIMITED' });
     await wait(50);
-    expect(repLog.of('server-error')).toContainEqual({ code: 'RATE_LIMITED' });
-    expect(repLog.of('server-error').length).toBeLessThan(3); // one notice per window, not per message
-    expect(customerLog.of('relay').length).toBe(5);
+    expect(repLog.of('server-error')).toEqual([{ code: 'RATE_LIMITED' }]); // one notice per window, not per message
+    expect(customerLog.of('relay').map((p) => (p as { data: string }).data)).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(rep.connected).toBe(true);
     await wait(1100);
     expect((await rep.timeout(3000).emitWithAck('create-room', {})).ok).toBe(true); // recovered
   });
 
+  it('a relay over the limit is never dropped silently: RATE_LIMITED, then the sender is disconnected and the peer told', async () => {
+    const { url } = await startServer({ MESSAGES_PER_SECOND_PER_SOCKET: '5', MESSAGE_BURST_PER_SOCKET: '0' });
+    const { rep, customer, room, repLog, customerLog } = await pair(url);
+    await wait(1100);
+    const disconnected = next(rep, 'disconnect');
+    const peerLeft = next(customer, 'peer-left');
+    const closed = next(customer, 'room-closed');
+    for (let i = 0; i < 20; i++) rep.emit('relay', { data: `m${i}` });
+    expect(await disconnected).toBe('io server disconnect');
+    expect(await peerLeft).toEqual({ sid: room.sid });
+    expect(await closed).toEqual({ reason: 'PEER_GONE', sid: room.sid });
+    expect(repLog.of('server-error')).toEqual([{ code: 'RATE_LIMITED' }]);
+    // The peer sees every relay up to the refused one, none after it, then the departure.
+    expect(customerLog.events()).toEqual(['relay', 'relay', 'relay', 'relay', 'relay', 'peer-left', 'room-closed']);
+    expect(customerLog.of('relay').map((p) => (p as { data: string }).data)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  it('a relay refused by the queue limit also disconnects, and nothing queued after it is relayed', async () => {
+    let hold: Promise<void> | null = null;
+    let release = () => {};
+    const allowed = { allowed: true, retryAfterMs: 0 };
+    const free: Limiter = { consume: () => Promise.resolve(allowed), forget: () => Promise.resolve() };
+    const slow: Limiter = {
+      consume: async () => {
+        if (hold) await hold;
+        return allowed;
+      },
+      forget: () => Promise.resolve(),
+    };
+    const { url } = await startServer({}, { limiters: { joins: free, rooms: free, messages: slow } });
+    const { rep, customer, room, repLog, customerLog } = await pair(url);
+    hold = new Promise((resolve) => (release = resolve));
+    const disconnected = next(rep, 'disconnect');
+    const peerLeft = next(customer, 'peer-left');
+    for (let i = 0; i < 300; i++) rep.emit('relay', { data: `m${i}` });
+    expect(await disconnected).toBe('io server disconnect');
+    release();
+    expect(await peerLeft).toEqual({ sid: room.sid });
+    await wait(50);
+    expect(repLog.of('server-error')).toEqual([{ code: 'RATE_LIMITED' }]);
+    expect(customerLog.of('relay')).toEqual([]);
+  });
+
+  it('a socket over the limit in 3 consecutive limiting windows is disconnected, whatever it sends', async () => {
+    const { url } = await startServer({ MESSAGES_PER_SECOND_PER_SOCKET: '5', MESSAGE_BURST_PER_SOCKET: '0' });
+    const socket = await connected(url);
+    const log = recorder(socket);
+    const disconnected = next(socket, 'disconnect', 8000);
+    const started = Date.now();
+    const flood = setInterval(() => {
+      for (let i = 0; i < 3; i++) raw(socket).emit('no-such-event', {});
+    }, 100);
+    try {
+      expect(await disconnected).toBe('io server disconnect');
+    } finally {
+      clearInterval(flood);
+    }
+    expect(Date.now() - started).toBeGreaterThan(1500); // not at the first window
+    expect(log.of('server-error')).toEqual([{ code: 'RATE_LIMITED' }, { code: 'RATE_LIMITED' }, { code: 'RATE_LIMITED' }]);
+  });
+
+  it('limiting windows with quiet time between them do not add up', async () => {
+    const { url } = await startServer({ MESSAGES_PER_SECOND_PER_SOCKET: '5', MESSAGE_BURST_PER_SOCKET: '0' });
+    const socket = await connected(url);
+    const log = recorder(socket);
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) await wait(2500);
+      for (let i = 0; i < 10; i++) raw(socket).emit('no-such-event', {});
+    }
+    await settle(socket);
+    expect(socket.connected).toBe(true);
+    expect(log.of('server-error')).toEqual([{ code: 'RATE_LIMITED' }, { code: 'RATE_LIMITED' }, { code: 'RATE_LIMITED' }]);
+  });
+
   it('the burst allows short spikes above the rate', async () => {
     const { url } = await startServer({ MESSAGES_PER_SECOND_PER_SOCKET: '5', MESSAGE_BURST_PER_SOCKET: '10' });
-    const { rep, customerLog } = await pair(url);
+    const { rep, repLog, customerLog } = await pair(url);
     await wait(1100);
-    for (let i = 0; i < 30; i++) rep.emit('relay', { data: `m${i}` });
-    await settle(rep);
+    for (let i = 0; i < 15; i++) rep.emit('relay', { data: `m${i}` });
+    await settle(rep); // the 16th message: limited, but not a relay
     await wait(50);
     expect(customerLog.of('relay').length).toBe(15);
+    expect(repLog.of('server-error')).toEqual([{ code: 'RATE_LIMITED' }]);
+    expect(rep.connected).toBe(true);
   });
 
   it('joins per IP per minute, across sockets', async () => {
