@@ -110,7 +110,7 @@ async function waitConnected(page: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', JOINS_PER_MINUTE_PER_IP: '100000', MESSAGES_PER_SECOND_PER_SOCKET: '100000' });
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', JOINS_PER_MINUTE_PER_IP: '100000', ROOMS_PER_MINUTE_PER_IP: '100000', CONNECTIONS_PER_IP: '10000', MESSAGES_PER_SECOND_PER_SOCKET: '100000' });
   const server = createParleyServer(config, { logger: createLogger('error') });
   const { port } = await server.listen();
   const base = `http://127.0.0.1:${port}`;

@@ -85,7 +85,9 @@ export class Portal extends Emitter<PortalEvents> {
         socket.off('connect', onConnect);
         socket.disconnect();
         this.abortConnect = null;
-        reject(new ParleyError(err.message === 'VERSION_MISMATCH' ? 'VERSION_MISMATCH' : 'SERVER_UNREACHABLE', err.message));
+        // The server names why it refused the handshake; anything else means it could not be reached.
+        const refused = err.message === 'VERSION_MISMATCH' || err.message === 'RATE_LIMITED' ? err.message : 'SERVER_UNREACHABLE';
+        reject(new ParleyError(refused, err.message));
       };
       // destroy() during the attempt removes socket.io's listeners silently: settle here instead.
       this.abortConnect = () => reject(new ParleyError('CONNECTION_FAILED', 'portal closed while connecting'));
