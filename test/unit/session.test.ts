@@ -1,0 +1,849 @@
+/**
+ * Unit tests of the Session state machine (client/src/lib/session.ts) without a network or
+ * WebRTC: two sessions talk through an in-memory signaling server and an in-memory peer link
+ * pair (fakes.ts). CPace, the key schedule and the sealing are the real ones, so a wrong code,
+ * tampering or a replay by the (fake) server fails for real.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Portal } from '../../client/src/lib/portal.ts';
+import { Session, type SessionEvents, type SessionState } from '../../client/src/lib/session.ts';
+import type { SessionCode } from '../../protocol/code.ts';
+import { peerRole, type Role } from '../../protocol/cpace.ts';
+import { RelayKind, encodeRelay } from '../../protocol/envelope.ts';
+import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '../../protocol/errors.ts';
+import { MAX_CHAT_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
+import { Sealer, sealJson } from '../../protocol/seal.ts';
+import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import { FakeLinkNet, FakeSignalingServer, gate, kindOf, settle, tamperRelay, type RelayPacket } from './fakes.ts';
+
+type EventName = keyof SessionEvents;
+const EVENT_NAMES: EventName[] = [
+  'state', 'code', 'peer-joined', 'key-confirmed', 'verified', 'hello', 'chat', 'ack', 'typing', 'peer-left', 'warning', 'failed',
+];
+
+/** Everything a session emits, in order. */
+class Recorder {
+  readonly events: { name: EventName; payload: unknown }[] = [];
+
+  constructor(session: Session) {
+    for (const name of EVENT_NAMES) session.on(name, (payload) => this.events.push({ name, payload }));
+  }
+
+  of<K extends EventName>(name: K): SessionEvents[K][] {
+    return this.events.filter((e) => e.name === name).map((e) => e.payload as SessionEvents[K]);
+  }
+
+  get states(): SessionState[] {
+    return this.of('state');
+  }
+
+  /** Index of the first event with this name (-1 if none). */
+  indexOf(name: EventName): number {
+    return this.events.findIndex((e) => e.name === name);
+  }
+
+  /** The code of the one `failed` event. */
+  failure(): ErrorCode {
+    const failed = this.of('failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toBeInstanceOf(ParleyError);
+    return failed[0]!.code;
+  }
+}
+
+interface Pair {
+  server: FakeSignalingServer;
+  net: FakeLinkNet;
+  rep: Session;
+  customer: Session;
+  repLog: Recorder;
+  customerLog: Recorder;
+  session(role: Role): Session;
+  log(role: Role): Recorder;
+}
+
+const live: Session[] = [];
+
+function setup(): Pair {
+  const server = new FakeSignalingServer();
+  const net = new FakeLinkNet();
+  const make = (role: Role, name: string) =>
+    new Session({ role, name, portal: server.portal(role) as unknown as Portal, createLink: net.createLink, origin: 'https://x' });
+  const rep = make('rep', 'Rita from support');
+  const customer = make('customer', 'Ada');
+  live.push(rep, customer);
+  const repLog = new Recorder(rep);
+  const customerLog = new Recorder(customer);
+  return {
+    server,
+    net,
+    rep,
+    customer,
+    repLog,
+    customerLog,
+    session: (role) => (role === 'rep' ? rep : customer),
+    log: (role) => (role === 'rep' ? repLog : customerLog),
+  };
+}
+
+/** Runs the whole setup and checks that both sides are verified and have each other's hello. */
+async function pairUp(t: Pair): Promise<SessionCode> {
+  const code = await t.rep.start();
+  await t.customer.join(code);
+  await settle();
+  expect(t.rep.state).toBe('verified');
+  expect(t.customer.state).toBe('verified');
+  expect(t.repLog.of('hello')).toHaveLength(1);
+  expect(t.customerLog.of('hello')).toHaveLength(1);
+  return code;
+}
+
+/** Makes the server handle the first relay of `kind` sent by `from` with `action`; the rest pass. */
+function onFirst(server: FakeSignalingServer, kind: RelayKind, from: Role, action: (data: string) => string[]): void {
+  let done = false;
+  server.intercept = (packet: RelayPacket) => {
+    if (done || packet.from !== from || kindOf(packet.data) !== kind) return [packet.data];
+    done = true;
+    return action(packet.data);
+  };
+}
+
+/** Asserts that a side never reached verification. */
+function expectNeverVerified(log: Recorder): void {
+  expect(log.states).not.toContain('verified');
+  expect(log.of('verified')).toHaveLength(0);
+  expect(log.of('hello')).toHaveLength(0);
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  for (const session of live.splice(0)) session.destroy();
+});
+
+describe('Session: happy path', () => {
+  it('pairs rep and customer: code and link, key confirmation, one safety code, hellos, chat, ack, typing', async () => {
+    const t = setup();
+    expect(t.rep.state).toBe('idle');
+
+    const code = await t.rep.start();
+    expect(t.rep.state).toBe('waiting');
+    expect(code.nameplate).toBe(t.server.nameplate);
+    expect(code.secret).toMatch(/^\d{6}$/);
+    const codeEvents = t.repLog.of('code');
+    expect(codeEvents).toHaveLength(1);
+    expect(codeEvents[0]!.link).toMatch(/^https:\/\/x\/#\d{3}-\d{6}$/);
+    expect(codeEvents[0]!.link).toBe(`https://x/#${code.nameplate}-${code.secret}`);
+    expect(codeEvents[0]!.code).toEqual(code);
+    expect(codeEvents[0]!.expiresAt).toBe(t.server.expiresAt);
+
+    const joined = t.customer.join({ ...code });
+    expect(t.customer.state).toBe('joining');
+    await joined;
+    await settle();
+
+    expect(t.repLog.states).toEqual(['waiting', 'pake', 'connecting', 'verified']);
+    expect(t.customerLog.states).toEqual(['joining', 'pake', 'connecting', 'verified']);
+    expect(t.repLog.of('peer-joined')).toHaveLength(1);
+    expect(t.customerLog.of('peer-joined')).toHaveLength(0);
+    for (const log of [t.repLog, t.customerLog]) {
+      expect(log.of('key-confirmed')).toHaveLength(1);
+      expect(log.indexOf('key-confirmed')).toBeLessThan(log.indexOf('verified'));
+      expect(log.indexOf('verified')).toBeLessThan(log.indexOf('hello'));
+      expect(log.of('failed')).toEqual([]);
+      expect(log.of('warning')).toEqual([]);
+    }
+
+    const [repVerified] = t.repLog.of('verified');
+    const [customerVerified] = t.customerLog.of('verified');
+    expect(repVerified!.safetyCode).toHaveLength(5);
+    expect(repVerified!.safetyCode).toEqual(customerVerified!.safetyCode);
+    expect(repVerified!.safetyCode.every((s) => typeof s.emoji === 'string' && s.emoji.length > 0)).toBe(true);
+
+    const [repGot] = t.repLog.of('hello');
+    const [customerGot] = t.customerLog.of('hello');
+    expect(repGot).toMatchObject({ type: 'hello', version: PROTOCOL_VERSION, role: 'customer', name: 'Ada', capabilities: ['chat'] });
+    expect(customerGot).toMatchObject({ type: 'hello', version: PROTOCOL_VERSION, role: 'rep', name: 'Rita from support' });
+    expect(customerGot!.userAgent).toBeUndefined(); // only the customer tells its browser
+
+    // Both links were made with the session's role and the room's ICE servers; nothing was burned.
+    expect(t.net.link('rep').role).toBe('rep');
+    expect(t.net.link('customer').role).toBe('customer');
+    expect(t.server.badKeyReports).toEqual([]);
+    expect(t.server.closed).toBeNull();
+
+    // Chat one way, ack the other.
+    const sent = t.rep.sendChat('Hello, how can I help?');
+    expect(sent).toMatchObject({ type: 'chat', text: 'Hello, how can I help?' });
+    await settle();
+    const chats = t.customerLog.of('chat');
+    expect(chats).toEqual([sent]);
+    expect(t.repLog.of('chat')).toEqual([]);
+    t.customer.acknowledge(sent.id);
+    await settle();
+    expect(t.repLog.of('ack')).toEqual([sent.id]);
+
+    // And the other direction, plus typing.
+    t.customer.sendTyping(true);
+    const reply = t.customer.sendChat('My printer is on fire');
+    await settle();
+    expect(t.repLog.of('typing')).toEqual([true]);
+    expect(t.repLog.of('chat')).toEqual([reply]);
+    t.rep.acknowledge(reply.id);
+    await settle();
+    expect(t.customerLog.of('ack')).toEqual([reply.id]);
+    expect(t.rep.state).toBe('verified');
+    expect(t.customer.state).toBe('verified');
+  });
+
+  it('start() and join() may only be called once, from idle', async () => {
+    const t = setup();
+    const code = await t.rep.start();
+    await expect(t.rep.start()).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    await t.customer.join(code);
+    await expect(t.customer.join(code)).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    await settle();
+    expect(t.rep.state).toBe('verified');
+    expect(t.customer.state).toBe('verified');
+  });
+});
+
+describe('Session: wrong code', () => {
+  it('a changed last digit fails both sides, burns the room, and never verifies', async () => {
+    const t = setup();
+    const code = await t.rep.start();
+    const last = Number(code.secret.at(-1));
+    const wrong = { nameplate: code.nameplate, secret: code.secret.slice(0, -1) + String((last + 1) % 10) };
+    await t.customer.join(wrong);
+    await settle();
+
+    expect(t.rep.state).toBe('failed');
+    expect(t.customer.state).toBe('failed');
+    expect(['BAD_KEY', 'ROOM_BURNED']).toContain(t.repLog.failure());
+    expect(['BAD_KEY', 'ROOM_BURNED']).toContain(t.customerLog.failure());
+    expect(t.server.badKeyReports.length).toBeGreaterThanOrEqual(1);
+    expect(t.server.closed).toBe('ROOM_BURNED');
+    for (const log of [t.repLog, t.customerLog]) {
+      expectNeverVerified(log);
+      expect(log.of('key-confirmed')).toHaveLength(0);
+    }
+    expect(t.net.links).toEqual({}); // no key, no link
+  });
+});
+
+describe('Session: a hostile server', () => {
+  // What each tampering is detected as, by the side that receives it.
+  const tamperings: [string, RelayKind, Role, ErrorCode][] = [
+    ['the rep PAKE share', RelayKind.Pake, 'rep', 'BAD_KEY'],
+    ['the customer PAKE share', RelayKind.Pake, 'customer', 'BAD_KEY'],
+    ['the rep confirmation', RelayKind.Confirm, 'rep', 'BAD_KEY'],
+    ['the customer confirmation', RelayKind.Confirm, 'customer', 'BAD_KEY'],
+    ['the rep sealed signal (offer)', RelayKind.Signal, 'rep', 'TAMPERED'],
+    ['the customer sealed signal (answer)', RelayKind.Signal, 'customer', 'TAMPERED'],
+  ];
+
+  it.each(tamperings)('tampering with %s fails both sides with a security error', async (_, kind, from, detectedAs) => {
+    const t = setup();
+    onFirst(t.server, kind, from, (data) => [tamperRelay(data)]);
+    await pairUpExpectingFailure(t);
+
+    const detector = peerRole(from);
+    expect(t.log(detector).failure()).toBe(detectedAs);
+    // The other side hears of it through the burned room: ROOM_BURNED, or TAMPERED once it had
+    // confirmed the key itself.
+    const otherCode = t.log(from).failure();
+    expect(SECURITY_ERRORS.has(otherCode)).toBe(true);
+    expect(['BAD_KEY', 'TAMPERED', 'ROOM_BURNED']).toContain(otherCode);
+    expect(t.server.badKeyReports[0]).toBe(detector);
+    expect(t.server.closed).toBe('ROOM_BURNED');
+  });
+
+  it('a duplicated PAKE share during the key agreement is REPLAYED', async () => {
+    const t = setup();
+    onFirst(t.server, RelayKind.Pake, 'rep', (data) => [data, data]);
+    await pairUpExpectingFailure(t);
+    expect(t.customerLog.failure()).toBe('REPLAYED');
+    expect(SECURITY_ERRORS.has(t.repLog.failure())).toBe(true);
+    expect(t.server.badKeyReports[0]).toBe('customer');
+  });
+
+  it('a duplicated sealed signal is REPLAYED', async () => {
+    const t = setup();
+    onFirst(t.server, RelayKind.Signal, 'rep', (data) => [data, data]);
+    await pairUpExpectingFailure(t);
+    expect(t.customerLog.failure()).toBe('REPLAYED');
+    expect(SECURITY_ERRORS.has(t.repLog.failure())).toBe(true);
+    expect(t.server.badKeyReports[0]).toBe('customer');
+  });
+
+  it('a dropped sealed signal is caught by the next one (REPLAYED: counter gap)', async () => {
+    const t = setup();
+    onFirst(t.server, RelayKind.Signal, 'rep', () => []);
+    await pairUpExpectingFailure(t);
+    expect(t.customerLog.failure()).toBe('REPLAYED');
+    expect(t.net.link('customer').signals).toEqual([]);
+  });
+
+  it('two sealed signals swapped in transit are REPLAYED', async () => {
+    const t = setup();
+    let held: string | null = null;
+    t.server.intercept = (p) => {
+      if (p.from !== 'rep' || kindOf(p.data) !== RelayKind.Signal) return [p.data];
+      if (held === null) {
+        held = p.data; // the offer waits…
+        return [];
+      }
+      return [p.data, held]; // …and follows the candidate
+    };
+    await pairUpExpectingFailure(t);
+    expect(t.customerLog.failure()).toBe('REPLAYED');
+  });
+
+  it('a signal sealed under another key is TAMPERED', async () => {
+    const t = setup();
+    const forged = encodeRelay(RelayKind.Signal, sealJson(new Sealer(new Uint8Array(32).fill(7)), { type: 'offer', sdp: 'v=0' }));
+    onFirst(t.server, RelayKind.Signal, 'rep', () => [forged]);
+    await pairUpExpectingFailure(t);
+    expect(t.customerLog.failure()).toBe('TAMPERED');
+    expect(t.server.badKeyReports[0]).toBe('customer');
+  });
+
+  it('a malformed relay before verification fails that side with MALFORMED, without burning the room', async () => {
+    const t = setup();
+    await t.rep.start();
+    t.server.send('rep', 'peer-joined', undefined);
+    await settle();
+    expect(t.rep.state).toBe('pake');
+    t.server.inject('rep', 'CQ'); // kind 9 does not exist
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('MALFORMED');
+    expect(t.server.badKeyReports).toEqual([]);
+  });
+
+  it('a confirmation delivered before the PAKE share it follows is kept, and pairing succeeds', async () => {
+    const t = setup();
+    let heldShare: string | null = null;
+    t.server.intercept = (p) => {
+      if (p.from !== 'rep') return [p.data];
+      const kind = kindOf(p.data);
+      if (kind === RelayKind.Pake) {
+        heldShare = p.data;
+        return [];
+      }
+      if (kind === RelayKind.Confirm && heldShare) return [p.data, heldShare];
+      return [p.data];
+    };
+    await pairUp(t);
+    // The customer really did get the rep's confirmation first.
+    expect(t.server.portals.customer!.received.slice(0, 2).map(kindOf)).toEqual([RelayKind.Confirm, RelayKind.Pake]);
+  });
+
+  it('after verification, relayed PAKE shares and confirmations are ignored', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.server.inject('customer', t.server.sent('rep', RelayKind.Pake)[0]!);
+    t.server.inject('customer', t.server.sent('rep', RelayKind.Confirm)[0]!);
+    t.server.inject('rep', t.server.sent('customer', RelayKind.Pake)[0]!);
+    t.server.inject('rep', tamperRelay(t.server.sent('customer', RelayKind.Confirm)[0]!));
+    await settle();
+
+    expect(t.rep.state).toBe('verified');
+    expect(t.customer.state).toBe('verified');
+    for (const log of [t.repLog, t.customerLog]) {
+      expect(log.of('failed')).toEqual([]);
+      expect(log.of('warning')).toEqual([]);
+      expect(log.of('key-confirmed')).toHaveLength(1);
+    }
+    expect(t.server.badKeyReports).toEqual([]);
+    const chat = t.customer.sendChat('still here');
+    await settle();
+    expect(t.repLog.of('chat')).toEqual([chat]);
+  });
+
+  /** Runs the setup, which is expected to fail on both sides without anyone being verified. */
+  async function pairUpExpectingFailure(t: Pair): Promise<void> {
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.customer.state).toBe('failed');
+    expectNeverVerified(t.repLog);
+    expectNeverVerified(t.customerLog);
+  }
+});
+
+describe('Session: the server closing the room, losing the connection, the peer leaving', () => {
+  it('room-closed while waiting fails with its reason', async () => {
+    const t = setup();
+    await t.rep.start();
+    t.server.send('rep', 'room-closed', 'CODE_EXPIRED');
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('CODE_EXPIRED');
+    expect(t.repLog.states).toEqual(['waiting', 'failed']);
+    expect(t.server.badKeyReports).toEqual([]);
+  });
+
+  it('room-closed while connecting fails both sides with its reason', async () => {
+    const t = setup();
+    t.server.intercept = (p) => (kindOf(p.data) === RelayKind.Signal ? [] : [p.data]);
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.rep.state).toBe('connecting');
+    expect(t.customer.state).toBe('connecting');
+    t.server.send('rep', 'room-closed', 'PEER_GONE');
+    t.server.send('customer', 'room-closed', 'PEER_GONE');
+    await settle();
+    expect(t.repLog.failure()).toBe('PEER_GONE');
+    expect(t.customerLog.failure()).toBe('PEER_GONE');
+    expectNeverVerified(t.repLog);
+    expectNeverVerified(t.customerLog);
+    expect(t.net.link('rep').destroyed).toBe(true);
+    expect(t.net.link('customer').destroyed).toBe(true);
+  });
+
+  it('after verification, room-closed, peer-left and disconnected from the server are ignored', async () => {
+    const t = setup();
+    await pairUp(t);
+    for (const side of ['rep', 'customer'] as const) {
+      t.server.send(side, 'room-closed', 'ROOM_BURNED');
+      t.server.send(side, 'peer-left', undefined);
+      t.server.send(side, 'disconnected', undefined);
+    }
+    await settle();
+    expect(t.rep.state).toBe('verified');
+    expect(t.customer.state).toBe('verified');
+    for (const log of [t.repLog, t.customerLog]) {
+      expect(log.of('failed')).toEqual([]);
+      expect(log.of('peer-left')).toEqual([]);
+      expect(log.states.at(-1)).toBe('verified');
+    }
+    const chat = t.rep.sendChat('are you still there?');
+    await settle();
+    expect(t.customerLog.of('chat')).toEqual([chat]);
+  });
+
+  it('disconnected while waiting fails with SERVER_UNREACHABLE', async () => {
+    const t = setup();
+    await t.rep.start();
+    t.server.send('rep', 'disconnected', undefined);
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('SERVER_UNREACHABLE');
+  });
+
+  it('disconnected during the key agreement fails with SERVER_UNREACHABLE', async () => {
+    const t = setup();
+    t.server.intercept = () => []; // the shares never arrive
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.customer.state).toBe('pake');
+    t.server.send('customer', 'disconnected', undefined);
+    await settle();
+    expect(t.customer.state).toBe('failed');
+    expect(t.customerLog.failure()).toBe('SERVER_UNREACHABLE');
+    expectNeverVerified(t.customerLog);
+  });
+
+  it('peer-left during the key agreement fails with PEER_GONE', async () => {
+    const t = setup();
+    t.server.intercept = () => []; // both stay in pake
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.rep.state).toBe('pake');
+    t.server.send('rep', 'peer-left', undefined);
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('PEER_GONE');
+    expect(t.repLog.states).toEqual(['waiting', 'pake', 'failed']);
+    expect(t.server.badKeyReports).toEqual([]);
+  });
+
+  it('the customer going away during the key agreement reaches the rep as PEER_GONE', async () => {
+    const t = setup();
+    t.server.intercept = () => [];
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    t.customer.destroy(); // the tab is closed: the server tells the rep peer-left
+    await settle();
+    expect(t.customer.state).toBe('ended');
+    expect(t.customerLog.of('failed')).toEqual([]);
+    expect(t.rep.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('PEER_GONE');
+  });
+});
+
+describe('Session: ending', () => {
+  it('end() by the rep after verification: bye, both ended, one peer-left, nothing taken in afterwards', async () => {
+    const t = setup();
+    await pairUp(t);
+    const customerLink = t.net.link('customer');
+
+    t.rep.end();
+    expect(t.rep.state).toBe('ended');
+    expect(t.net.link('rep').sent.at(-1)).toEqual({ type: PeerType.Bye, reason: 'ended' });
+    expect(t.server.portals.rep!.calls).toContain('leave');
+    // Sent by the customer before it saw the bye: it reaches the rep, which no longer takes it in.
+    customerLink.send({ type: PeerType.Chat, id: 'late_message_1', text: 'wait!', sentAt: Date.now() });
+    customerLink.send({ type: PeerType.Typing, active: true });
+    await settle();
+
+    expect(t.customer.state).toBe('ended');
+    expect(t.customerLog.of('peer-left')).toEqual(['ended']);
+    expect(t.customerLog.states.at(-1)).toBe('ended');
+    expect(t.repLog.of('chat')).toEqual([]);
+    expect(t.repLog.of('typing')).toEqual([]);
+    expect(t.repLog.of('peer-left')).toEqual([]);
+
+    // The customer closing its end closed the rep's link too; that did not count as the peer
+    // leaving an ended session. ~100 ms after end() the rep tears everything down.
+    expect(t.net.link('rep').destroyed).toBe(true);
+    expect(t.server.portals.rep!.destroyed).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await settle();
+    expect(t.net.link('rep').destroyed).toBe(true);
+    expect(t.server.portals.rep!.destroyed).toBe(true);
+    expect(t.server.portals.customer!.destroyed).toBe(true);
+
+    for (const log of [t.repLog, t.customerLog]) {
+      expect(log.states.at(-1)).toBe('ended');
+      expect(log.states.filter((s) => s === 'ended')).toHaveLength(1);
+      expect(log.of('failed')).toEqual([]);
+    }
+    expect(t.customerLog.of('peer-left')).toHaveLength(1);
+    expect(t.repLog.of('peer-left')).toHaveLength(0);
+
+    // Tearing down again changes nothing.
+    const before = [t.repLog.events.length, t.customerLog.events.length];
+    t.rep.destroy();
+    t.rep.destroy(new ParleyError('TAMPERED'));
+    t.customer.destroy();
+    t.customer.destroy();
+    t.rep.end();
+    await settle();
+    expect([t.repLog.events.length, t.customerLog.events.length]).toEqual(before);
+    expect(t.rep.state).toBe('ended');
+    expect(t.customer.state).toBe('ended');
+    expect(t.server.badKeyReports).toEqual([]);
+  });
+
+  it('end() by the customer reaches the rep as peer-left "left"', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.customer.end();
+    expect(t.customer.state).toBe('ended');
+    await settle();
+    expect(t.repLog.of('peer-left')).toEqual(['left']);
+    expect(t.rep.state).toBe('ended');
+    expect(t.customerLog.of('peer-left')).toEqual([]);
+  });
+
+  it('the channel closing without a bye is peer-left "lost" and ends the session', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.net.link('customer').destroy(); // the data channel drops
+    await settle();
+    expect(t.customerLog.of('peer-left')).toEqual(['lost']);
+    expect(t.repLog.of('peer-left')).toEqual(['lost']);
+    expect(t.rep.state).toBe('ended');
+    expect(t.customer.state).toBe('ended');
+    expect(t.repLog.of('failed')).toEqual([]);
+  });
+
+  it('a tampered data-channel frame after verification fails that side with TAMPERED', async () => {
+    const t = setup();
+    await pairUp(t);
+    // The fake link reports what the real one would: an authentication failure ends it with an error.
+    t.net.link('rep').destroy(new ParleyError('TAMPERED', 'frame failed authentication'));
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('TAMPERED');
+    expect(t.server.badKeyReports).toEqual(['rep']);
+    expect(t.customer.state).toBe('ended');
+    expect(t.customerLog.of('peer-left')).toEqual(['lost']);
+  });
+});
+
+describe('Session: hello rules', () => {
+  const hello = (role: Role, over: Partial<Hello> = {}): Hello => ({
+    type: PeerType.Hello,
+    version: PROTOCOL_VERSION,
+    role,
+    name: 'Mallory',
+    capabilities: ['chat'],
+    ...over,
+  });
+
+  it('a second hello is ignored with a MALFORMED warning', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.net.link('customer').send(hello('customer'));
+    await settle();
+    expect(t.rep.state).toBe('verified');
+    expect(t.repLog.of('hello')).toHaveLength(1);
+    expect(t.repLog.of('hello')[0]!.name).toBe('Ada');
+    const warnings = t.repLog.of('warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.code).toBe('MALFORMED');
+    expect(t.repLog.of('failed')).toEqual([]);
+  });
+
+  it('a hello claiming our own role fails the session with MALFORMED', async () => {
+    const t = setup();
+    t.net.rewrite = (from, m) => (from === 'customer' && m.type === PeerType.Hello ? { ...m, role: 'rep' } : m);
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('MALFORMED');
+    expect(t.repLog.of('hello')).toEqual([]);
+    expect(t.server.badKeyReports).toEqual([]); // a peer bug, not an attack on the key
+    // The customer got the rep's hello, then saw the channel close.
+    expect(t.customerLog.of('hello')).toHaveLength(1);
+    expect(t.customer.state).toBe('ended');
+    expect(t.customerLog.of('peer-left')).toEqual(['lost']);
+  });
+
+  it('a hello speaking another version fails the session with VERSION_MISMATCH', async () => {
+    const t = setup();
+    t.net.rewrite = (from, m) => (from === 'rep' && m.type === PeerType.Hello ? { ...m, version: PROTOCOL_VERSION + 1 } : m);
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.customer.state).toBe('failed');
+    expect(t.customerLog.failure()).toBe('VERSION_MISMATCH');
+    expect(t.customerLog.of('hello')).toEqual([]);
+    expect(t.repLog.of('hello')).toHaveLength(1);
+    expect(t.rep.state).toBe('ended');
+  });
+
+  it('a late fingerprint proof or an invalid message is a warning, not a failure', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] }); // the two warnings share a code: step past its 10 s limit
+    const t = setup();
+    await pairUp(t);
+    const link = t.net.link('customer');
+    link.send({ type: PeerType.FingerprintProof, local: 'sha-256 aa', remote: 'sha-256 bb', mac: 'A'.repeat(43) });
+    await settle();
+    expect(t.repLog.of('warning').map((w) => w.message)).toEqual(['late fingerprint proof']);
+    vi.advanceTimersByTime(10_000);
+    link.sendRaw({ type: 'chat', id: 'x', text: 'an id this short is invalid' });
+    await settle();
+    const warnings = t.repLog.of('warning');
+    expect(warnings.map((w) => w.code)).toEqual(['MALFORMED', 'MALFORMED']);
+    expect(warnings[1]!.message).toMatch(/^bad peer message/);
+    expect(t.rep.state).toBe('verified');
+    expect(t.repLog.of('chat')).toEqual([]);
+    expect(t.repLog.of('failed')).toEqual([]);
+  });
+});
+
+describe('Session: sending', () => {
+  it('sendChat over MAX_CHAT_CHARS throws PAYLOAD_TOO_LARGE and sends nothing', async () => {
+    const t = setup();
+    await pairUp(t);
+    const link = t.net.link('rep');
+    const sentBefore = link.sent.length;
+    expect(() => t.rep.sendChat('x'.repeat(MAX_CHAT_CHARS + 1))).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+    await settle();
+    expect(link.sent.length).toBe(sentBefore);
+    expect(t.customerLog.of('chat')).toEqual([]);
+    expect(t.rep.state).toBe('verified');
+
+    const longest = t.rep.sendChat('x'.repeat(MAX_CHAT_CHARS));
+    await settle();
+    expect(t.customerLog.of('chat')).toEqual([longest]);
+  });
+
+  it('sendChat before verification throws PEER_GONE; acknowledge and typing do nothing', async () => {
+    const t = setup();
+    expect(() => t.rep.sendChat('hi')).toThrow(expect.objectContaining({ code: 'PEER_GONE' }));
+    await t.rep.start();
+    expect(() => t.rep.sendChat('hi')).toThrow(expect.objectContaining({ code: 'PEER_GONE' }));
+    expect(() => t.rep.acknowledge('abcdefgh')).not.toThrow();
+    expect(() => t.rep.sendTyping(true)).not.toThrow();
+    // The length check comes first, so an over-long text is refused as such in any state.
+    expect(() => t.rep.sendChat('x'.repeat(MAX_CHAT_CHARS + 1))).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+    expect(t.rep.state).toBe('waiting');
+    expect(t.repLog.of('failed')).toEqual([]);
+  });
+
+  it('sendChat after the session ended throws PEER_GONE', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.customer.end();
+    expect(() => t.customer.sendChat('hi')).toThrow(expect.objectContaining({ code: 'PEER_GONE' }));
+    await settle();
+    expect(() => t.rep.sendChat('hi')).toThrow(expect.objectContaining({ code: 'PEER_GONE' }));
+  });
+});
+
+describe('Session: setup races', () => {
+  it('relays that arrive while the customer is still joining are kept, and pairing succeeds', async () => {
+    const t = setup();
+    t.server.joinGate = gate<void>();
+    const code = await t.rep.start();
+    const joined = t.customer.join(code);
+    await settle();
+
+    // The rep heard peer-joined and sent its share, which reached the customer before its join answer.
+    expect(t.rep.state).toBe('pake');
+    expect(t.customer.state).toBe('joining');
+    expect(t.server.portals.customer!.received.map(kindOf)).toEqual([RelayKind.Pake]);
+    expect(t.server.portals.customer!.calls.filter((c) => c.startsWith('relay'))).toEqual([]);
+
+    t.server.joinGate.resolve();
+    await joined;
+    await settle();
+    expect(t.rep.state).toBe('verified');
+    expect(t.customer.state).toBe('verified');
+    expect(t.customerLog.states).toEqual(['joining', 'pake', 'connecting', 'verified']);
+    expect(t.customerLog.of('failed')).toEqual([]);
+    expect(t.repLog.of('verified')[0]!.safetyCode).toEqual(t.customerLog.of('verified')[0]!.safetyCode);
+  });
+
+  it('destroy() while start() awaits connect() rejects start and never reaches waiting', async () => {
+    const t = setup();
+    t.server.connectGate = gate<void>();
+    const started = t.rep.start();
+    t.rep.destroy();
+    await expect(started).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    expect(['ended', 'failed']).toContain(t.rep.state);
+    expect(t.repLog.states).not.toContain('waiting');
+    expect(t.repLog.of('code')).toEqual([]);
+    expect(t.server.portals.rep!.calls).not.toContain('createRoom');
+  });
+
+  it('destroy() while start() awaits a connect() that still succeeds: start rejects, no room is used', async () => {
+    const t = setup();
+    t.server.connectGate = gate<void>();
+    t.server.rejectConnectOnDestroy = false;
+    const started = t.rep.start();
+    t.rep.destroy();
+    t.server.connectGate.resolve();
+    await expect(started).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    expect(['ended', 'failed']).toContain(t.rep.state);
+    expect(t.repLog.states).not.toContain('waiting');
+    expect(t.repLog.of('code')).toEqual([]);
+    expect(t.server.portals.rep!.calls).not.toContain('createRoom');
+  });
+
+  it('destroy() while join() awaits the join answer rejects join and sends nothing', async () => {
+    const t = setup();
+    t.server.joinGate = gate<void>();
+    const code = await t.rep.start();
+    const joined = t.customer.join(code);
+    await settle();
+    t.customer.destroy();
+    t.server.joinGate.resolve();
+    await expect(joined).rejects.toBeInstanceOf(ParleyError);
+    expect(t.customer.state).toBe('ended');
+    expect(t.customerLog.states).toEqual(['joining', 'ended']);
+    expect(t.server.portals.customer!.calls.filter((c) => c.startsWith('relay'))).toEqual([]);
+  });
+
+  it('a join refused by the server fails with its reason and rejects join()', async () => {
+    const t = setup();
+    await t.rep.start();
+    await expect(t.customer.join({ nameplate: '999', secret: '123456' })).rejects.toMatchObject({ code: 'ROOM_NOT_FOUND' });
+    expect(t.customer.state).toBe('failed');
+    expect(t.customerLog.failure()).toBe('ROOM_NOT_FOUND');
+    expect(t.rep.state).toBe('waiting');
+  });
+});
+
+describe('Session: warnings', () => {
+  it('20 RATE_LIMITED server errors within a second give at most one warning', async () => {
+    const t = setup();
+    await t.rep.start();
+    for (let i = 0; i < 20; i++) t.server.send('rep', 'server-error', 'RATE_LIMITED');
+    await settle();
+    const warnings = t.repLog.of('warning');
+    expect(warnings.length).toBeLessThanOrEqual(1);
+    expect(warnings.map((w) => w.code)).toEqual(['RATE_LIMITED']);
+    expect(t.rep.state).toBe('waiting');
+    expect(t.repLog.of('failed')).toEqual([]);
+
+    // Another code is not swallowed by the first one's limit.
+    t.server.send('rep', 'server-error', 'NOT_IN_ROOM');
+    await settle();
+    expect(t.repLog.of('warning').map((w) => w.code)).toEqual(['RATE_LIMITED', 'NOT_IN_ROOM']);
+  });
+
+  it('the same warning comes again once 10 s have passed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t = setup();
+    await t.rep.start();
+    t.server.send('rep', 'server-error', 'RATE_LIMITED');
+    await settle();
+    vi.advanceTimersByTime(9_999);
+    t.server.send('rep', 'server-error', 'RATE_LIMITED');
+    await settle();
+    expect(t.repLog.of('warning')).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    t.server.send('rep', 'server-error', 'RATE_LIMITED');
+    await settle();
+    expect(t.repLog.of('warning')).toHaveLength(2);
+  });
+});
+
+describe('Session: timeouts (fake timers)', () => {
+  it('a peer that never answers the key agreement fails both sides with CONNECTION_FAILED after 20 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const t = setup();
+    t.server.intercept = (p) => (p.from === 'customer' ? [] : [p.data]); // the rep never hears back
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.rep.state).toBe('pake');
+    expect(t.customer.state).toBe('pake'); // has the rep's share, waits for its confirmation
+
+    vi.advanceTimersByTime(19_999);
+    await settle();
+    expect(t.rep.state).toBe('pake');
+    expect(t.customer.state).toBe('pake');
+
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(t.rep.state).toBe('failed');
+    expect(t.customer.state).toBe('failed');
+    expect(t.repLog.failure()).toBe('CONNECTION_FAILED');
+    expect(t.customerLog.failure()).toBe('CONNECTION_FAILED');
+    expect(t.server.badKeyReports).toEqual([]);
+  });
+
+  it('a direct connection that never opens fails with CONNECTION_FAILED after 30 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const t = setup();
+    t.server.intercept = (p) => (kindOf(p.data) === RelayKind.Signal ? [] : [p.data]);
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.rep.state).toBe('connecting');
+    expect(t.customer.state).toBe('connecting');
+
+    vi.advanceTimersByTime(29_999);
+    await settle();
+    expect(t.rep.state).toBe('connecting');
+
+    vi.advanceTimersByTime(1);
+    await settle();
+    expect(t.repLog.failure()).toBe('CONNECTION_FAILED');
+    expect(t.customerLog.failure()).toBe('CONNECTION_FAILED');
+    expect(t.net.link('rep').destroyed).toBe(true);
+    expectNeverVerified(t.repLog);
+  });
+
+  it('verification stops the timers', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const t = setup();
+    await pairUp(t);
+    vi.advanceTimersByTime(60_000);
+    await settle();
+    expect(t.rep.state).toBe('verified');
+    expect(t.customer.state).toBe('verified');
+  });
+});
