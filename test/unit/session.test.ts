@@ -360,6 +360,40 @@ describe('Session: a hostile server', () => {
     expect(t.repLog.of('chat')).toEqual([chat]);
   });
 
+  it('after verification, garbage, replayed and tampered relays from the server are only warnings', async () => {
+    const t = setup();
+    await pairUp(t);
+    const oldSignal = t.server.sent('rep', RelayKind.Signal)[0]!;
+    t.server.inject('customer', 'CQ'); // unknown envelope kind
+    t.server.inject('customer', oldSignal); // replayed sealed signal
+    t.server.inject('customer', tamperRelay(oldSignal));
+    await settle();
+
+    expect(t.customer.state).toBe('verified');
+    expect(t.rep.state).toBe('verified');
+    expect(t.customerLog.of('failed')).toEqual([]);
+    expect(t.customerLog.of('warning').length).toBeGreaterThan(0);
+    expect(t.server.badKeyReports).toEqual([]);
+    const chat = t.rep.sendChat('we are fine');
+    await settle();
+    expect(t.customerLog.of('chat')).toEqual([chat]);
+  });
+
+  it('a confirmation arriving after end() neither confirms the key nor opens a link', async () => {
+    const t = setup();
+    onFirst(t.server, RelayKind.Confirm, 'customer', () => []); // hold the customer's confirmation
+    const code = await t.rep.start();
+    await t.customer.join(code);
+    await settle();
+    expect(t.rep.state).toBe('pake');
+    t.rep.end();
+    t.server.inject('rep', t.server.sent('customer', RelayKind.Confirm)[0]!);
+    await settle();
+    expect(t.rep.state).toBe('ended');
+    expect(t.repLog.of('key-confirmed')).toEqual([]);
+    expect(t.repLog.of('verified')).toEqual([]);
+  });
+
   /** Runs the setup, which is expected to fail on both sides without anyone being verified. */
   async function pairUpExpectingFailure(t: Pair): Promise<void> {
     const code = await t.rep.start();

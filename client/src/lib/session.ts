@@ -28,6 +28,8 @@ export type SessionState = 'idle' | 'waiting' | 'joining' | 'pake' | 'connecting
 
 /** How long the key agreement and the direct connection may take before we give up. */
 const PAKE_TIMEOUT_MS = 20_000;
+/** Sealed signals kept while the key is being confirmed (an offer and its candidates fit easily). */
+const MAX_EARLY_SIGNALS = 64;
 const CONNECT_TIMEOUT_MS = 30_000;
 
 export interface SessionEvents {
@@ -181,10 +183,9 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private onRelay(data: string): void {
-    if (this.tornDown) return;
+    if (this.tornDown || this.state === 'ended' || this.state === 'failed') return;
+    if (this.state === 'verified') return this.onLateRelay(data);
     const { kind, body } = decodeRelay(data);
-    // Once verified, the server has no say in the session: only renegotiation signals are expected.
-    if (this.state === 'verified' && kind !== RelayKind.Signal) return;
     switch (kind) {
       case RelayKind.Pake:
         return this.onPeerShare(body);
@@ -194,8 +195,22 @@ export class Session extends Emitter<SessionEvents> {
       case RelayKind.Signal:
         if (this.link) return this.link.handleSignal(body);
         // Signals can only follow a confirmed key; keep them until the link exists.
-        if (this.pendingSignals.length >= 64) throw new ParleyError('MALFORMED', 'too many early signals');
+        if (this.pendingSignals.length >= MAX_EARLY_SIGNALS) throw new ParleyError('MALFORMED', 'too many early signals');
         this.pendingSignals.push(body);
+    }
+  }
+
+  /**
+   * Once verified, the server has no say in the session: only renegotiation signals are
+   * expected, and anything wrong with a relay (garbage, replay, tampering) is the server's
+   * doing, so it is logged and dropped, never allowed to end the session.
+   */
+  private onLateRelay(data: string): void {
+    try {
+      const { kind, body } = decodeRelay(data);
+      if (kind === RelayKind.Signal) this.link?.handleSignal(body);
+    } catch (err) {
+      this.warn(toParleyError(err));
     }
   }
 
@@ -207,7 +222,7 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private checkConfirmation(): void {
-    if (!this.pakeResult || !this.peerConfirmation || this.peerConfirmed) return;
+    if (this.state !== 'pake' || !this.pakeResult || !this.peerConfirmation || this.peerConfirmed) return;
     if (!this.pakeResult.verifyPeer(this.peerConfirmation)) {
       // One guess per session: a wrong code (or tampering) burns the room for both sides (destroy).
       throw new ParleyError('BAD_KEY', 'key confirmation failed');
@@ -227,6 +242,7 @@ export class Session extends Emitter<SessionEvents> {
     const link = createLink({ role: this.role, keys, iceServers: this.iceServers, relay: (d) => this.portal.relay(d) });
     this.link = link;
     link.on('verified', () => {
+      if (this.state !== 'connecting') return; // ended meanwhile
       this.clearTimer();
       this.setState('verified');
       this.emit('verified', { safetyCode: safetyEmoji(keys.sas) });
