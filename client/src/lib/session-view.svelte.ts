@@ -19,7 +19,8 @@ import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from '
 
 export class SessionView {
   state = $state<SessionState>('idle');
-  events = $state<TranscriptEvent[]>([]);
+  /** Stored events are immutable: a raw array (replaced on append) spares a deep proxy per message. */
+  events = $state.raw<TranscriptEvent[]>([]);
   readonly delivered = new SvelteSet<string>();
   code = $state<{ code: SessionCode; link: string; expiresAt: number } | null>(null);
   safetyCode = $state<SasSymbol[] | null>(null);
@@ -141,7 +142,7 @@ export class SessionView {
       const from: Role = this.role === 'rep' ? 'customer' : 'rep';
       const name = this.peerName ?? defaultName(from);
       // `at` is our clock (the peer's `sentAt` is its claim, kept apart); ack once stored.
-      void this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: Date.now(), sentAt: chat.sentAt }).then(() =>
+      void this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: Date.now(), sentAt: chat.sentAt }, () =>
         session.acknowledge(chat.id),
       );
     });
@@ -226,7 +227,8 @@ export class SessionView {
   }
 
   /** Writes, then shows. Serial so screen order = disk order. */
-  private append(event: NewEvent): Promise<void> {
+  /** `afterStore` runs between the write and the display (the receipt goes out without waiting for rendering). */
+  private append(event: NewEvent, afterStore?: () => void): Promise<void> {
     return this.enqueue(async () => {
       const id = this.record?.id;
       let stored: TranscriptEvent;
@@ -239,7 +241,8 @@ export class SessionView {
         stored = { ...event, sessionId: id ?? '', seq: -++this.unsaved } as TranscriptEvent;
         this.storageFailed(err);
       }
-      this.events.push(stored);
+      afterStore?.();
+      this.events = [...this.events, stored];
     });
   }
 
