@@ -789,6 +789,16 @@ describe('Session: setup races', () => {
   });
 });
 
+describe('Session: joining a session that already ended', () => {
+  it('is told the code expired (the rep left), not that "the other side left"', async () => {
+    const t = setup();
+    const code = await t.rep.start();
+    t.server.closed = 'PEER_GONE';
+    await expect(t.customer.join(code)).rejects.toMatchObject({ code: 'CODE_EXPIRED' });
+    expect(t.customerLog.failure()).toBe('CODE_EXPIRED');
+  });
+});
+
 describe('Session: warnings', () => {
   it('20 RATE_LIMITED server errors within a second give at most one warning', async () => {
     const t = setup();

@@ -156,7 +156,10 @@ export class Session extends Emitter<SessionEvents> {
     try {
       await this.portal.connect();
       this.assertAlive();
-      const room = await this.portal.joinRoom(code.nameplate);
+      const room = await this.portal.joinRoom(code.nameplate).catch((err: unknown) => {
+        // A code whose session already ended (the rep left) is, to the customer, a dead code.
+        throw err instanceof ParleyError && err.code === 'PEER_GONE' ? new ParleyError('CODE_EXPIRED', 'session already ended') : err;
+      });
       this.assertAlive();
       this.sid = fromBase64Url(room.sid);
       this.iceServers = room.iceServers;
