@@ -275,7 +275,7 @@ export class Session extends Emitter<SessionEvents> {
       case PeerType.Hello:
         return this.guard(() => this.onHello(message));
       case PeerType.Chat:
-        // Acknowledged by the view once stored (acknowledge()), so "delivered" means kept.
+        // The view acknowledges it (acknowledge()) as it takes it in.
         return this.emit('chat', message);
       case PeerType.Ack:
         globalThis.performance?.mark?.('parley:chat-acked', { detail: message.id });
@@ -298,7 +298,7 @@ export class Session extends Emitter<SessionEvents> {
     this.emit('hello', hello);
   }
 
-  /** Tells the peer its message `id` was received and stored. */
+  /** Tells the peer its message `id` arrived (authenticated and valid). */
   acknowledge(id: string): void {
     if (this.state === 'verified') this.guard(() => this.link?.send({ type: PeerType.Ack, id }));
   }
