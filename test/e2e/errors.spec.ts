@@ -80,3 +80,23 @@ test('when the customer leaves, the rep is told', async ({ browser, baseURL }) =
   await expect(pair.rep.getByRole('log').getByText('left the session')).toHaveCount(1);
   await expect(pair.rep.getByTestId('connection-status')).toContainText('Session ended');
 });
+
+test('when the customer closes the tab, the rep sees it within seconds', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  await pair.customer.close();
+  await expect(pair.rep.getByRole('log')).toContainText(/Ada left the session|The connection to Ada was lost/, { timeout: 15_000 });
+  await expect(pair.rep.getByTestId('connection-status')).toContainText('Session ended');
+});
+
+test('when the customer’s browser dies without a goodbye, the rep sees the connection lost', async ({ browser, baseURL }) => {
+  // Noticed when the browser's ICE consent checks fail (Chromium: ~30 s); faster detection with
+  // heartbeats belongs to the resilience work.
+  test.setTimeout(90_000);
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  const cdp = await pair.customerContext.newCDPSession(pair.customer);
+  void cdp.send('Page.crash').catch(() => {}); // the renderer dies: no pagehide, no bye (never answers)
+  await expect(pair.rep.getByRole('log')).toContainText('The connection to Ada was lost', { timeout: 60_000 });
+  await expect(pair.rep.getByTestId('connection-status')).toContainText('Session ended');
+});

@@ -73,10 +73,27 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       void this.proveFingerprints();
     });
     this.peer.on('data', (chunk: Uint8Array) => this.receive(chunk));
+    // After verification a transport error means the peer is gone (its browser died, the network
+    // went away): the session ends as "connection lost", not as a failure to connect.
     this.peer.on('error', (err: Error & { code?: string }) =>
-      this.destroy(new ParleyError('CONNECTION_FAILED', `peer: ${err.code ?? err.message}`)),
+      this.destroy(this.verified ? null : new ParleyError('CONNECTION_FAILED', `peer: ${err.code ?? err.message}`)),
     );
     this.peer.on('close', () => this.destroy(this.verified ? null : new ParleyError('CONNECTION_FAILED', 'peer closed')));
+  }
+
+  /**
+   * simple-peer tears down quietly when the data channel closes (no 'close' event on that
+   * path), so watch the channel and the connection ourselves: a peer whose tab closed must
+   * show up as gone, not as "Connected" forever.
+   */
+  private watchChannel(): void {
+    const internals = this.peer as unknown as { _channel?: RTCDataChannel; _pc?: RTCPeerConnection };
+    const gone = () => this.destroy(this.verified ? null : new ParleyError('CONNECTION_FAILED', 'channel closed'));
+    internals._channel?.addEventListener('close', gone);
+    internals._pc?.addEventListener('connectionstatechange', () => {
+      const state = internals._pc?.connectionState;
+      if (state === 'failed' || state === 'closed') gone();
+    });
   }
 
   /** A sealed `signal` envelope body from the other side. Tampering or replay is fatal. */
