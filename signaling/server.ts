@@ -10,12 +10,8 @@
  * against the rate limit. A `relay` over the rate limit, or a socket that stays over it for
  * several windows, gets `server-error RATE_LIMITED` and is disconnected (see `rateLimited`).
  */
-import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import sirv from 'sirv';
 import { Server, type Socket } from 'socket.io';
 import * as v from 'valibot';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -36,9 +32,12 @@ import {
 } from '../protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
+import { DEFAULT_STATIC_DIR, SECURITY_HEADERS, clientIp, createStaticHandler, handleHttp, originAllowed, sendText } from './http.ts';
 import { createLogger, errorField, type Logger } from './logger.ts';
 import { createMemoryLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
 import { RoomManager, type RoomSocket } from './rooms.ts';
+
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http.ts';
 
 export type ParleyIo = Server<ClientToServerEvents, ServerToClientEvents>;
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -66,31 +65,6 @@ export interface ParleyServer {
   close(): Promise<void>;
 }
 
-/**
- * `connect-src 'self'` and not `ws: wss:`: the page may only talk to the server it came from.
- * CSP Level 3 lets `'self'` match same-origin `ws:`/`wss:` URLs (Chromium, Firefox, Safari 15.4+),
- * so the signaling WebSocket needs no wider source.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data: blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-};
-
-const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../client/dist/', import.meta.url));
-const NOT_BUILT_MESSAGE = 'Parley client is not built: run `npm run build`, then reload.\n';
 /** Events queued per socket before new ones are refused outright. */
 const MAX_PENDING_EVENTS = 256;
 /** A socket limited in this many consecutive limiting windows is disconnected. */
@@ -383,90 +357,6 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
 interface EngineConnection {
   id: string;
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): void;
-}
-
-function handleHttp(req: IncomingMessage, res: ServerResponse, serveStatic: (req: IncomingMessage, res: ServerResponse) => void): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-  const path = (req.url ?? '/').split('?')[0] ?? '/';
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('Allow', 'GET, HEAD');
-    sendText(res, 405, 'Method not allowed\n');
-    return;
-  }
-  if (path === '/healthz') {
-    res.setHeader('Cache-Control', 'no-store');
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ status: 'ok' }));
-    return;
-  }
-  serveStatic(req, res);
-}
-
-/**
- * sirv over the built client: `/` → index.html, `/rep` and `/rep/` → rep/index.html, hashed
- * assets cached for a year. Until the client is built, answers 503 with the command to run.
- */
-function createStaticHandler(dir: string): (req: IncomingMessage, res: ServerResponse) => void {
-  let serve: ReturnType<typeof sirv> | null = null;
-  return (req, res) => {
-    if (!serve) {
-      if (!existsSync(join(dir, 'index.html'))) {
-        sendText(res, 503, NOT_BUILT_MESSAGE);
-        return;
-      }
-      serve = sirv(dir, {
-        etag: true,
-        dotfiles: false,
-        setHeaders: (response, pathname) => {
-          response.setHeader('Cache-Control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-        },
-      });
-    }
-    serve(req, res, () => sendText(res, 404, 'Not found\n'));
-  };
-}
-
-function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(text);
-}
-
-/**
- * Same origin (the `Origin` host equals `Host`, or `X-Forwarded-Host` behind a trusted proxy),
- * a listed origin, or no `Origin` at all (not a browser).
- */
-function originAllowed(req: IncomingMessage, config: Config): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (config.corsOrigins.includes(origin)) return true;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  if (host === req.headers.host) return true;
-  const forwarded = req.headers['x-forwarded-host'];
-  return config.trustProxy && typeof forwarded === 'string' && forwarded.split(',')[0]?.trim() === host;
-}
-
-/**
- * The client address used for per-IP limits. Behind a trusted proxy: the right-most
- * `X-Forwarded-For` entry, the one the proxy itself appended (entries to its left come from the
- * client and can be forged).
- */
-function clientIp(socket: ParleySocket, trustProxy: boolean): string {
-  if (trustProxy) {
-    const header = socket.handshake.headers['x-forwarded-for'];
-    const value = Array.isArray(header) ? header.join(',') : header;
-    const last = value
-      ?.split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== '')
-      .at(-1);
-    if (last) return last;
-  }
-  return socket.handshake.address;
 }
 
 function isOversizedRelay(payload: unknown): boolean {
