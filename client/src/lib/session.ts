@@ -10,8 +10,8 @@
  * It throws and emits typed ParleyErrors only; turning them into words is the UI's job.
  */
 import { fromBase64Url } from '@protocol/base64.ts';
-import { formatCode, generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
-import { cpaceFinish, cpaceStart, peerRole, type CpaceResult, type CpaceStart, type Role } from '@protocol/cpace.ts';
+import { generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
+import { peerRole, type Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
@@ -20,6 +20,7 @@ import { MAX_CHAT_CHARS, PeerType, newMessageId, type Chat, type Hello, type Pee
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
+import { CodeCheck } from './code-check.ts';
 import { Emitter } from './emitter.ts';
 import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
 import { Portal } from './portal.ts';
@@ -73,10 +74,7 @@ export class Session extends Emitter<SessionEvents> {
   private code: SessionCode | null = null;
   private sid: Uint8Array | null = null;
   private iceServers: IceServer[] = [];
-  private pake: CpaceStart | null = null;
-  private pakeResult: CpaceResult | null = null;
-  private peerConfirmation: Uint8Array | null = null;
-  private peerConfirmed = false;
+  private check: CodeCheck | null = null;
   private link: PeerLink | null = null;
   private pendingSignals: Uint8Array[] = [];
   /** Relays that arrive while `join-room` is still being answered (they can share a packet). */
@@ -103,7 +101,7 @@ export class Session extends Emitter<SessionEvents> {
       // channel closing tells us the session is over, not the (untrusted) server.
       if (this.state === 'verified') return;
       // Burned after both sides proved the code: the other side caught tampering in transit.
-      const tampered = reason === 'ROOM_BURNED' && this.peerConfirmed;
+      const tampered = reason === 'ROOM_BURNED' && !!this.check?.confirmed;
       this.destroy(tampered ? new ParleyError('TAMPERED', 'peer detected tampering') : new ParleyError(reason));
     });
     this.portal.on('peer-left', () => {
@@ -141,7 +139,7 @@ export class Session extends Emitter<SessionEvents> {
     this.code = { nameplate: room.nameplate, secret: generateSecret() };
     this.sid = fromBase64Url(room.sid);
     this.iceServers = room.iceServers;
-    this.pake = cpaceStart({ password: formatCode(this.code), sid: this.sid, role: 'rep' });
+    this.check = new CodeCheck({ code: this.code, sid: this.sid, role: 'rep' });
     this.setState('waiting');
     const origin = this.options.origin ?? globalThis.location?.origin ?? '';
     this.emit('code', { code: this.code, link: joinLink(origin, this.code), expiresAt: room.expiresAt });
@@ -163,7 +161,7 @@ export class Session extends Emitter<SessionEvents> {
       this.assertAlive();
       this.sid = fromBase64Url(room.sid);
       this.iceServers = room.iceServers;
-      this.pake = cpaceStart({ password: formatCode(code), sid: this.sid, role: 'customer' });
+      this.check = new CodeCheck({ code, sid: this.sid, role: 'customer' });
       this.beginPake();
       for (const data of this.earlyRelays.splice(0)) this.guard(() => this.onRelay(data));
     } catch (err) {
@@ -179,10 +177,10 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private beginPake(): void {
-    if (!this.pake) return;
+    if (!this.check) return;
     this.setState('pake');
     this.armTimer(PAKE_TIMEOUT_MS, 'key agreement timed out');
-    this.portal.relay(encodeRelay(RelayKind.Pake, this.pake.message));
+    this.portal.relay(encodeRelay(RelayKind.Pake, this.check.share));
   }
 
   private onRelay(data: string): void {
@@ -193,7 +191,7 @@ export class Session extends Emitter<SessionEvents> {
       case RelayKind.Pake:
         return this.onPeerShare(body);
       case RelayKind.Confirm:
-        this.peerConfirmation = body;
+        this.check?.onPeerConfirmation(body);
         return this.checkConfirmation();
       case RelayKind.Signal:
         if (this.link) return this.link.handleSignal(body);
@@ -218,27 +216,25 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   private onPeerShare(peerShare: Uint8Array): void {
-    if (!this.pake || this.pakeResult || this.state !== 'pake') throw new ParleyError('REPLAYED', 'unexpected PAKE message');
-    this.pakeResult = cpaceFinish(this.pake.state, peerShare); // BAD_KEY → destroy() burns the room
-    this.portal.relay(encodeRelay(RelayKind.Confirm, this.pakeResult.confirmation));
+    if (!this.check || this.state !== 'pake') throw new ParleyError('REPLAYED', 'unexpected PAKE message');
+    // A bad share throws BAD_KEY: destroy() then burns the room.
+    this.portal.relay(encodeRelay(RelayKind.Confirm, this.check.onPeerShare(peerShare)));
     this.checkConfirmation();
   }
 
+  /** One guess per session: a wrong code (or tampering) throws BAD_KEY and burns the room for both. */
   private checkConfirmation(): void {
-    if (this.state !== 'pake' || !this.pakeResult || !this.peerConfirmation || this.peerConfirmed) return;
-    if (!this.pakeResult.verifyPeer(this.peerConfirmation)) {
-      // One guess per session: a wrong code (or tampering) burns the room for both sides (destroy).
-      throw new ParleyError('BAD_KEY', 'key confirmation failed');
-    }
-    this.peerConfirmed = true;
+    if (this.state !== 'pake') return;
+    const isk = this.check?.confirm();
+    if (!isk) return;
     performance.mark('parley:key-confirmed');
     this.emit('key-confirmed', undefined);
-    this.connectPeer();
+    this.connectPeer(isk);
   }
 
-  private connectPeer(): void {
-    if (!this.pakeResult || !this.sid) return;
-    const keys = deriveSessionKeys(this.pakeResult.isk, this.sid, this.role);
+  private connectPeer(isk: Uint8Array): void {
+    if (!this.sid) return;
+    const keys = deriveSessionKeys(isk, this.sid, this.role);
     this.setState('connecting');
     this.armTimer(CONNECT_TIMEOUT_MS, 'direct connection timed out');
     const createLink = this.options.createLink ?? ((options: PeerLinkOptions) => new PeerLink(options));
