@@ -12,7 +12,7 @@ import type { Role } from '@protocol/cpace.ts';
 import { ParleyError } from '@protocol/errors.ts';
 import type { SasSymbol } from '@protocol/sas.ts';
 import { describeError, type UserError } from './errors.ts';
-import { i18n, t, type MessageKey } from './i18n/index.svelte.ts';
+import { t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
 import { Session, toParleyError, type SessionState } from './session.ts';
 import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
@@ -255,10 +255,6 @@ export class SessionView {
   /** Resolves when every pending write has landed (used before an export). */
   flushed(): Promise<unknown> {
     return this.writes;
-  }
-
-  get locale() {
-    return i18n.locale;
   }
 
   destroy(): void {
