@@ -70,6 +70,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     });
     this.peer.on('connect', () => {
       performance.mark('parley:channel-open');
+      this.watchChannel();
       void this.proveFingerprints();
     });
     this.peer.on('data', (chunk: Uint8Array) => this.receive(chunk));
@@ -82,9 +83,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   }
 
   /**
-   * simple-peer tears down quietly when the data channel closes (no 'close' event on that
-   * path), so watch the channel and the connection ourselves: a peer whose tab closed must
-   * show up as gone, not as "Connected" forever.
+   * simple-peer's own teardown on a closing channel emits no 'close' we can rely on, so watch
+   * the channel and the connection state directly: a peer whose tab closed must show up as
+   * gone, not as "Connected" forever.
    */
   private watchChannel(): void {
     const internals = this.peer as unknown as { _channel?: RTCDataChannel; _pc?: RTCPeerConnection };

@@ -319,12 +319,16 @@ export class Session extends Emitter<SessionEvents> {
   /** Ends the session on purpose: tells the peer, then tears down. */
   end(): void {
     if (this.state === 'ended' || this.state === 'failed') return;
-    if (this.state === 'verified') {
-      try {
-        this.link?.send({ type: PeerType.Bye, reason: this.role === 'rep' ? 'ended' : 'left' });
-      } catch {
-        // The channel is already closing: the peer will see it close instead of a bye.
-      }
+    if (this.state !== 'verified') {
+      // Nothing to say goodbye over yet: stop now, so no setup step runs after the end.
+      this.portal.leave();
+      this.destroy(null);
+      return;
+    }
+    try {
+      this.link?.send({ type: PeerType.Bye, reason: this.role === 'rep' ? 'ended' : 'left' });
+    } catch {
+      // The channel is already closing: the peer will see it close instead of a bye.
     }
     this.portal.leave();
     this.setState('ended');
