@@ -31,6 +31,8 @@ export const ErrorCode = {
   NOT_IN_ROOM: 'NOT_IN_ROOM',
   /** The session code is not of the form NNN-NNNNNN. */
   INVALID_CODE: 'INVALID_CODE',
+  /** A pushed address is not an absolute http(s) URL. */
+  INVALID_URL: 'INVALID_URL',
   /** The signaling server cannot be reached. */
   SERVER_UNREACHABLE: 'SERVER_UNREACHABLE',
   /** The other side left or the peer connection closed. */

@@ -25,6 +25,7 @@ export const PeerType = {
   Typing: 'typing',
   FingerprintProof: 'fp-proof',
   Bye: 'bye',
+  UrlPush: 'url-push',
 } as const;
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
@@ -76,7 +77,32 @@ export const FingerprintProofSchema = v.object({
 /** The sender is leaving the session. @example { type: 'bye', reason: 'ended' } */
 export const ByeSchema = v.object({ type: v.literal(PeerType.Bye), reason: v.picklist(['ended', 'left']) });
 
-export const PeerMessageSchema = v.variant('type', [HelloSchema, ChatSchema, AckSchema, TypingSchema, FingerprintProofSchema, ByeSchema]);
+/** Longest pushed URL. */
+export const MAX_URL_CHARS = 2048;
+
+/**
+ * The rep asks the customer's browser to open a web page (http/https only; the receiver checks
+ * again with {@link isPushableUrl}).
+ * @example { type: 'url-push', id: 'u_3f9a0c1dQx_', url: 'https://example.com/help' }
+ */
+export const UrlPushSchema = v.object({
+  type: v.literal(PeerType.UrlPush),
+  id: Id,
+  url: v.pipe(v.string(), v.maxLength(MAX_URL_CHARS), v.check(isPushableUrl, 'not an http(s) URL')),
+});
+
+/** An absolute http: or https: URL with a host: the only addresses a rep may push. */
+export function isPushableUrl(value: string): boolean {
+  if (!/^https?:\/\/[^\s]/i.test(value) || value.length > MAX_URL_CHARS) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export const PeerMessageSchema = v.variant('type', [HelloSchema, ChatSchema, AckSchema, TypingSchema, FingerprintProofSchema, ByeSchema, UrlPushSchema]);
 
 export type Hello = v.InferOutput<typeof HelloSchema>;
 export type Chat = v.InferOutput<typeof ChatSchema>;
@@ -84,6 +110,7 @@ export type Ack = v.InferOutput<typeof AckSchema>;
 export type Typing = v.InferOutput<typeof TypingSchema>;
 export type FingerprintProof = v.InferOutput<typeof FingerprintProofSchema>;
 export type Bye = v.InferOutput<typeof ByeSchema>;
+export type UrlPush = v.InferOutput<typeof UrlPushSchema>;
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 
 /** @throws ParleyError `MALFORMED` (or `PAYLOAD_TOO_LARGE` for an over-long chat text). */

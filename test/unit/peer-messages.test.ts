@@ -6,6 +6,7 @@ import {
   MAX_NAME_CHARS,
   MAX_TIMESTAMP,
   PeerType,
+  isPushableUrl,
   newMessageId,
   parsePeerMessage,
   parsePeerSignal,
@@ -31,6 +32,7 @@ const valid = {
   fpProof: { type: 'fp-proof', local: 'sha-256 AB:CD', remote: 'sha-256 EF:01', mac: MAC },
   byeEnded: { type: 'bye', reason: 'ended' },
   byeLeft: { type: 'bye', reason: 'left' },
+  urlPush: { type: 'url-push', id: 'u_3f9a0c1dQx_', url: 'https://example.com/help' },
 } as const;
 
 const malformed = (value: unknown) => expect(codeOf(() => parsePeerMessage(value))).toBe('MALFORMED');
@@ -318,4 +320,19 @@ describe('fuzzing', () => {
       { numRuns: 2000 },
     );
   });
+});
+
+describe('url-push', () => {
+  const ok = { type: 'url-push', id: 'u_3f9a0c1dQx_', url: 'https://example.com/help?x=1' };
+  it('accepts absolute http(s) addresses', () => {
+    expect(parsePeerMessage(ok)).toEqual(ok);
+    expect(parsePeerMessage({ ...ok, url: 'http://intranet.example:8080/' }).type).toBe('url-push');
+  });
+  it.each(['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'data:text/html,x', 'ftp://example.com', '//example.com', 'https://', 'http:// spaced', '', `https://example.com/${'a'.repeat(2100)}`])(
+    'rejects %j',
+    (url) => {
+      expect(() => parsePeerMessage({ ...ok, url })).toThrow(ParleyError);
+      expect(isPushableUrl(url)).toBe(false);
+    },
+  );
 });

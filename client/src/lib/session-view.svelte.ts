@@ -29,6 +29,8 @@ export class SessionView {
   peerName = $state<string | null>(null);
   peerUserAgent = $state<string | null>(null);
   peerTyping = $state(false);
+  /** Customer side: the last page the rep asked to open (shown as an "Open link" card). */
+  pushedUrl = $state<{ url: string; opened: boolean } | null>(null);
   record = $state<SessionRecord | null>(null);
   /** True when this view shows a stored session, not a live one. */
   readonly archived: boolean;
@@ -152,6 +154,13 @@ export class SessionView {
       this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
     });
     session.on('typing', (active) => (this.peerTyping = active));
+    session.on('url-push', (url) => {
+      // Opened without access back to this page; a blocked pop-up leaves the card to click.
+      const opened = openInNewTab(url);
+      this.pushedUrl = { url, opened };
+      const name = this.peerName ?? defaultName('rep');
+      void this.log(opened ? 'event.urlOpened' : 'event.urlBlocked', { name, url }, 'info');
+    });
     session.on('peer-left', (reason) => {
       const name = this.peerName ?? defaultName(this.role === 'rep' ? 'customer' : 'rep');
       const key = reason === 'ended' ? 'event.peerEnded' : reason === 'left' ? 'event.peerLeft' : 'event.peerLost';
@@ -216,6 +225,18 @@ export class SessionView {
     }
   }
 
+  /** Rep: pushes a web address to the customer. Returns an error to show (the text is kept) or null. */
+  async pushUrl(text: string): Promise<UserError | null> {
+    if (!this.session) return describeError(new ParleyError('PEER_GONE'), this.role);
+    try {
+      const url = this.session.pushUrl(text);
+      await this.log('event.urlPushed', { url }, 'info');
+      return null;
+    } catch (err) {
+      return describeError(err, this.role);
+    }
+  }
+
   typing(active: boolean): void {
     this.session?.sendTyping(active);
   }
@@ -269,4 +290,11 @@ export function sessionLockName(id: string): string {
 
 function defaultName(role: Role): string {
   return t(role === 'rep' ? 'rep.name.default' : 'customer.name.default');
+}
+
+function openInNewTab(url: string): boolean {
+  const tab = globalThis.open?.(url, '_blank');
+  if (!tab) return false;
+  tab.opener = null; // the opened page gets no handle on this one
+  return true;
 }

@@ -16,7 +16,7 @@ import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
 import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
-import { MAX_CHAT_CHARS, PeerType, newMessageId, type Chat, type Hello, type PeerMessage } from '@protocol/peer.ts';
+import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type Hello, type PeerMessage } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
@@ -44,6 +44,8 @@ export interface SessionEvents {
   chat: Chat;
   ack: string;
   typing: boolean;
+  /** Customer side: the rep asks to open this (already validated) http(s) address. */
+  'url-push': string;
   /**
    * The other side is gone: `ended` / `left` when it said goodbye (rep ends, customer leaves),
    * `lost` when the channel closed without a goodbye.
@@ -282,6 +284,10 @@ export class Session extends Emitter<SessionEvents> {
         return this.peerGone(message.reason);
       case PeerType.FingerprintProof:
         return this.warn(new ParleyError('MALFORMED', 'late fingerprint proof'));
+      case PeerType.UrlPush:
+        // Only a rep may open pages on the customer's side.
+        if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'url-push to a rep'));
+        return this.emit('url-push', message.url);
     }
   }
 
@@ -310,6 +316,18 @@ export class Session extends Emitter<SessionEvents> {
     this.link.send(chat);
     globalThis.performance?.mark?.('parley:chat-sent', { detail: chat.id });
     return chat;
+  }
+
+  /**
+   * Rep: asks the customer's browser to open `url`. Only absolute http(s) addresses; checked
+   * here (so the rep's text is kept on error) and again by the receiver.
+   */
+  pushUrl(url: string): string {
+    const address = url.trim();
+    if (this.role !== 'rep' || !isPushableUrl(address)) throw new ParleyError('INVALID_URL', 'not an http(s) URL');
+    if (this.state !== 'verified' || !this.link) throw new ParleyError('PEER_GONE', 'not connected');
+    this.link.send({ type: PeerType.UrlPush, id: newMessageId(), url: address });
+    return address;
   }
 
   sendTyping(active: boolean): void {
