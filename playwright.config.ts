@@ -5,12 +5,16 @@ const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chro
   (p): p is string => !!p && existsSync(p),
 );
 
-/** Test servers: the real signaling server (test/e2e/test-server.ts) on fixed loopback ports. */
+/**
+ * Test servers: the real signaling server (test/e2e/test-server.ts) on loopback ports from
+ * PARLEY_E2E_PORT_BASE (default 8787), so two checkouts can run their suites side by side.
+ */
+const base = Number(process.env.PARLEY_E2E_PORT_BASE ?? 8787);
 export const SERVERS = {
-  main: 8787, // records every inbound frame for the "server sees only ciphertext" test
-  tamper: 8788, // flips bytes in every relayed payload
-  shortTtl: 8789, // codes expire after 2 s
-  tamperSignals: 8790, // flips bytes in sealed WebRTC signals only (after the key exchange)
+  main: base, // records every inbound frame for the "server sees only ciphertext" test
+  tamper: base + 1, // flips bytes in every relayed payload
+  shortTtl: base + 2, // codes expire after 2 s
+  tamperSignals: base + 3, // flips bytes in sealed WebRTC signals only (after the key exchange)
 } as const;
 
 // Every browser in the suite comes from 127.0.0.1: lift the per-IP limits (they have their own unit tests).
