@@ -7,6 +7,7 @@
  */
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
+import { FILE_MESSAGE_SCHEMAS } from './file.ts';
 import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
 
 /**
@@ -102,7 +103,17 @@ export function isPushableUrl(value: string): boolean {
   }
 }
 
-export const PeerMessageSchema = v.variant('type', [HelloSchema, ChatSchema, AckSchema, TypingSchema, FingerprintProofSchema, ByeSchema, UrlPushSchema]);
+export const PeerMessageSchema = v.variant('type', [
+  HelloSchema,
+  ChatSchema,
+  AckSchema,
+  TypingSchema,
+  FingerprintProofSchema,
+  ByeSchema,
+  UrlPushSchema,
+  // file-offer, file-accept, … (file.ts)
+  ...FILE_MESSAGE_SCHEMAS,
+]);
 
 export type Hello = v.InferOutput<typeof HelloSchema>;
 export type Chat = v.InferOutput<typeof ChatSchema>;
