@@ -18,7 +18,7 @@
  */
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
-import { MAX_CHAT_CHARS } from './limits.ts';
+import { MAX_BULK_PLAINTEXT, MAX_CHAT_CHARS } from './limits.ts';
 
 export const FileType = {
   Offer: 'file-offer',
@@ -48,8 +48,8 @@ export const MAX_PREVIEW_CHARS = 16 * 1024;
 export const FILE_CHUNK_BYTES = 64_000;
 /** The receiver sends `file-ack` after every this many chunks. */
 export const FILE_ACK_EVERY = 8;
-/** Largest bulk plaintext: 64 KiB minus the sealed frame's 24-byte overhead. */
-export const MAX_FILE_FRAME_BYTES = 65_536 - 24;
+/** Largest chunk frame: the bulk channel's plaintext limit (64 KiB minus the sealed frame's 24 bytes). */
+export const MAX_FILE_FRAME_BYTES = MAX_BULK_PLAINTEXT;
 /** Highest chunk index a frame can carry (u32). */
 export const MAX_CHUNK_INDEX = 0xffff_ffff;
 

@@ -18,6 +18,8 @@ import { ParleyError } from './errors.ts';
 
 /** Length of each symmetric key, in bytes (nacl.secretbox key size). */
 export const SESSION_KEY_BYTES = 32;
+/** Highest link epoch (re-pairs per session); it travels as a u32 in the relay envelope. */
+export const MAX_EPOCH = 0xffff_ffff;
 /** Length of the SAS bytes, in bytes. */
 export const SAS_BYTES = 8;
 
@@ -30,6 +32,8 @@ const INFO = {
   signalCustomerToRep: 'parley/1 signal customer->rep',
   dataRepToCustomer: 'parley/1 data rep->customer',
   dataCustomerToRep: 'parley/1 data customer->rep',
+  bulkRepToCustomer: 'parley/1 bulk rep->customer',
+  bulkCustomerToRep: 'parley/1 bulk customer->rep',
   fingerprint: 'parley/1 fingerprint',
   sas: 'parley/1 sas',
 } as const;
@@ -47,6 +51,10 @@ export interface SessionKeys {
   dataSend: Uint8Array;
   /** Opens data-channel messages the peer sends. */
   dataRecv: Uint8Array;
+  /** Seals bulk-channel frames (file chunks) we send, on their own channel and counter. */
+  bulkSend: Uint8Array;
+  /** Opens bulk-channel frames the peer sends. */
+  bulkRecv: Uint8Array;
   /** Key for {@link fingerprintProof}; the same on both sides. */
   fingerprint: Uint8Array;
   /** 8 bytes for the safety code shown to both people (sas.ts); the same on both sides. */
@@ -55,8 +63,13 @@ export interface SessionKeys {
 
 /**
  * Derive the session keys from the CPace ISK. `sid` (the room nonce already used in
- * CPace) is the HKDF salt. Both sides derive the same six values; `role` only decides
+ * CPace) is the HKDF salt. Both sides derive the same values; `role` only decides
  * which directional key is "send" and which is "receive".
+ *
+ * `epoch` counts the direct links of the session: 0 for the first, n for the n-th re-pair
+ * after a lost connection. Every link key (signal, data, bulk, fingerprint) depends on it, so
+ * a new link never reuses a key whose counters already sealed something (see seal.ts); the
+ * safety code does not, so the people comparing it see the same symbols for the whole session.
  *
  * @throws ParleyError `BAD_KEY` if `isk` is shorter than 32 bytes or not bytes;
  *   `MALFORMED` for an unknown role or a non-byte sid.
@@ -64,27 +77,34 @@ export interface SessionKeys {
  * const keys = deriveSessionKeys(result.isk, roomNonce, 'rep');
  * const sealer = new Sealer(keys.signalSend);
  */
-export function deriveSessionKeys(isk: Uint8Array, sid: Uint8Array, role: Role): SessionKeys {
+export function deriveSessionKeys(isk: Uint8Array, sid: Uint8Array, role: Role, epoch = 0): SessionKeys {
   if (!(isk instanceof Uint8Array) || isk.length < 32) throw new ParleyError('BAD_KEY', 'ISK too short');
   if (!(sid instanceof Uint8Array)) throw new ParleyError('MALFORMED', 'sid must be bytes');
+  if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) throw new ParleyError('MALFORMED', 'bad link epoch');
   roleLabel(role); // validates the role
   // One extract, several expands: the RFC 5869 pattern for many keys from one secret.
   const prk = extract(sha512, isk, sid);
+  // Epoch 0 keeps the plain labels (the first link's keys are unchanged by re-pairing support).
+  const suffix = epoch === 0 ? '' : ` #${epoch}`;
   const derive = (info: string, length = SESSION_KEY_BYTES): Uint8Array =>
-    expand(sha512, prk, utf8ToBytes(info), length);
+    expand(sha512, prk, utf8ToBytes(info + suffix), length);
 
   const signalRC = derive(INFO.signalRepToCustomer);
   const signalCR = derive(INFO.signalCustomerToRep);
   const dataRC = derive(INFO.dataRepToCustomer);
   const dataCR = derive(INFO.dataCustomerToRep);
+  const bulkRC = derive(INFO.bulkRepToCustomer);
+  const bulkCR = derive(INFO.bulkCustomerToRep);
   const isRep = role === 'rep';
   const keys: SessionKeys = {
     signalSend: isRep ? signalRC : signalCR,
     signalRecv: isRep ? signalCR : signalRC,
     dataSend: isRep ? dataRC : dataCR,
     dataRecv: isRep ? dataCR : dataRC,
+    bulkSend: isRep ? bulkRC : bulkCR,
+    bulkRecv: isRep ? bulkCR : bulkRC,
     fingerprint: derive(INFO.fingerprint),
-    sas: derive(INFO.sas, SAS_BYTES),
+    sas: expand(sha512, prk, utf8ToBytes(INFO.sas), SAS_BYTES),
   };
   prk.fill(0);
   return keys;

@@ -14,6 +14,13 @@ export const MAX_TIMESTAMP = 8_640_000_000_000_000;
 /** Largest sealed peer frame accepted, in bytes of plaintext. */
 export const MAX_PEER_PLAINTEXT = 64 * 1024;
 
+/**
+ * Largest plaintext of one bulk-channel frame (file chunk): 64 KiB on the wire minus the
+ * 24 bytes of sealing (8-byte counter, 16-byte tag), the largest message every browser's
+ * data channel takes.
+ */
+export const MAX_BULK_PLAINTEXT = 64 * 1024 - 24;
+
 /** Longest user agent string a customer's hello may carry. */
 export const MAX_USER_AGENT_CHARS = 512;
 

@@ -27,6 +27,9 @@ export const PeerType = {
   FingerprintProof: 'fp-proof',
   Bye: 'bye',
   UrlPush: 'url-push',
+  RtcSignal: 'rtc-signal',
+  ScreenRequest: 'screen-request',
+  ScreenState: 'screen-state',
 } as const;
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
@@ -103,6 +106,52 @@ export function isPushableUrl(value: string): boolean {
   }
 }
 
+/**
+ * What simple-peer emits as `signal` data: sealed inside a relay `signal` envelope while the
+ * link is being set up, and inside an `rtc-signal` peer message once it is verified.
+ * @example { type: 'offer', sdp: 'v=0…' }
+ * @example { type: 'candidate', candidate: { candidate: 'candidate:…', sdpMLineIndex: 0, sdpMid: '0' } }
+ */
+export const PeerSignalSchema = v.variant('type', [
+  v.object({ type: v.picklist(['offer', 'answer']), sdp: v.pipe(v.string(), v.maxLength(MAX_SDP_CHARS)) }),
+  v.object({
+    type: v.literal('candidate'),
+    candidate: v.object({
+      candidate: v.pipe(v.string(), v.maxLength(1024)),
+      sdpMLineIndex: v.optional(v.nullable(v.number())),
+      sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+      usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
+    }),
+  }),
+  v.object({ type: v.literal('renegotiate'), renegotiate: v.literal(true) }),
+  // The non-initiator (customer) asks the initiator for a media transceiver (screen sharing).
+  v.object({
+    type: v.literal('transceiverRequest'),
+    transceiverRequest: v.object({ kind: v.picklist(['video', 'audio']) }),
+  }),
+]);
+export type PeerSignal = v.InferOutput<typeof PeerSignalSchema>;
+
+/**
+ * A WebRTC signal after the link is verified (renegotiation for screen sharing): it travels
+ * over the encrypted data channel, never through the server.
+ * @example { type: 'rtc-signal', signal: { type: 'renegotiate', renegotiate: true } }
+ */
+export const RtcSignalSchema = v.object({ type: v.literal(PeerType.RtcSignal), signal: PeerSignalSchema });
+
+/** Rep → customer: please share your screen (the customer decides). @example { type: 'screen-request' } */
+export const ScreenRequestSchema = v.object({ type: v.literal(PeerType.ScreenRequest) });
+
+/**
+ * Customer → rep: what became of screen sharing. `declined` answers a request; `started` is
+ * sent when the stream is added (the video follows by renegotiation); `stopped` when it ends.
+ * @example { type: 'screen-state', state: 'started' }
+ */
+export const ScreenStateSchema = v.object({
+  type: v.literal(PeerType.ScreenState),
+  state: v.picklist(['started', 'stopped', 'declined']),
+});
+
 export const PeerMessageSchema = v.variant('type', [
   HelloSchema,
   ChatSchema,
@@ -111,6 +160,9 @@ export const PeerMessageSchema = v.variant('type', [
   FingerprintProofSchema,
   ByeSchema,
   UrlPushSchema,
+  RtcSignalSchema,
+  ScreenRequestSchema,
+  ScreenStateSchema,
   // file-offer, file-accept, … (file.ts)
   ...FILE_MESSAGE_SCHEMAS,
 ]);
@@ -122,6 +174,7 @@ export type Typing = v.InferOutput<typeof TypingSchema>;
 export type FingerprintProof = v.InferOutput<typeof FingerprintProofSchema>;
 export type Bye = v.InferOutput<typeof ByeSchema>;
 export type UrlPush = v.InferOutput<typeof UrlPushSchema>;
+export type ScreenState = v.InferOutput<typeof ScreenStateSchema>['state'];
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 
 /** @throws ParleyError `MALFORMED` (or `PAYLOAD_TOO_LARGE` for an over-long chat text). */
@@ -140,25 +193,6 @@ export function newMessageId(): string {
   return Array.from(bytes, (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[b & 63]).join('');
 }
 
-/**
- * What simple-peer emits as `signal` data, sealed inside a relay `signal` envelope.
- * @example { type: 'offer', sdp: 'v=0…' }
- * @example { type: 'candidate', candidate: { candidate: 'candidate:…', sdpMLineIndex: 0, sdpMid: '0' } }
- */
-export const PeerSignalSchema = v.variant('type', [
-  v.object({ type: v.picklist(['offer', 'answer']), sdp: v.pipe(v.string(), v.maxLength(MAX_SDP_CHARS)) }),
-  v.object({
-    type: v.literal('candidate'),
-    candidate: v.object({
-      candidate: v.pipe(v.string(), v.maxLength(1024)),
-      sdpMLineIndex: v.optional(v.nullable(v.number())),
-      sdpMid: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
-      usernameFragment: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(256)))),
-    }),
-  }),
-  v.object({ type: v.literal('renegotiate'), renegotiate: v.literal(true) }),
-]);
-export type PeerSignal = v.InferOutput<typeof PeerSignalSchema>;
 
 /** @throws ParleyError `MALFORMED` */
 export function parsePeerSignal(value: unknown): PeerSignal {

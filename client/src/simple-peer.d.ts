@@ -1,5 +1,5 @@
-// Minimal typing for the part of @thaunknown/simple-peer (lite build) that Parley uses.
-declare module '@thaunknown/simple-peer/lite.js' {
+// Minimal typing for the part of @thaunknown/simple-peer (with media support) that Parley uses.
+declare module '@thaunknown/simple-peer' {
   interface PeerOptions {
     initiator?: boolean;
     trickle?: boolean;
@@ -12,6 +12,8 @@ declare module '@thaunknown/simple-peer/lite.js' {
     signal(data: unknown): void;
     send(chunk: Uint8Array | string): void;
     destroy(err?: Error): void;
+    addStream(stream: MediaStream): void;
+    removeStream(stream: MediaStream): void;
     readonly destroyed: boolean;
   }
 }

@@ -62,3 +62,31 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
 export async function safetyCode(page: Page): Promise<string> {
   return ((await page.getByTestId('safety-code').textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * Records every RTCPeerConnection the page makes in `window.__pcs`, so a test can cut the
+ * direct link (`dropLinks`) the way a network fault would. Call before the page loads.
+ */
+export async function recordPeerConnections(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const Native = window.RTCPeerConnection;
+    const made: RTCPeerConnection[] = [];
+    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = made;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        made.push(this);
+      }
+    } as typeof RTCPeerConnection;
+  });
+}
+
+/** Closes every peer connection the page has made (see recordPeerConnections): the link drops. */
+export async function dropLinks(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+    const open = pcs.filter((pc) => pc.connectionState !== 'closed');
+    for (const pc of open) pc.close();
+    return open.length;
+  });
+}

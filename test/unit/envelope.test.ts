@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ParleyError } from '../../protocol/errors.ts';
 import { fromBase64Url, toBase64Url } from '../../protocol/base64.ts';
-import { RelayKind, decodeRelay, encodeRelay } from '../../protocol/envelope.ts';
+import { RelayKind, decodeRelay, decodeRepair, encodeRelay, encodeRepair } from '../../protocol/envelope.ts';
 import { MAX_RELAY_CHARS } from '../../protocol/signaling.ts';
 import { codeOf } from './helpers.ts';
 
@@ -147,9 +147,27 @@ describe('relay envelope', () => {
     expect(codeOf(() => decodeRelay(raw(kind, bytes(size))))).toBe('MALFORMED');
   });
 
-  it.each([0, 4, 5, 127, 255])('rejects unknown kind %i as MALFORMED', (kind) => {
+  it.each([0, 5, 127, 255])('rejects unknown kind %i as MALFORMED', (kind) => {
     expect(codeOf(() => decodeRelay(raw(kind, bytes(32))))).toBe('MALFORMED');
     expect(codeOf(() => decodeRelay(raw(kind, bytes(64))))).toBe('MALFORMED');
+  });
+
+  it('round-trips a repair body: epoch then the sealed frame', () => {
+    const sealed = bytes(40);
+    const { kind, body } = decodeRelay(encodeRelay(RelayKind.Repair, encodeRepair(7, sealed)));
+    expect(kind).toBe(RelayKind.Repair);
+    const repair = decodeRepair(body);
+    expect(repair.epoch).toBe(7);
+    expect(repair.sealed).toEqual(sealed);
+  });
+
+  it('refuses repair bodies for epoch 0, out-of-range epochs and short frames', () => {
+    expect(codeOf(() => encodeRepair(0, bytes(40)))).toBe('MALFORMED');
+    expect(codeOf(() => encodeRepair(2 ** 32, bytes(40)))).toBe('MALFORMED');
+    expect(codeOf(() => encodeRepair(-1, bytes(40)))).toBe('MALFORMED');
+    expect(codeOf(() => decodeRepair(new Uint8Array(4 + 40)))).toBe('MALFORMED'); // epoch 0
+    expect(codeOf(() => decodeRelay(raw(RelayKind.Repair, bytes(4 + 23))))).toBe('MALFORMED'); // too short
+    expect(codeOf(() => decodeRepair(bytes(10)))).toBe('MALFORMED');
   });
 
   it.each([

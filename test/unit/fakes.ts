@@ -17,7 +17,7 @@ import type { CreatedRoom, JoinedRoom, PortalEvents } from '../../client/src/lib
 import { Emitter } from '../../client/src/lib/emitter.ts';
 import { toBase64Url, fromBase64Url } from '../../protocol/base64.ts';
 import { peerRole, type Role } from '../../protocol/cpace.ts';
-import { RelayKind, decodeRelay, encodeRelay } from '../../protocol/envelope.ts';
+import { RelayKind, decodeRelay, encodeRelay, encodeRepair } from '../../protocol/envelope.ts';
 import { ParleyError, type ErrorCode } from '../../protocol/errors.ts';
 import { MAX_PEER_PLAINTEXT, parsePeerMessage, parsePeerSignal, type PeerMessage, type PeerSignal } from '../../protocol/peer.ts';
 import { Opener, Sealer, openJson, sealJson } from '../../protocol/seal.ts';
@@ -268,7 +268,7 @@ export class FakeLinkNet {
   open(): void {
     queueMicrotask(() => {
       const { rep, customer } = this.links;
-      if (!rep || !customer || rep.destroyed || customer.destroyed) return;
+      if (!rep || !customer || rep.destroyed || customer.destroyed || rep.epoch !== customer.epoch) return;
       rep.verified = true;
       customer.verified = true;
       rep.fire('verified', undefined);
@@ -287,6 +287,11 @@ export class FakeLink extends Emitter<PeerLinkEvents> {
   /** Messages this link sealed and sent, in order. */
   readonly sent: PeerMessage[] = [];
   readonly role: Role;
+  readonly epoch: number;
+  /** Bulk frames this link sent, in order. */
+  readonly bulkSent: Uint8Array[] = [];
+  /** Streams added and not removed. */
+  readonly streams = new Set<MediaStream>();
   private readonly signalSealer: Sealer;
   private readonly signalOpener: Opener;
   private readonly dataSealer: Sealer;
@@ -302,6 +307,7 @@ export class FakeLink extends Emitter<PeerLinkEvents> {
     this.signalOpener = new Opener(options.keys.signalRecv);
     this.dataSealer = new Sealer(options.keys.dataSend);
     this.dataOpener = new Opener(options.keys.dataRecv, { maxPlaintext: MAX_PEER_PLAINTEXT });
+    this.epoch = options.epoch ?? 0;
     if (options.role === 'rep') {
       // simple-peer signals asynchronously: an offer, then one trickled candidate.
       queueMicrotask(() => {
@@ -313,7 +319,33 @@ export class FakeLink extends Emitter<PeerLinkEvents> {
 
   private sendSignal(signal: PeerSignal): void {
     if (this.destroyed) return;
-    this.options.relay(encodeRelay(RelayKind.Signal, sealJson(this.signalSealer, signal)));
+    const sealed = sealJson(this.signalSealer, signal);
+    this.options.relay(this.epoch === 0 ? encodeRelay(RelayKind.Signal, sealed) : encodeRelay(RelayKind.Repair, encodeRepair(this.epoch, sealed)));
+  }
+
+  /** As PeerLink: the customer asks for an offer on a re-paired link. */
+  requestOffer(): void {
+    if (this.epoch > 0) this.sendSignal({ type: 'renegotiate', renegotiate: true });
+  }
+
+  /** As PeerLink: the frame goes to the peer's link (if verified) as a `bulk` event. */
+  sendBulk(plaintext: Uint8Array): Promise<void> {
+    if (this.destroyed || !this.verified) return Promise.reject(new ParleyError('PEER_GONE', 'link not ready'));
+    this.bulkSent.push(plaintext);
+    const peer = this.net.links[peerRole(this.role)];
+    queueMicrotask(() => peer?.fire('bulk', plaintext));
+    return Promise.resolve();
+  }
+
+  addStream(stream: MediaStream): void {
+    if (this.destroyed || !this.verified) throw new ParleyError('PEER_GONE', 'link not ready');
+    this.streams.add(stream);
+    const peer = this.net.links[peerRole(this.role)];
+    queueMicrotask(() => peer?.fire('stream', stream));
+  }
+
+  removeStream(stream: MediaStream): void {
+    this.streams.delete(stream);
   }
 
   /** As PeerLink: tampering or replay throws (the session turns it into a failure). */
@@ -321,6 +353,7 @@ export class FakeLink extends Emitter<PeerLinkEvents> {
     if (this.destroyed) return;
     const signal = parsePeerSignal(openJson(this.signalOpener, frame));
     this.signals.push(signal);
+    if (signal.type === 'renegotiate') return;
     if (signal.type === 'offer') this.sendSignal({ type: 'answer', sdp: 'v=0' });
     if (signal.type === 'answer') this.net.open();
   }
@@ -364,9 +397,11 @@ export class FakeLink extends Emitter<PeerLinkEvents> {
     this.destroyedWith = err;
     this.emit('closed', err);
     this.clear();
-    // The other end sees the channel close a little later (after what was already sent).
+    // The other end sees the channel close a little later (after what was already sent), if
+    // it is still the link of the same epoch (a re-paired side has already moved on).
     const peer = this.net.links[peerRole(this.role)];
-    queueMicrotask(() => peer?.destroy(peer.verified ? null : new ParleyError('CONNECTION_FAILED', 'peer closed')));
+    if (peer?.epoch !== this.epoch) return;
+    queueMicrotask(() => peer.destroy(peer.verified ? null : new ParleyError('CONNECTION_FAILED', 'peer closed')));
   }
 
   fire<K extends keyof PeerLinkEvents>(event: K, payload: PeerLinkEvents[K]): void {

@@ -18,7 +18,7 @@ const isk = Uint8Array.from({ length: 64 }, (_, i) => i);
 const sid = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const h = bytesToHex;
 
-const directional = (k: SessionKeys) => [k.signalSend, k.signalRecv, k.dataSend, k.dataRecv];
+const directional = (k: SessionKeys) => [k.signalSend, k.signalRecv, k.dataSend, k.dataRecv, k.bulkSend, k.bulkRecv];
 
 describe('deriveSessionKeys', () => {
   const rep = deriveSessionKeys(isk, sid, 'rep');
@@ -34,6 +34,26 @@ describe('deriveSessionKeys', () => {
     expect(h(rep.signalRecv)).toBe(h(cust.signalSend));
     expect(h(rep.dataSend)).toBe(h(cust.dataRecv));
     expect(h(rep.dataRecv)).toBe(h(cust.dataSend));
+    expect(h(rep.bulkSend)).toBe(h(cust.bulkRecv));
+    expect(h(rep.bulkRecv)).toBe(h(cust.bulkSend));
+  });
+
+  it('each re-pair epoch gets fresh link keys on both sides and keeps the safety code', () => {
+    const seen = new Set<string>();
+    for (const epoch of [0, 1, 2, 4_294_967_295]) {
+      const r = deriveSessionKeys(isk, sid, 'rep', epoch);
+      const c = deriveSessionKeys(isk, sid, 'customer', epoch);
+      expect(h(r.dataSend)).toBe(h(c.dataRecv));
+      expect(h(r.signalSend)).toBe(h(c.signalRecv));
+      expect(h(r.sas)).toBe(h(rep.sas));
+      for (const key of [...directional(r), r.fingerprint]) seen.add(h(key));
+    }
+    expect(seen.size).toBe(4 * 7); // no key repeats across epochs or uses
+    expect(h(deriveSessionKeys(isk, sid, 'rep', 0).dataSend)).toBe(h(rep.dataSend)); // epoch 0 is the first link's
+  });
+
+  it('refuses a negative, fractional or over-large epoch', () => {
+    for (const epoch of [-1, 1.5, 2 ** 32, Number.NaN]) expectParleyError(() => deriveSessionKeys(isk, sid, 'rep', epoch), 'MALFORMED');
   });
 
   it('fingerprint key and SAS are the same on both sides', () => {

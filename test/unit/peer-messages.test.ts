@@ -33,6 +33,12 @@ const valid = {
   byeEnded: { type: 'bye', reason: 'ended' },
   byeLeft: { type: 'bye', reason: 'left' },
   urlPush: { type: 'url-push', id: 'u_3f9a0c1dQx_', url: 'https://example.com/help' },
+  rtcSignal: { type: 'rtc-signal', signal: { type: 'renegotiate', renegotiate: true } },
+  rtcSignalOffer: { type: 'rtc-signal', signal: { type: 'offer', sdp: 'v=0' } },
+  screenRequest: { type: 'screen-request' },
+  screenStarted: { type: 'screen-state', state: 'started' },
+  screenStopped: { type: 'screen-state', state: 'stopped' },
+  screenDeclined: { type: 'screen-state', state: 'declined' },
 } as const;
 
 const malformed = (value: unknown) => expect(codeOf(() => parsePeerMessage(value))).toBe('MALFORMED');
@@ -238,6 +244,13 @@ describe('parsePeerSignal', () => {
     expect(parsePeerSignal(JSON.parse(JSON.stringify(signal)))).toEqual(signal);
   });
 
+  it('accepts a media transceiver request (screen sharing from the non-initiator)', () => {
+    expect(parsePeerSignal({ type: 'transceiverRequest', transceiverRequest: { kind: 'video', init: { x: 1 } } })).toEqual({
+      type: 'transceiverRequest',
+      transceiverRequest: { kind: 'video' },
+    });
+  });
+
   it('drops unknown keys', () => {
     expect(parsePeerSignal({ type: 'offer', sdp, extra: 1 })).toEqual({ type: 'offer', sdp });
     expect(parsePeerSignal({ type: 'candidate', candidate: { ...candidate, foo: 'bar' } })).toEqual({ type: 'candidate', candidate });
@@ -250,7 +263,8 @@ describe('parsePeerSignal', () => {
     ['an empty object', {}],
     ['unknown type', { type: 'pranswer', sdp }],
     ['rollback', { type: 'rollback', sdp: '' }],
-    ['transceiverRequest', { type: 'transceiverRequest', transceiverRequest: { kind: 'video' } }],
+    ['transceiverRequest for a data kind', { type: 'transceiverRequest', transceiverRequest: { kind: 'application' } }],
+    ['transceiverRequest without kind', { type: 'transceiverRequest', transceiverRequest: {} }],
     ['offer without sdp', { type: 'offer' }],
     ['offer with sdp as object', { type: 'offer', sdp: { sdp } }],
     ['offer with an over-long sdp', { type: 'offer', sdp: 'a'.repeat(12_001) }],
@@ -335,4 +349,14 @@ describe('url-push', () => {
       expect(isPushableUrl(url)).toBe(false);
     },
   );
+});
+
+describe('screen sharing and renegotiation messages', () => {
+  it.each([
+    ['screen-state with an unknown state', { type: 'screen-state', state: 'paused' }],
+    ['screen-state without state', { type: 'screen-state' }],
+    ['rtc-signal without signal', { type: 'rtc-signal' }],
+    ['rtc-signal with a bad signal', { type: 'rtc-signal', signal: { type: 'rollback' } }],
+    ['rtc-signal with an over-long sdp', { type: 'rtc-signal', signal: { type: 'offer', sdp: 'a'.repeat(12_001) } }],
+  ])('rejects %s as MALFORMED', (_name, value) => malformed(value));
 });

@@ -9,7 +9,7 @@ import type { Portal } from '../../client/src/lib/portal.ts';
 import { Session, type SessionEvents, type SessionState } from '../../client/src/lib/session.ts';
 import type { SessionCode } from '../../protocol/code.ts';
 import { peerRole, type Role } from '../../protocol/cpace.ts';
-import { RelayKind, encodeRelay } from '../../protocol/envelope.ts';
+import { RelayKind, encodeRelay, encodeRepair } from '../../protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '../../protocol/errors.ts';
 import { MAX_CHAT_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
 import { Sealer, sealJson } from '../../protocol/seal.ts';
@@ -161,7 +161,7 @@ describe('Session: happy path', () => {
 
     const [repGot] = t.repLog.of('hello');
     const [customerGot] = t.customerLog.of('hello');
-    expect(repGot).toMatchObject({ type: 'hello', version: PROTOCOL_VERSION, role: 'customer', name: 'Ada', capabilities: ['chat'] });
+    expect(repGot).toMatchObject({ type: 'hello', version: PROTOCOL_VERSION, role: 'customer', name: 'Ada', capabilities: ['chat', 'files', 'screen'] });
     expect(customerGot).toMatchObject({ type: 'hello', version: PROTOCOL_VERSION, role: 'rep', name: 'Rita from support' });
     expect(customerGot!.userAgent).toBeUndefined(); // only the customer tells its browser
 
@@ -570,16 +570,79 @@ describe('Session: ending', () => {
     expect(t.customerLog.of('peer-left')).toEqual([]);
   });
 
-  it('the channel closing without a bye is peer-left "lost" and ends the session', async () => {
+  it('a link dropping without a bye is re-paired with the next epoch: same session, no new code, chat goes on', async () => {
+    const t = setup();
+    const links: boolean[] = [];
+    t.customer.on('link', (up) => links.push(up));
+    await pairUp(t);
+    const firstRep = t.net.link('rep');
+    t.net.link('customer').destroy(); // the data channel drops under the customer
+    await settle();
+    expect(links).toEqual([true, false, true]);
+    expect(t.net.link('rep')).not.toBe(firstRep);
+    expect(t.net.link('rep').epoch).toBe(1);
+    expect(t.net.link('customer').epoch).toBe(1);
+    for (const log of [t.repLog, t.customerLog]) {
+      expect(log.of('peer-left')).toEqual([]);
+      expect(log.of('failed')).toEqual([]);
+      expect(log.of('verified')).toHaveLength(1); // the safety code was shown once and stays
+      expect(log.of('hello')).toHaveLength(1);
+    }
+    expect(t.rep.state).toBe('verified');
+    t.customer.sendChat('still there?');
+    await settle();
+    expect(t.repLog.of('chat').map((c) => c.text)).toEqual(['still there?']);
+  });
+
+  it('a customer that notices the drop first asks the rep for an offer', async () => {
     const t = setup();
     await pairUp(t);
-    t.net.link('customer').destroy(); // the data channel drops
+    // Only the customer's side sees the close (the rep's link would notice much later).
+    const repLink = t.net.link('rep');
+    t.net.links.rep = undefined;
+    t.net.link('customer').destroy();
+    t.net.links.rep = repLink;
     await settle();
-    expect(t.customerLog.of('peer-left')).toEqual(['lost']);
+    expect(t.net.link('rep').epoch).toBe(1);
+    expect(t.net.link('rep').signals.map((s) => s.type)).toEqual(['renegotiate', 'answer']);
+    expect(repLink.destroyed).toBe(true);
+    expect(t.rep.linkUp).toBe(true);
+    expect(t.customer.linkUp).toBe(true);
+  });
+
+  it('while the link is down, sending throws PEER_GONE so the text is kept', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.server.intercept = () => []; // the server drops the re-pair signals
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.customer.linkUp).toBe(false);
+    expect(() => t.customer.sendChat('hello?')).toThrow(expect.objectContaining({ code: 'PEER_GONE' }));
+    expect(t.customer.state).toBe('verified');
+  });
+
+  it('a peer that left the room while the link is down is gone: peer-left "lost"', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.server.intercept = () => [];
+    t.net.link('customer').destroy();
+    await settle();
+    t.server.portals.customer!.leave();
+    await settle();
     expect(t.repLog.of('peer-left')).toEqual(['lost']);
     expect(t.rep.state).toBe('ended');
-    expect(t.customer.state).toBe('ended');
-    expect(t.repLog.of('failed')).toEqual([]);
+  });
+
+  it('a repair frame forged by the server is dropped with a warning and changes nothing', async () => {
+    const t = setup();
+    await pairUp(t);
+    const link = t.net.link('customer');
+    const forged = new Sealer(new Uint8Array(32).fill(7)).seal(new TextEncoder().encode('{"type":"offer","sdp":"v=0"}'));
+    t.server.inject('customer', encodeRelay(RelayKind.Repair, encodeRepair(5, forged)));
+    await settle();
+    expect(link.destroyed).toBe(false); // the working link was kept (the candidate for epoch 5 was dropped)
+    expect(t.customer.linkUp).toBe(true);
+    expect(t.customerLog.of('warning').map((w) => w.code)).toEqual(['TAMPERED']);
   });
 
   it('a tampered data-channel frame after verification fails that side with TAMPERED', async () => {

@@ -1,14 +1,21 @@
 /**
- * PeerLink: one WebRTC data channel (simple-peer) whose signaling travels sealed through the
+ * PeerLink: one WebRTC connection (simple-peer) whose signaling travels sealed through the
  * portal and whose messages are sealed again with the directional data keys.
  *
  * After the channel opens, each side proves which DTLS certificates it sees (fp-proof). Only
  * when the peer's proof checks out does the link emit `verified`: until then nothing but the
  * proof is accepted from the channel.
+ *
+ * Once verified, later signals (renegotiation to add or remove the screen-share track) travel
+ * as `rtc-signal` messages over the encrypted channel itself, not through the server. File
+ * chunks go on a second, pre-negotiated channel with its own keys (bulk-channel.ts).
+ *
+ * A link belongs to one `epoch` (keys.ts): the first link is epoch 0, each re-pair after a
+ * lost connection builds a new link with the next epoch's keys.
  */
-import Peer from '@thaunknown/simple-peer/lite.js';
+import Peer from '@thaunknown/simple-peer';
 import { ParleyError } from '@protocol/errors.ts';
-import { RelayKind, encodeRelay } from '@protocol/envelope.ts';
+import { RelayKind, encodeRelay, encodeRepair } from '@protocol/envelope.ts';
 import { fingerprintProof, verifyFingerprintProof, type SessionKeys } from '@protocol/keys.ts';
 import { Opener, Sealer, openJson, sealJson } from '@protocol/seal.ts';
 import { MAX_PEER_PLAINTEXT, PeerType, parsePeerMessage, parsePeerSignal, type PeerMessage } from '@protocol/peer.ts';
@@ -17,6 +24,10 @@ import { peerRole, type Role } from '@protocol/cpace.ts';
 import type { IceServer } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
 import { readDtlsFingerprints } from './fingerprints.ts';
+import { BulkChannel } from './bulk-channel.ts';
+
+/** Messages kept while our own fingerprint check is still running (see receive). */
+const MAX_EARLY_MESSAGES = 64;
 
 export interface PeerLinkEvents {
   verified: void;
@@ -25,6 +36,10 @@ export interface PeerLinkEvents {
   rejected: ParleyError;
   /** The link is over; `null` when it closed without an error. */
   closed: ParleyError | null;
+  /** One opened bulk-channel frame (a file chunk). */
+  bulk: Uint8Array;
+  /** The peer's media stream (screen sharing) arrived. */
+  stream: MediaStream;
 }
 
 export interface PeerLinkOptions {
@@ -33,6 +48,10 @@ export interface PeerLinkOptions {
   iceServers: IceServer[];
   /** Sends a relay envelope to the other side through the signaling server. */
   relay: (data: string) => void;
+  /** Which link of the session this is (0 = first); `keys` must be this epoch's. */
+  epoch?: number;
+  /** Who makes the offer; by default the rep. */
+  initiator?: boolean;
 }
 
 export class PeerLink extends Emitter<PeerLinkEvents> {
@@ -45,16 +64,22 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private destroyed = false;
   private localFingerprints: { local: string; remote: string } | null = null;
   private pendingProof: PeerMessage | null = null;
+  private bulk: BulkChannel | null = null;
+  private earlyMessages: PeerMessage[] = [];
+  readonly epoch: number;
+  private readonly initiator: boolean;
 
   constructor(private readonly options: PeerLinkOptions) {
     super();
     const { keys, role } = options;
+    this.epoch = options.epoch ?? 0;
+    this.initiator = options.initiator ?? role === 'rep';
     this.signalSealer = new Sealer(keys.signalSend);
     this.signalOpener = new Opener(keys.signalRecv);
     this.dataSealer = new Sealer(keys.dataSend);
     this.dataOpener = new Opener(keys.dataRecv, { maxPlaintext: MAX_PEER_PLAINTEXT });
     this.peer = new Peer({
-      initiator: role === 'rep',
+      initiator: this.initiator,
       trickle: true,
       config: { iceServers: options.iceServers },
       channelConfig: { ordered: true },
@@ -62,7 +87,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.peer.on('signal', (signal: unknown) => {
       if (this.destroyed) return;
       try {
-        options.relay(encodeRelay(RelayKind.Signal, sealJson(this.signalSealer, signal)));
+        if (this.verified) return this.send({ type: PeerType.RtcSignal, signal: parsePeerSignal(signal) });
+        const sealed = sealJson(this.signalSealer, signal);
+        options.relay(this.epoch === 0 ? encodeRelay(RelayKind.Signal, sealed) : encodeRelay(RelayKind.Repair, encodeRepair(this.epoch, sealed)));
       } catch (err) {
         // Thrown inside simple-peer's event: end the link here instead of leaving it half set up.
         this.destroy(err instanceof ParleyError ? err : new ParleyError('CONNECTION_FAILED', String(err)));
@@ -71,8 +98,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.peer.on('connect', () => {
       performance.mark('parley:channel-open');
       this.watchChannel();
+      this.openBulk();
       void this.proveFingerprints();
     });
+    this.peer.on('stream', (stream: MediaStream) => this.emit('stream', stream));
     this.peer.on('data', (chunk: Uint8Array) => this.receive(chunk));
     // After verification a transport error means the peer is gone (its browser died, the network
     // went away): the session ends as "connection lost", not as a failure to connect.
@@ -97,11 +126,60 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     });
   }
 
+  private openBulk(): void {
+    const pc = (this.peer as unknown as { _pc?: RTCPeerConnection })._pc;
+    if (!pc) return;
+    this.bulk = BulkChannel.open(pc, {
+      sendKey: this.options.keys.bulkSend,
+      recvKey: this.options.keys.bulkRecv,
+      accepting: () => this.verified && !this.destroyed,
+      onFrame: (plaintext) => this.emit('bulk', plaintext),
+      onFatal: (err) => this.destroy(err),
+    });
+  }
+
+  /**
+   * Sends one file chunk frame on the bulk channel; resolves when the channel can take more.
+   * @throws ParleyError `PEER_GONE` when the link is closed or not verified.
+   */
+  sendBulk(plaintext: Uint8Array): Promise<void> {
+    if (this.destroyed || !this.verified || !this.bulk) return Promise.reject(new ParleyError('PEER_GONE', 'link not ready'));
+    return this.bulk.send(plaintext);
+  }
+
+  /** Adds our screen-share stream to the connection (renegotiated over the data channel). */
+  addStream(stream: MediaStream): void {
+    if (this.destroyed || !this.verified) throw new ParleyError('PEER_GONE', 'link not ready');
+    this.peer.addStream(stream);
+  }
+
+  /** Takes a stream added with addStream off the connection again. */
+  removeStream(stream: MediaStream): void {
+    if (this.destroyed) return;
+    try {
+      this.peer.removeStream(stream);
+    } catch {
+      // never added on this link (e.g. it was re-paired meanwhile)
+    }
+  }
+
   /** A sealed `signal` envelope body from the other side. Tampering or replay is fatal. */
   handleSignal(frame: Uint8Array): void {
     if (this.destroyed) return;
     const signal = parsePeerSignal(openJson(this.signalOpener, frame));
+    // A re-pair request reaching the offering side: its fresh link is already making the offer.
+    if (signal.type === 'renegotiate' && this.initiator) return;
     this.peer.signal(signal);
+  }
+
+  /**
+   * Customer side of a re-pair: asks the rep, through the server, for an offer on this
+   * link's epoch (the rep always makes the offer).
+   */
+  requestOffer(): void {
+    if (this.destroyed || this.epoch === 0) return;
+    const sealed = sealJson(this.signalSealer, { type: 'renegotiate', renegotiate: true });
+    this.options.relay(encodeRelay(RelayKind.Repair, encodeRepair(this.epoch, sealed)));
   }
 
   send(message: PeerMessage): void {
@@ -145,6 +223,11 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.verified = true;
     this.pendingProof = null;
     this.emit('verified', undefined);
+    for (const early of this.earlyMessages.splice(0)) {
+      if (this.destroyed) return;
+      if (early.type === PeerType.RtcSignal) this.peer.signal(early.signal);
+      else this.emit('message', early);
+    }
   }
 
   private receive(chunk: Uint8Array): void {
@@ -162,7 +245,18 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         return;
       }
       if (!this.verified) {
+        // The peer may verify us (and start talking) while our own stats are still being
+        // read: keep what follows its proof until we have checked that proof.
+        if (this.pendingProof && message.type !== PeerType.FingerprintProof) {
+          if (this.earlyMessages.length >= MAX_EARLY_MESSAGES) throw new ParleyError('MALFORMED', 'too many messages before verification');
+          this.earlyMessages.push(message);
+          return;
+        }
         this.checkProof(message);
+        return;
+      }
+      if (message.type === PeerType.RtcSignal) {
+        this.peer.signal(message.signal);
         return;
       }
     } catch (err) {
@@ -176,6 +270,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   destroy(err: ParleyError | null = null): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.bulk?.close();
     try {
       this.peer.destroy();
     } catch {

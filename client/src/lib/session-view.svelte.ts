@@ -29,6 +29,8 @@ export class SessionView {
   peerName = $state<string | null>(null);
   peerUserAgent = $state<string | null>(null);
   peerTyping = $state(false);
+  /** False while a dropped direct link is being re-paired (the session itself goes on). */
+  linkUp = $state(true);
   /** Customer side: the last page the rep asked to open (shown as an "Open link" card). */
   pushedUrl = $state<{ url: string; opened: boolean } | null>(null);
   record = $state<SessionRecord | null>(null);
@@ -110,7 +112,10 @@ export class SessionView {
     this.session = session;
     session.on('state', (state) => {
       this.state = state;
-      if (state === 'ended' || state === 'failed') this.peerTyping = false;
+      if (state === 'ended' || state === 'failed') {
+        this.peerTyping = false;
+        this.linkUp = true; // nothing is reconnecting any more
+      }
       if (state === 'ended') void this.finish('ended');
     });
     session.on('code', async (code) => {
@@ -154,6 +159,12 @@ export class SessionView {
       this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
     });
     session.on('typing', (active) => (this.peerTyping = active));
+    session.on('link', (up) => {
+      if (up === this.linkUp) return;
+      this.linkUp = up;
+      if (!up) this.peerTyping = false;
+      this.log(up ? 'event.linkRestored' : 'event.linkLost', {}, up ? 'success' : 'warning');
+    });
     session.on('url-push', (url) => {
       // Opened without access back to this page; a blocked pop-up leaves the card to click.
       const opened = openInNewTab(url);

@@ -17,13 +17,14 @@ import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.t
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
 import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
-import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type Hello, type PeerMessage } from '@protocol/peer.ts';
+import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type Hello, type PeerMessage, type ScreenState } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import { CodeCheck } from './code-check.ts';
 import { Emitter } from './emitter.ts';
-import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
+import { LinkManager } from './link-manager.ts';
+import type { PeerLink, PeerLinkOptions } from './peer-link.ts';
 import { Portal } from './portal.ts';
 
 export type SessionState = 'idle' | 'waiting' | 'joining' | 'pake' | 'connecting' | 'verified' | 'ended' | 'failed';
@@ -47,6 +48,21 @@ export interface SessionEvents {
   typing: boolean;
   /** Customer side: the rep asks to open this (already validated) http(s) address. */
   'url-push': string;
+  /**
+   * The direct link after verification: `false` when it dropped and a re-pair is under way
+   * (messages cannot be sent meanwhile), `true` when a link is verified (the first, or a re-pair).
+   */
+  link: boolean;
+  /** A verified peer message whose type starts with `file-` (the file-transfer engine's). */
+  'file-message': PeerMessage;
+  /** One opened bulk-channel frame (file chunk). */
+  bulk: Uint8Array;
+  /** Customer side: the rep asks to see the screen. */
+  'screen-request': void;
+  /** Rep side: what the customer did about screen sharing. */
+  'screen-state': ScreenState;
+  /** Rep side: the customer's screen-share stream arrived (again, after a re-pair). */
+  'screen-stream': MediaStream;
   /**
    * The other side is gone: `ended` / `left` when it said goodbye (rep ends, customer leaves),
    * `lost` when the channel closed without a goodbye.
@@ -80,7 +96,7 @@ export class Session extends Emitter<SessionEvents> {
   /** What files may be sent, from the room answer (the server's settings). */
   filePolicy: FilePolicy = DEFAULT_FILE_POLICY;
   private check: CodeCheck | null = null;
-  private link: PeerLink | null = null;
+  private links: LinkManager | null = null;
   private pendingSignals: Uint8Array[] = [];
   /** Relays that arrive while `join-room` is still being answered (they can share a packet). */
   private earlyRelays: string[] = [];
@@ -102,21 +118,24 @@ export class Session extends Emitter<SessionEvents> {
       this.guard(() => this.onRelay(data));
     });
     this.portal.on('room-closed', (reason) => {
-      // After verification the room is only a fallback path: the peer's own `bye` or the
-      // channel closing tells us the session is over, not the (untrusted) server.
-      if (this.state === 'verified') return;
+      // After verification the room is only the path for re-pairing: the peer's own `bye` or
+      // the link failing for good tells us the session is over, not the (untrusted) server.
+      if (this.state === 'verified') return this.links?.peerAbsent();
       // Burned after both sides proved the code: the other side caught tampering in transit.
       const tampered = reason === 'ROOM_BURNED' && !!this.check?.confirmed;
       this.destroy(tampered ? new ParleyError('TAMPERED', 'peer detected tampering') : new ParleyError(reason));
     });
     this.portal.on('peer-left', () => {
-      // Once verified the data channel carries the session: signaling may come and go.
-      if (this.state !== 'verified') this.destroy(new ParleyError('PEER_GONE', 'peer left during setup'));
+      // Once verified the data channel carries the session: signaling may come and go, but
+      // a dropped link can no longer be re-paired.
+      if (this.state === 'verified') return this.links?.peerAbsent();
+      this.destroy(new ParleyError('PEER_GONE', 'peer left during setup'));
     });
     this.portal.on('server-error', (code) => this.warn(new ParleyError(code)));
     this.portal.on('disconnected', () => {
       // Before the direct channel exists, the room lives on this socket: without it the code is dead.
-      if (this.state !== 'verified') this.destroy(new ParleyError('SERVER_UNREACHABLE', 'signaling connection lost'));
+      if (this.state === 'verified') return this.links?.peerAbsent();
+      this.destroy(new ParleyError('SERVER_UNREACHABLE', 'signaling connection lost'));
     });
   }
 
@@ -192,7 +211,9 @@ export class Session extends Emitter<SessionEvents> {
 
   private onRelay(data: string): void {
     if (this.tornDown || this.state === 'ended' || this.state === 'failed') return;
-    if (this.state === 'verified') return this.onLateRelay(data);
+    // Once the key is confirmed, relays carry link signals: the link manager takes them
+    // (fatal before the first link is verified, only a warning afterwards).
+    if (this.links) return this.links.handleRelay(data);
     const { kind, body } = decodeRelay(data);
     switch (kind) {
       case RelayKind.Pake:
@@ -201,24 +222,12 @@ export class Session extends Emitter<SessionEvents> {
         this.check?.onPeerConfirmation(body);
         return this.checkConfirmation();
       case RelayKind.Signal:
-        if (this.link) return this.link.handleSignal(body);
         // Signals can only follow a confirmed key; keep them until the link exists.
         if (this.pendingSignals.length >= MAX_EARLY_SIGNALS) throw new ParleyError('MALFORMED', 'too many early signals');
         this.pendingSignals.push(body);
-    }
-  }
-
-  /**
-   * Once verified, the server has no say in the session: only renegotiation signals are
-   * expected, and anything wrong with a relay (garbage, replay, tampering) is the server's
-   * doing, so it is logged and dropped, never allowed to end the session.
-   */
-  private onLateRelay(data: string): void {
-    try {
-      const { kind, body } = decodeRelay(data);
-      if (kind === RelayKind.Signal) this.link?.handleSignal(body);
-    } catch (err) {
-      this.warn(toParleyError(err));
+        return;
+      case RelayKind.Repair:
+        throw new ParleyError('MALFORMED', 'repair before the key agreement');
     }
   }
 
@@ -241,34 +250,50 @@ export class Session extends Emitter<SessionEvents> {
 
   private connectPeer(isk: Uint8Array): void {
     if (!this.sid) return;
-    const keys = deriveSessionKeys(isk, this.sid, this.role);
+    const sas = deriveSessionKeys(isk, this.sid, this.role).sas;
     this.setState('connecting');
     this.armTimer(CONNECT_TIMEOUT_MS, 'direct connection timed out');
-    const createLink = this.options.createLink ?? ((options: PeerLinkOptions) => new PeerLink(options));
-    const link = createLink({ role: this.role, keys, iceServers: this.iceServers, relay: (d) => this.portal.relay(d) });
-    this.link = link;
-    link.on('verified', () => {
-      if (this.state !== 'connecting') return; // ended meanwhile
-      this.clearTimer();
-      this.setState('verified');
-      this.emit('verified', { safetyCode: safetyEmoji(keys.sas) });
-      link.send({
+    const links = new LinkManager({
+      role: this.role,
+      isk,
+      sid: this.sid,
+      iceServers: this.iceServers,
+      relay: (d) => this.portal.relay(d),
+      createLink: this.options.createLink,
+    });
+    this.links = links;
+    links.on('up', ({ epoch }) => {
+      if (epoch === 0) this.onFirstLinkUp(sas);
+      if (this.state === 'verified') this.emit('link', true);
+    });
+    links.on('down', () => this.emit('link', false));
+    links.on('message', (message) => this.onPeerMessage(message));
+    links.on('bulk', (plaintext) => this.emit('bulk', plaintext));
+    links.on('stream', (stream) => this.role === 'rep' && this.emit('screen-stream', stream));
+    links.on('warning', (err) => this.warn(err));
+    links.on('closed', (err) => {
+      if (err) this.destroy(err);
+      else this.peerGone('lost');
+    });
+    this.guard(() => links.start(this.pendingSignals.splice(0)));
+  }
+
+  private onFirstLinkUp(sas: Uint8Array): void {
+    if (this.state !== 'connecting') return; // ended meanwhile
+    this.clearTimer();
+    this.setState('verified');
+    this.emit('verified', { safetyCode: safetyEmoji(sas) });
+    this.guard(() =>
+      this.links?.send({
         type: PeerType.Hello,
         version: PROTOCOL_VERSION,
         role: this.role,
         name: this.options.name.slice(0, MAX_NAME_CHARS),
-        capabilities: ['chat'],
+        capabilities: ['chat', 'files', 'screen'],
         userAgent: this.role === 'customer' ? globalThis.navigator?.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
         locale: globalThis.navigator?.language.slice(0, MAX_LOCALE_CHARS),
-      });
-    });
-    link.on('message', (message) => this.onPeerMessage(message));
-    link.on('rejected', (err) => this.warn(err));
-    link.on('closed', (err) => {
-      if (err) this.destroy(err);
-      else this.peerGone('lost');
-    });
-    for (const frame of this.pendingSignals.splice(0)) this.guard(() => link.handleSignal(frame));
+      }),
+    );
   }
 
   private onPeerMessage(message: PeerMessage): void {
@@ -293,6 +318,16 @@ export class Session extends Emitter<SessionEvents> {
         // Only a rep may open pages on the customer's side.
         if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'url-push to a rep'));
         return this.emit('url-push', message.url);
+      case PeerType.ScreenRequest:
+        if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'screen-request to a rep'));
+        return this.emit('screen-request', undefined);
+      case PeerType.ScreenState:
+        if (this.role !== 'rep') return this.warn(new ParleyError('MALFORMED', 'screen-state to a customer'));
+        return this.emit('screen-state', message.state);
+      case PeerType.RtcSignal:
+        return; // handled by the link itself
+      default:
+        if ((message as { type: string }).type.startsWith('file-')) return this.emit('file-message', message);
     }
   }
 
@@ -307,7 +342,7 @@ export class Session extends Emitter<SessionEvents> {
 
   /** Tells the peer its message `id` arrived (authenticated and valid). */
   acknowledge(id: string): void {
-    if (this.state === 'verified') this.guard(() => this.link?.send({ type: PeerType.Ack, id }));
+    if (this.state === 'verified' && this.links?.isUp) this.guard(() => this.links?.send({ type: PeerType.Ack, id }));
   }
 
   /**
@@ -316,9 +351,8 @@ export class Session extends Emitter<SessionEvents> {
    */
   sendChat(text: string): Chat {
     if (text.length > MAX_CHAT_CHARS) throw new ParleyError('PAYLOAD_TOO_LARGE', 'chat message too long');
-    if (this.state !== 'verified' || !this.link) throw new ParleyError('PEER_GONE', 'not connected');
     const chat: Chat = { type: PeerType.Chat, id: newMessageId(), text, sentAt: Date.now() };
-    this.link.send(chat);
+    this.sendPeer(chat);
     globalThis.performance?.mark?.('parley:chat-sent', { detail: chat.id });
     return chat;
   }
@@ -330,13 +364,47 @@ export class Session extends Emitter<SessionEvents> {
   pushUrl(url: string): string {
     const address = url.trim();
     if (this.role !== 'rep' || !isPushableUrl(address)) throw new ParleyError('INVALID_URL', 'not an http(s) URL');
-    if (this.state !== 'verified' || !this.link) throw new ParleyError('PEER_GONE', 'not connected');
-    this.link.send({ type: PeerType.UrlPush, id: newMessageId(), url: address });
+    this.sendPeer({ type: PeerType.UrlPush, id: newMessageId(), url: address });
     return address;
   }
 
   sendTyping(active: boolean): void {
-    if (this.state === 'verified') this.guard(() => this.link?.send({ type: PeerType.Typing, active }));
+    if (this.state === 'verified' && this.links?.isUp) this.guard(() => this.links?.send({ type: PeerType.Typing, active }));
+  }
+
+  /** True while a verified link carries the session (false during a re-pair). */
+  get linkUp(): boolean {
+    return this.state === 'verified' && !!this.links?.isUp;
+  }
+
+  /**
+   * Sends a peer message on the verified link.
+   * @throws ParleyError `PEER_GONE` when not connected (the caller keeps what was to be sent).
+   */
+  sendPeer(message: PeerMessage): void {
+    if (this.state !== 'verified' || !this.links) throw new ParleyError('PEER_GONE', 'not connected');
+    this.links.send(message);
+  }
+
+  /** A file-transfer control message (see protocol/file.ts). @throws ParleyError `PEER_GONE` */
+  sendFileMessage(message: PeerMessage): void {
+    this.sendPeer(message);
+  }
+
+  /** One file chunk frame on the bulk channel; resolves when it can take more. Rejects `PEER_GONE`. */
+  sendBulk(plaintext: Uint8Array): Promise<void> {
+    if (this.state !== 'verified' || !this.links) return Promise.reject(new ParleyError('PEER_GONE', 'not connected'));
+    return this.links.sendBulk(plaintext);
+  }
+
+  /** Customer: adds the screen-share stream to the link (renegotiated over the data channel). */
+  addStream(stream: MediaStream): void {
+    if (this.state !== 'verified' || !this.links) throw new ParleyError('PEER_GONE', 'not connected');
+    this.links.addStream(stream);
+  }
+
+  removeStream(stream: MediaStream): void {
+    this.links?.removeStream(stream);
   }
 
   /** Ends the session on purpose: tells the peer, then tears down. */
@@ -348,8 +416,9 @@ export class Session extends Emitter<SessionEvents> {
       this.destroy(null);
       return;
     }
+    this.links?.windDown();
     try {
-      this.link?.send({ type: PeerType.Bye, reason: this.role === 'rep' ? 'ended' : 'left' });
+      this.links?.send({ type: PeerType.Bye, reason: this.role === 'rep' ? 'ended' : 'left' });
     } catch {
       // The channel is already closing: the peer will see it close instead of a bye.
     }
@@ -385,8 +454,8 @@ export class Session extends Emitter<SessionEvents> {
       this.portal.reportBadKey();
     }
     this.clearTimer();
-    this.link?.destroy();
-    this.link = null;
+    this.links?.destroy();
+    this.links = null;
     this.portal.destroy();
     if (finished) return; // an ended or failed session never changes its outcome
     if (err) {

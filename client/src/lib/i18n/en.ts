@@ -68,6 +68,7 @@ export const en = {
   'status.verified': 'Connected — end-to-end encrypted',
   'status.ended': 'Session ended',
   'status.failed': 'Session failed',
+  'status.reconnecting': 'Connection lost — reconnecting…',
 
   'safety.label': 'Safety code',
   'safety.hint': 'Compare it with the other person: if it is the same on both screens, nobody is listening in.',
@@ -107,6 +108,8 @@ export const en = {
   'event.urlPushed': 'You sent a page to open: {url}',
   'event.urlOpened': '{name} opened a page for you: {url}',
   'event.urlBlocked': '{name} sent a page to open (your browser blocked the new tab): {url}',
+  'event.linkLost': 'The direct connection dropped. Reconnecting with the same code…',
+  'event.linkRestored': 'Reconnected: end-to-end encrypted again, same safety code.',
   'event.reloaded': 'The console was reloaded: the live connection of this session was closed.',
 
   'error.ROOM_NOT_FOUND': 'That code didn’t work — ask your support rep for a new one.',

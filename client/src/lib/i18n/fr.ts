@@ -70,6 +70,7 @@ export const fr: Record<MessageKey, string> = {
   'status.verified': 'Connecté — chiffré de bout en bout',
   'status.ended': 'Session terminée',
   'status.failed': 'Échec de la session',
+  'status.reconnecting': 'Connexion perdue — reconnexion…',
 
   'safety.label': 'Code de sécurité',
   'safety.hint': 'Comparez-le avec votre interlocuteur : s’il est identique sur les deux écrans, personne n’écoute.',
@@ -109,6 +110,8 @@ export const fr: Record<MessageKey, string> = {
   'event.urlPushed': 'Vous avez envoyé une page à ouvrir : {url}',
   'event.urlOpened': '{name} vous a ouvert une page : {url}',
   'event.urlBlocked': '{name} vous a envoyé une page à ouvrir (votre navigateur a bloqué le nouvel onglet) : {url}',
+  'event.linkLost': 'La connexion directe a été coupée. Reconnexion avec le même code…',
+  'event.linkRestored': 'Reconnecté : de nouveau chiffré de bout en bout, même code de sécurité.',
   'event.reloaded': 'La console a été rechargée : la connexion de cette session a été fermée.',
 
   'error.ROOM_NOT_FOUND': 'Ce code n’a pas fonctionné — demandez-en un nouveau à votre technicien.',
