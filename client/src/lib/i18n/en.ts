@@ -93,6 +93,7 @@ export const en = {
 
   'files.attach': 'Attach files',
   'files.attach.hint': 'Attach files: up to {count}, {max} each',
+  'files.tray': 'Files to send',
   'files.drop': 'Drop files here to attach them',
   'files.remove': 'Remove {file}',
   'files.preparing': 'Preparing the files… {percent}',

@@ -95,6 +95,7 @@ export const fr: Record<MessageKey, string> = {
 
   'files.attach': 'Joindre des fichiers',
   'files.attach.hint': 'Joindre des fichiers : jusqu’à {count}, {max} chacun',
+  'files.tray': 'Fichiers à envoyer',
   'files.drop': 'Déposez les fichiers ici pour les joindre',
   'files.remove': 'Retirer {file}',
   'files.preparing': 'Préparation des fichiers… {percent}',
