@@ -41,6 +41,10 @@ export const ErrorCode = {
   CONNECTION_FAILED: 'CONNECTION_FAILED',
   /** The server is too busy to create a room. */
   SERVER_FULL: 'SERVER_FULL',
+  /** The person (or the browser's policy) refused to share a screen. */
+  SCREEN_DENIED: 'SCREEN_DENIED',
+  /** This browser cannot share a screen. */
+  SCREEN_UNAVAILABLE: 'SCREEN_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -948,3 +948,56 @@ describe('Session: timeouts (fake timers)', () => {
     expect(t.customer.state).toBe('verified');
   });
 });
+
+describe('Session: screen sharing and file plumbing', () => {
+  it('the rep asks for the screen, the customer shares: the request, the stream and the state each reach the other side', async () => {
+    const t = setup();
+    await pairUp(t);
+    const requests: unknown[] = [];
+    const streams: unknown[] = [];
+    const states: string[] = [];
+    t.customer.on('screen-request', (r) => requests.push(r));
+    t.rep.on('screen-stream', (s) => streams.push(s));
+    t.rep.on('screen-state', (s) => states.push(s));
+    t.rep.sendPeer({ type: PeerType.ScreenRequest });
+    await settle();
+    expect(requests).toHaveLength(1);
+    const stream = { id: 'fake-stream' } as unknown as MediaStream;
+    t.customer.addStream(stream);
+    t.customer.sendPeer({ type: PeerType.ScreenState, state: 'started' });
+    await settle();
+    expect(streams).toEqual([stream]);
+    expect(states).toEqual(['started']);
+    t.customer.removeStream(stream);
+    expect(t.net.link('customer').streams.size).toBe(0);
+  });
+
+  it('screen messages from the wrong role are rejected with a warning', async () => {
+    const t = setup();
+    await pairUp(t);
+    const requests: unknown[] = [];
+    t.rep.on('screen-request', (r) => requests.push(r));
+    t.customer.sendPeer({ type: PeerType.ScreenRequest });
+    t.rep.sendPeer({ type: PeerType.ScreenState, state: 'started' });
+    await settle();
+    expect(requests).toEqual([]);
+    expect(t.repLog.of('warning').map((w) => w.code)).toEqual(['MALFORMED']);
+    expect(t.customerLog.of('warning').map((w) => w.code)).toEqual(['MALFORMED']);
+    expect(t.rep.state).toBe('verified');
+  });
+
+  it('bulk frames reach the other side in order; sending them while the link is down rejects PEER_GONE', async () => {
+    const t = setup();
+    await pairUp(t);
+    const got: number[] = [];
+    t.rep.on('bulk', (frame) => got.push(frame[0]!));
+    await t.customer.sendBulk(Uint8Array.of(1));
+    await t.customer.sendBulk(Uint8Array.of(2));
+    await settle();
+    expect(got).toEqual([1, 2]);
+    t.server.intercept = () => [];
+    t.net.link('customer').destroy();
+    await settle();
+    await expect(t.customer.sendBulk(Uint8Array.of(3))).rejects.toMatchObject({ code: 'PEER_GONE' });
+  });
+});

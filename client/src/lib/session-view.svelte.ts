@@ -15,6 +15,7 @@ import { describeError, type UserError } from './errors.ts';
 import { t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
 import { Session, toParleyError, type SessionState } from './session.ts';
+import { ScreenShare } from './screen-share.svelte.ts';
 import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
 
 export class SessionView {
@@ -34,6 +35,8 @@ export class SessionView {
   /** Customer side: the last page the rep asked to open (shown as an "Open link" card). */
   pushedUrl = $state<{ url: string; opened: boolean } | null>(null);
   record = $state<SessionRecord | null>(null);
+  /** Screen sharing of a live session (null for a stored one). */
+  screen = $state<ScreenShare | null>(null);
   /** True when this view shows a stored session, not a live one. */
   readonly archived: boolean;
 
@@ -110,6 +113,8 @@ export class SessionView {
   private attach(portal?: Portal): Session {
     const session = new Session({ role: this.role, name: this.ownName, portal });
     this.session = session;
+    const peer: Role = this.role === 'rep' ? 'customer' : 'rep';
+    this.screen = new ScreenShare(session, (key, params, level) => void this.log(key, params, level), () => this.peerName ?? defaultName(peer));
     session.on('state', (state) => {
       this.state = state;
       if (state === 'ended' || state === 'failed') {
