@@ -14,6 +14,7 @@ import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '../../protocol/err
 import { MAX_CHAT_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
 import { Sealer, sealJson } from '../../protocol/seal.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import { REPAIR_ATTEMPT_MS, REPAIR_GIVE_UP_MS } from '../../client/src/lib/link-manager.ts';
 import { FakeLinkNet, FakeSignalingServer, gate, kindOf, settle, tamperRelay, type RelayPacket } from './fakes.ts';
 
 type EventName = keyof SessionEvents;
@@ -999,5 +1000,47 @@ describe('Session: screen sharing and file plumbing', () => {
     t.net.link('customer').destroy();
     await settle();
     await expect(t.customer.sendBulk(Uint8Array.of(3))).rejects.toMatchObject({ code: 'PEER_GONE' });
+  });
+});
+
+describe('Session: re-pair timing', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('retries with the next epoch every 15 s while the server drops the signals, and gives up after 120 s', async () => {
+    const t = setup();
+    await pairUp(t);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    t.server.intercept = () => []; // nothing gets through any more
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.net.link('rep').epoch).toBe(1);
+    await vi.advanceTimersByTimeAsync(REPAIR_ATTEMPT_MS);
+    expect(t.net.link('rep').epoch).toBe(2);
+    await vi.advanceTimersByTimeAsync(REPAIR_ATTEMPT_MS);
+    expect(t.net.link('rep').epoch).toBe(3);
+    expect(t.rep.state).toBe('verified');
+    await vi.advanceTimersByTimeAsync(REPAIR_GIVE_UP_MS);
+    await settle();
+    expect(t.repLog.of('peer-left')).toEqual(['lost']);
+    expect(t.customerLog.of('peer-left')).toEqual(['lost']);
+    expect(t.rep.state).toBe('ended');
+  });
+
+  it('a repair for an older epoch is ignored', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.net.link('customer').epoch).toBe(1);
+    const stale = t.server.sent('rep', RelayKind.Repair)[0]!; // the epoch-1 offer, replayed later
+    t.net.link('customer').destroy();
+    await settle();
+    const current = t.net.link('customer');
+    expect(current.epoch).toBe(2);
+    t.server.inject('customer', stale);
+    await settle();
+    expect(t.net.link('customer')).toBe(current);
+    expect(current.destroyed).toBe(false);
+    expect(t.customer.linkUp).toBe(true);
   });
 });
