@@ -41,6 +41,8 @@ export const ErrorCode = {
   CONNECTION_FAILED: 'CONNECTION_FAILED',
   /** The server is too busy to create a room. */
   SERVER_FULL: 'SERVER_FULL',
+  /** A nudge within the cooldown of the previous one (refused by the sender, ignored by the receiver). */
+  NUDGE_TOO_SOON: 'NUDGE_TOO_SOON',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -26,6 +26,7 @@ export const PeerType = {
   FingerprintProof: 'fp-proof',
   Bye: 'bye',
   UrlPush: 'url-push',
+  Nudge: 'nudge',
 } as const;
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
@@ -102,7 +103,21 @@ export function isPushableUrl(value: string): boolean {
   }
 }
 
-export const PeerMessageSchema = v.variant('type', [HelloSchema, ChatSchema, AckSchema, TypingSchema, FingerprintProofSchema, ByeSchema, UrlPushSchema]);
+/**
+ * How often a rep may nudge. The receiver acts on one nudge per {@link NUDGE_RECEIVER_WINDOW_MS}
+ * (a little shorter, so network jitter never swallows a nudge sent on time).
+ */
+export const NUDGE_COOLDOWN_MS = 5_000;
+export const NUDGE_RECEIVER_WINDOW_MS = 4_000;
+
+/**
+ * The rep asks for the customer's attention (window brought forward, title flashes, a shake and
+ * a sound). Rep → customer only, at most once per {@link NUDGE_COOLDOWN_MS}.
+ * @example { type: 'nudge' }
+ */
+export const NudgeSchema = v.object({ type: v.literal(PeerType.Nudge) });
+
+export const PeerMessageSchema = v.variant('type', [HelloSchema, ChatSchema, AckSchema, TypingSchema, FingerprintProofSchema, ByeSchema, UrlPushSchema, NudgeSchema]);
 
 export type Hello = v.InferOutput<typeof HelloSchema>;
 export type Chat = v.InferOutput<typeof ChatSchema>;
@@ -111,6 +126,7 @@ export type Typing = v.InferOutput<typeof TypingSchema>;
 export type FingerprintProof = v.InferOutput<typeof FingerprintProofSchema>;
 export type Bye = v.InferOutput<typeof ByeSchema>;
 export type UrlPush = v.InferOutput<typeof UrlPushSchema>;
+export type Nudge = v.InferOutput<typeof NudgeSchema>;
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 
 /** @throws ParleyError `MALFORMED` (or `PAYLOAD_TOO_LARGE` for an over-long chat text). */

@@ -33,6 +33,7 @@ const valid = {
   byeEnded: { type: 'bye', reason: 'ended' },
   byeLeft: { type: 'bye', reason: 'left' },
   urlPush: { type: 'url-push', id: 'u_3f9a0c1dQx_', url: 'https://example.com/help' },
+  nudge: { type: 'nudge' },
 } as const;
 
 const malformed = (value: unknown) => expect(codeOf(() => parsePeerMessage(value))).toBe('MALFORMED');

@@ -22,6 +22,7 @@ import type { IceServer } from '@protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import { CodeCheck } from './code-check.ts';
 import { Emitter } from './emitter.ts';
+import { NudgeCooldown, NudgeGate } from './nudge.ts';
 import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
 import { Portal } from './portal.ts';
 
@@ -46,6 +47,8 @@ export interface SessionEvents {
   typing: boolean;
   /** Customer side: the rep asks to open this (already validated) http(s) address. */
   'url-push': string;
+  /** Customer side: the rep asks for attention (already let through the cooldown). */
+  nudge: void;
   /**
    * The other side is gone: `ended` / `left` when it said goodbye (rep ends, customer leaves),
    * `lost` when the channel closed without a goodbye.
@@ -83,6 +86,8 @@ export class Session extends Emitter<SessionEvents> {
   private earlyRelays: string[] = [];
   private helloSeen = false;
   private lastWarning = new Map<string, number>();
+  private readonly nudgesOut = new NudgeCooldown();
+  private readonly nudgesIn = new NudgeGate();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private tornDown = false;
 
@@ -288,7 +293,17 @@ export class Session extends Emitter<SessionEvents> {
         // Only a rep may open pages on the customer's side.
         if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'url-push to a rep'));
         return this.emit('url-push', message.url);
+      case PeerType.Nudge:
+        return this.onNudge();
     }
+  }
+
+  /** Only a rep may nudge, and a flood acts at most once per window whatever the sender does. */
+  private onNudge(): void {
+    if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'nudge to a rep'));
+    const verdict = this.nudgesIn.receive(Date.now());
+    if (verdict === 'act') this.emit('nudge', undefined);
+    else if (verdict === 'warn') this.warn(new ParleyError('NUDGE_TOO_SOON', 'nudge inside the cooldown ignored'));
   }
 
   /** One hello, from the other role, speaking our version. */
@@ -328,6 +343,18 @@ export class Session extends Emitter<SessionEvents> {
     if (this.state !== 'verified' || !this.link) throw new ParleyError('PEER_GONE', 'not connected');
     this.link.send({ type: PeerType.UrlPush, id: newMessageId(), url: address });
     return address;
+  }
+
+  /**
+   * Rep: asks for the customer's attention. Returns when the next nudge is allowed.
+   * @throws ParleyError `NUDGE_TOO_SOON` within the cooldown, `PEER_GONE` when not connected
+   */
+  nudge(): number {
+    if (this.role !== 'rep') throw new ParleyError('MALFORMED', 'only a rep may nudge');
+    if (this.state !== 'verified' || !this.link) throw new ParleyError('PEER_GONE', 'not connected');
+    const readyAt = this.nudgesOut.take(Date.now());
+    this.link.send({ type: PeerType.Nudge });
+    return readyAt;
   }
 
   sendTyping(active: boolean): void {
