@@ -45,6 +45,8 @@ export const ErrorCode = {
   SCREEN_DENIED: 'SCREEN_DENIED',
   /** This browser cannot share a screen. */
   SCREEN_UNAVAILABLE: 'SCREEN_UNAVAILABLE',
+  /** A nudge within the cooldown of the previous one (refused by the sender, ignored by the receiver). */
+  NUDGE_TOO_SOON: 'NUDGE_TOO_SOON',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -29,6 +29,7 @@ export const PeerType = {
   RtcSignal: 'rtc-signal',
   ScreenRequest: 'screen-request',
   ScreenState: 'screen-state',
+  Nudge: 'nudge',
 } as const;
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
@@ -106,6 +107,20 @@ export function isPushableUrl(value: string): boolean {
 }
 
 /**
+ * How often a rep may nudge. The receiver acts on one nudge per {@link NUDGE_RECEIVER_WINDOW_MS}
+ * (a little shorter, so network jitter never swallows a nudge sent on time).
+ */
+export const NUDGE_COOLDOWN_MS = 5_000;
+export const NUDGE_RECEIVER_WINDOW_MS = 4_000;
+
+/**
+ * The rep asks for the customer's attention (window brought forward, title flashes, a shake and
+ * a sound). Rep → customer only, at most once per {@link NUDGE_COOLDOWN_MS}.
+ * @example { type: 'nudge' }
+ */
+export const NudgeSchema = v.object({ type: v.literal(PeerType.Nudge) });
+
+/**
  * What simple-peer emits as `signal` data: sealed inside a relay `signal` envelope while the
  * link is being set up, and inside an `rtc-signal` peer message once it is verified.
  * @example { type: 'offer', sdp: 'v=0…' }
@@ -162,6 +177,7 @@ export const PeerMessageSchema = v.variant('type', [
   RtcSignalSchema,
   ScreenRequestSchema,
   ScreenStateSchema,
+  NudgeSchema,
 ]);
 
 export type Hello = v.InferOutput<typeof HelloSchema>;
@@ -172,6 +188,7 @@ export type FingerprintProof = v.InferOutput<typeof FingerprintProofSchema>;
 export type Bye = v.InferOutput<typeof ByeSchema>;
 export type UrlPush = v.InferOutput<typeof UrlPushSchema>;
 export type ScreenState = v.InferOutput<typeof ScreenStateSchema>['state'];
+export type Nudge = v.InferOutput<typeof NudgeSchema>;
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 
 /** @throws ParleyError `MALFORMED` (or `PAYLOAD_TOO_LARGE` for an over-long chat text). */

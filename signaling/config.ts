@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { CannedTreeSchema, type CannedNode } from '../protocol/canned.ts';
 import { IceServerSchema, type IceServer } from '../protocol/signaling.ts';
 import { NAMEPLATE_CAPACITY } from './rooms.ts';
 
@@ -54,6 +55,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Other origins allowed to connect. `CORS_ORIGINS` (comma list), default none: same origin only. */
   corsOrigins: string[];
+  /** Canned messages and scripted URLs for the rep console. `CANNED_MESSAGES` (JSON tree, see protocol/canned.ts), default none. */
+  cannedMessages: CannedNode[];
 }
 
 /** A configuration problem list; `message` has one problem per line. */
@@ -147,6 +150,21 @@ function isOrigin(value: string): boolean {
   }
 }
 
+const cannedExample = 'e.g. [{"title":"Greetings","items":[{"title":"Hello","text":"Hello, how can I help?"}]}]';
+const cannedMessagesSetting = v.pipe(
+  v.union([v.array(v.unknown()), v.string()], `must be a JSON list of categories and messages, ${cannedExample}`),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (typeof dataset.value !== 'string') return dataset.value;
+    try {
+      return JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: `is not valid JSON; expected a list of categories and messages, ${cannedExample}` });
+      return NEVER;
+    }
+  }),
+  CannedTreeSchema,
+);
+
 const SettingsSchema = v.object({
   PORT: v.optional(integer(0, 65535), 8080),
   HOST: v.optional(v.pipe(v.string('must be a host name or address'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(255, 'is too long')), '0.0.0.0'),
@@ -167,6 +185,7 @@ const SettingsSchema = v.object({
     'info',
   ),
   CORS_ORIGINS: v.optional(corsOriginsSetting, []),
+  CANNED_MESSAGES: v.optional(cannedMessagesSetting, []),
 });
 
 /** The setting names, as environment variables and as keys of the JSON file. */
@@ -209,7 +228,9 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
       const name = path.split('.')[0] ?? path;
       const where = source[name] ? ` (${source[name]})` : '';
       const shown = preview(issue.input);
-      const got = SECRET_SETTINGS.has(name) || issue.message.includes(shown) ? '' : `, got ${shown}`;
+      // A list or an object (a canned messages tree) would only be a noisy preview: scalars are repeated.
+      const scalar = typeof issue.input !== 'object' || issue.input === null;
+      const got = SECRET_SETTINGS.has(name) || !scalar || issue.message.includes(shown) ? '' : `, got ${shown}`;
       problems.push(`${formatPath(path)}${where}: ${friendly(issue)}${got}`);
     }
   }
@@ -238,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
     trustProxy: s.TRUST_PROXY,
     logLevel: s.LOG_LEVEL,
     corsOrigins: s.CORS_ORIGINS,
+    cannedMessages: s.CANNED_MESSAGES,
   };
 }
 

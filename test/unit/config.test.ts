@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       logLevel: 'info',
       corsOrigins: [],
+      cannedMessages: [],
     });
   });
 
@@ -61,6 +62,7 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'true',
       LOG_LEVEL: 'DEBUG',
       CORS_ORIGINS: 'https://support.example.com, http://localhost:5173/',
+      CANNED_MESSAGES: '[{"title":"Hi","text":"Hello!"}]',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -83,6 +85,7 @@ describe('loadConfig', () => {
       trustProxy: true,
       logLevel: 'debug',
       corsOrigins: ['https://support.example.com', 'http://localhost:5173'],
+      cannedMessages: [{ title: 'Hi', text: 'Hello!' }],
     });
   });
 

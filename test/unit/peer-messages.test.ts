@@ -39,6 +39,7 @@ const valid = {
   screenStarted: { type: 'screen-state', state: 'started' },
   screenStopped: { type: 'screen-state', state: 'stopped' },
   screenDeclined: { type: 'screen-state', state: 'declined' },
+  nudge: { type: 'nudge' },
 } as const;
 
 const malformed = (value: unknown) => expect(codeOf(() => parsePeerMessage(value))).toBe('MALFORMED');

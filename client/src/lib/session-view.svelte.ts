@@ -11,7 +11,9 @@ import type { SessionCode } from '@protocol/code.ts';
 import type { Role } from '@protocol/cpace.ts';
 import { ParleyError } from '@protocol/errors.ts';
 import type { SasSymbol } from '@protocol/sas.ts';
+import { attention } from './attention-dom.ts';
 import { describeError, type UserError } from './errors.ts';
+import { notificationPreview } from './notify.ts';
 import { t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
 import { Session, toParleyError, type SessionState } from './session.ts';
@@ -34,6 +36,10 @@ export class SessionView {
   linkUp = $state(true);
   /** Customer side: the last page the rep asked to open (shown as an "Open link" card). */
   pushedUrl = $state<{ url: string; opened: boolean } | null>(null);
+  /** Rep side: when the next nudge is allowed (ms since the epoch). */
+  nudgeReadyAt = $state(0);
+  /** Customer side: nudges acted on so far (the chat window shakes at each). */
+  nudges = $state(0);
   record = $state<SessionRecord | null>(null);
   /** Screen sharing of a live session (null for a stored one). */
   screen = $state<ScreenShare | null>(null);
@@ -44,6 +50,7 @@ export class SessionView {
   private writes: Promise<unknown> = Promise.resolve();
   private unsaved = 0;
   private releaseLock: () => void = () => {};
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Holds a Web Lock named after the session while it is live, so another console tab that
@@ -157,13 +164,25 @@ export class SessionView {
       // Acking after the IndexedDB write would add ~4 ms to every round trip for a window of a
       // few ms, and the sender keeps its own stored copy either way.
       session.acknowledge(chat.id);
+      attention.message(name, notificationPreview(chat.text));
       // `at` is our clock (the peer's `sentAt` is its claim, kept apart).
       void this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: Date.now(), sentAt: chat.sentAt });
     });
     session.on('ack', (id) => {
       this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
     });
-    session.on('typing', (active) => (this.peerTyping = active));
+    session.on('typing', (active) => {
+      // A peer whose page froze or closed never says it stopped: the line goes after a while.
+      clearTimeout(this.typingTimer);
+      this.peerTyping = active;
+      if (active) this.typingTimer = setTimeout(() => (this.peerTyping = false), TYPING_STALE_MS);
+    });
+    session.on('nudge', () => {
+      const name = this.peerName ?? defaultName('rep');
+      this.nudges++;
+      attention.nudge(t('nudge.flash', { name }), { title: t('nudge.flash', { name }), body: t('nudge.notice') });
+      void this.log('event.nudged', { name }, 'info');
+    });
     session.on('link', (up) => {
       if (up === this.linkUp) return;
       this.linkUp = up;
@@ -253,6 +272,18 @@ export class SessionView {
     }
   }
 
+  /** Rep: nudges the customer. Returns an error to show, or null. */
+  nudge(): UserError | null {
+    if (!this.session) return describeError(new ParleyError('PEER_GONE'), this.role);
+    try {
+      this.nudgeReadyAt = this.session.nudge();
+      void this.log('event.nudgeSent', { name: this.peerName ?? defaultName('customer') }, 'info');
+      return null;
+    } catch (err) {
+      return describeError(err, this.role);
+    }
+  }
+
   typing(active: boolean): void {
     this.session?.sendTyping(active);
   }
@@ -299,6 +330,9 @@ export class SessionView {
     this.releaseLock();
   }
 }
+
+/** Typing refreshes every 2.5 s (Composer): without news for this long, the peer stopped. */
+const TYPING_STALE_MS = 6_000;
 
 export function sessionLockName(id: string): string {
   return `parley-session-${id}`;
