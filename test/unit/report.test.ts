@@ -133,7 +133,7 @@ describe('toMarkdownReport', () => {
       expect(md).toContain(`:** ${t('report.stillOpen')}`);
       expect(unescape(md)).toContain(`- **${t('report.customer')}:** ${t('report.unknown')}`);
       expect(unescape(md)).toContain(`- **${t('report.safetyCode')}:** ${t('report.unknown')}`);
-      expect(md).toContain(`_${t('report.unknown')}_`); // no notes
+      expect(md).toContain(`_${t('report.noNotes')}_`);
     }
   });
 
@@ -184,7 +184,7 @@ describe('toMarkdownReport', () => {
  * section headings, header items, log items, note quotes), no line may open a block, and nothing
  * outside a backslash escape may open a link, an image or HTML.
  */
-function expectNoForgedStructure(md: string, expected: { logItems: number; noteLines: number }) {
+function expectNoForgedStructure(md: string, expected: { logItems: number; noteLines: number; requestLines?: number }) {
   const BLOCK_START =
     /^(#{1,6}(\s|$)|[-*+](\s|$)|\d{1,9}[.)](\s|$)|>|```|~~~|<|\||=+\s*$|-+\s*$|(\*\s*){3,}$|(_\s*){3,}$|\[[^\]]*\]:)/;
   const counts = { title: 0, section: 0, header: 0, log: 0, note: 0 };
@@ -196,7 +196,9 @@ function expectNoForgedStructure(md: string, expected: { logItems: number; noteL
     else if (line.startsWith('> ')) counts.note++;
     else expect(line.trimStart(), `line ${JSON.stringify(line)}`).not.toMatch(BLOCK_START);
   }
-  expect(counts).toEqual({ title: 1, section: 2, header: 7, log: expected.logItems, note: expected.noteLines });
+  const requestLines = expected.requestLines ?? 0;
+  // Header items: session, started, ended, duration, rep, customer, device, language, safety code, outcome.
+  expect(counts).toEqual({ title: 1, section: requestLines ? 3 : 2, header: 10, log: expected.logItems, note: expected.noteLines + requestLines });
   const unescaped = md.replace(/\\[\s\S]/g, '');
   // `javascript:` as plain text is harmless; as a link target it needs an unescaped `[`, `]` or `<`.
   expect(unescaped).not.toMatch(/[[\]<]/);
