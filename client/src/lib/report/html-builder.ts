@@ -19,7 +19,7 @@ function isMarkup(value: unknown): value is Markup {
 
 type Tag =
   | 'html' | 'head' | 'body' | 'title' | 'main' | 'header' | 'footer' | 'section' | 'h1' | 'h2' | 'h3' | 'p' | 'div' | 'span'
-  | 'dl' | 'dt' | 'dd' | 'table' | 'colgroup' | 'col' | 'thead' | 'tbody' | 'tr' | 'th' | 'td' | 'time' | 'strong' | 'em' | 'u' | 's'
+  | 'dl' | 'dt' | 'dd' | 'table' | 'colgroup' | 'thead' | 'tbody' | 'tr' | 'th' | 'td' | 'time' | 'strong' | 'em' | 'u' | 's'
   | 'code' | 'blockquote' | 'a';
 type AttrName =
   | 'class' | 'lang' | 'dir' | 'href' | 'rel' | 'datetime' | 'style' | 'colspan' | 'scope' | 'charset' | 'name' | 'content'
@@ -69,9 +69,9 @@ export function el(tag: Tag, attrs: Attrs = {}, ...content: Child[]): Markup {
   return markup(`<${tag}${attributes(attrs)}>${children(content)}</${tag}>`);
 }
 
-/** The one void element the report needs. */
-export function meta(attrs: Attrs): Markup {
-  return markup(`<meta${attributes(attrs)}>`);
+/** Elements without content or end tag. */
+export function empty(tag: 'meta' | 'col', attrs: Attrs): Markup {
+  return markup(`<${tag}${attributes(attrs)}>`);
 }
 
 /** A `<style>` element for the report's own stylesheet (a constant in code, never user text). */

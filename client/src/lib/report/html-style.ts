@@ -61,7 +61,8 @@ a { color: var(--brand); }
 .none { margin: 0; color: var(--muted); font-style: italic; }
 footer { margin-top: 34px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 11.5px; }
 footer p { margin: 0 0 2px; }
-@page { margin: 16mm 14mm 18mm; }
+@page { margin: 16mm 14mm 18mm;
+  @bottom-right { content: counter(page) " / " counter(pages); color: #5b6475; font: 9pt system-ui, sans-serif; } }
 @media print {
   html { background: #fff; }
   body { font-size: 10pt; }

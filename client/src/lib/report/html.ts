@@ -9,9 +9,9 @@
  */
 import { parseBBCode, type BBNode } from '../bbcode.ts';
 import { translate, type MessageKey } from '../i18n/index.svelte.ts';
-import { documentHtml, el, meta, style, type Child, type Markup } from './html-builder.ts';
+import { documentHtml, el, empty, style, type Child, type Markup } from './html-builder.ts';
 import { REPORT_CSS } from './html-style.ts';
-import { buildReport, formatDateTime, formatDay, formatTime, iso, type ReportEntry, type ReportInput, type ReportModel } from './model.ts';
+import { buildReport, formatDateTime, formatDay, formatTime, iso, zoneName, type ReportEntry, type ReportInput, type ReportModel } from './model.ts';
 
 /** Nothing may load or run: styles inline only, images only as data: (none are used today). */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
@@ -26,15 +26,17 @@ export function renderHtml(report: ReportModel): string {
   const started = report.fields.find((f) => f.id === 'started')?.value;
   const title = [t('report.title'), peer, started].filter(Boolean).join(' — ');
   const generated = formatDateTime(report.generatedAt, report.locale, report.timeZone);
+  // Log times are local to the reader's zone: say which, once, in the column heading.
+  const zone = zoneName(report.entries[0]?.at ?? report.session.startedAt, report.locale, report.timeZone);
 
   const head = el(
     'head',
     {},
-    meta({ charset: 'utf-8' }),
-    meta({ 'http-equiv': 'Content-Security-Policy', content: REPORT_CSP }),
-    meta({ name: 'referrer', content: 'no-referrer' }),
-    meta({ name: 'viewport', content: 'width=device-width, initial-scale=1' }),
-    meta({ name: 'generator', content: 'Parley' }),
+    empty('meta', { charset: 'utf-8' }),
+    empty('meta', { 'http-equiv': 'Content-Security-Policy', content: REPORT_CSP }),
+    empty('meta', { name: 'referrer', content: 'no-referrer' }),
+    empty('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
+    empty('meta', { name: 'generator', content: 'Parley' }),
     el('title', {}, title),
     style(REPORT_CSS),
   );
@@ -65,8 +67,8 @@ export function renderHtml(report: ReportModel): string {
     el(
       'table',
       { class: 'log' },
-      el('colgroup', {}, el('col', { class: 'time' }), el('col', { class: 'who' }), el('col', {})),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('report.time')), el('th', { scope: 'col' }, t('report.from')), el('th', { scope: 'col' }, t('report.message')))),
+      el('colgroup', {}, empty('col', { class: 'time' }), empty('col', { class: 'who' }), empty('col', {})),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, zone ? `${t('report.time')} (${zone})` : t('report.time')), el('th', { scope: 'col' }, t('report.from')), el('th', { scope: 'col' }, t('report.message')))),
       el('tbody', {}, logRows(report)),
     ),
   );

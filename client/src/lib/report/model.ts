@@ -187,14 +187,25 @@ export function iso(ms: number | undefined): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
-function format(ms: number, locale: Locale, options: Intl.DateTimeFormatOptions): string | undefined {
-  if (iso(ms) === undefined) return undefined;
-  try {
-    return new Intl.DateTimeFormat(locale, options).format(ms);
-  } catch {
-    // An unknown time zone name: fall back to UTC rather than lose the time.
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' }).format(ms);
+// Building an Intl.DateTimeFormat costs far more than using one, and a log has thousands of rows.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale} ${JSON.stringify(options)}`;
+  let made = formatters.get(key);
+  if (!made) {
+    try {
+      made = new Intl.DateTimeFormat(locale, options);
+    } catch {
+      // An unknown time zone name: fall back to UTC rather than lose the time.
+      made = new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' });
+    }
+    formatters.set(key, made);
   }
+  return made;
+}
+
+function format(ms: number, locale: Locale, options: Intl.DateTimeFormatOptions): string | undefined {
+  return iso(ms) === undefined ? undefined : formatter(locale, options).format(ms);
 }
 
 /** "15 January 2026 at 09:30:00 UTC": date, time and zone, so a printed report is unambiguous. */
@@ -210,6 +221,12 @@ export function formatTime(ms: number, locale: Locale, timeZone?: string): strin
 /** "Thursday 15 January 2026" for the log's day separators. */
 export function formatDay(ms: number, locale: Locale, timeZone?: string): string | undefined {
   return format(ms, locale, { dateStyle: 'full', timeZone });
+}
+
+/** The time zone's short name ("UTC", "CET", "GMT+1") at `ms`, for the log's time column. */
+export function zoneName(ms: number, locale: Locale, timeZone?: string): string | undefined {
+  if (iso(ms) === undefined) return undefined;
+  return formatter(locale, { timeZoneName: 'short', timeZone }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value;
 }
 
 export function formatDuration(ms: number, locale: Locale): string {
