@@ -233,12 +233,12 @@ describe('Markdown injection', () => {
     expect(shown.replace(/\r\n?/g, '\n')).toContain(text.replace(/\r\n?/g, '\n'));
   });
 
-  it.each(hostile)('a display name, note or system parameter %j cannot forge report structure', (evil) => {
+  it.each(hostile)('a display name, request, note or system parameter %j cannot forge report structure', (evil) => {
     const system: TranscriptEvent = { ...base(T0), kind: 'system', key: 'event.customerJoined', params: { name: evil }, level: 'success' };
     const chat: TranscriptEvent = { ...base(T0), kind: 'chat', id: 'm_evil0001', from: 'customer', name: evil, text: 'hi' };
     const md = toMarkdownReport(
       input('en', {
-        session: { ...session, peerName: evil, ownName: evil },
+        session: { ...session, peerName: evil, ownName: evil, peerRequest: evil, peerLocale: evil.slice(0, 16) },
         events: [system, chat],
         note: { ...note, text: evil },
       }),
@@ -253,17 +253,18 @@ describe('Markdown injection', () => {
     expect(unescaped).not.toMatch(/[[\]<]/);
   });
 
-  it('holds for fuzzed chat text and notes (fast-check)', () => {
+  it('holds for fuzzed chat text, requests and notes (fast-check)', () => {
     const token = fc.constantFrom(
       '#', '##', '-', '*', '+', '1.', '2)', '=', '===', '---', '***', '___', '\n', '\r', '\r\n', ' ', '    ', '\t',
       '>', '[', ']', '(', ')', '![', 'javascript:', '<', '`', '```', '~~~', '|', '\\', '_', ':', 'a', 'é', '👋',
     );
     const hostileText = fc.array(token, { minLength: 1, maxLength: 30 }).map((ts) => ts.join(''));
     fc.assert(
-      fc.property(hostileText, hostileText, (text, noteText) => {
+      fc.property(hostileText, hostileText, hostileText, (text, noteText, request) => {
         const chat: TranscriptEvent = { ...base(T0), kind: 'chat', id: 'm_fuzz0001', from: 'customer', name: 'Ada', text };
-        const md = toMarkdownReport(input('en', { events: [chat], note: { ...note, text: noteText } }));
-        expectNoForgedStructure(md, { logItems: 1, noteLines: lines(noteText).length });
+        const md = toMarkdownReport(input('en', { session: { ...session, peerRequest: request }, events: [chat], note: { ...note, text: noteText } }));
+        const requestLines = request.trim() ? lines(request.trim()).length : 0;
+        expectNoForgedStructure(md, { logItems: 1, noteLines: lines(noteText).length, requestLines });
       }),
       { numRuns: 1000 },
     );
