@@ -31,7 +31,7 @@ dd { margin: 2px 0 0; font-weight: 560; overflow-wrap: anywhere; }
 h3 { margin: 0 0 4px; color: var(--muted); font-size: 11.5px; font-weight: 700; letter-spacing: 0.04em; text-transform: uppercase; }
 .pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .log { width: 100%; border-collapse: collapse; table-layout: fixed; }
-.log col.time { width: 78px; }
+.log col.time { width: 92px; }
 .log col.who { width: 150px; }
 th { padding: 6px 8px; border-bottom: 1px solid var(--line); color: var(--muted); font-size: 11.5px; font-weight: 700;
   letter-spacing: 0.04em; text-align: left; text-transform: uppercase; }
