@@ -173,6 +173,10 @@ describe('system events this build does not know', () => {
     expect(json.events[0]).toMatchObject({ kind: 'system', key: 'event.fileReceived', params: { name: 'invoice.pdf', size: 48213 } });
   });
 
+  it('translate() itself shows an unknown key instead of throwing (the live chat log uses it too)', () => {
+    expect(translate('fr', 'event.fromTheFuture' as MessageKey, { name: 'x' })).toBe('event.fromTheFuture');
+  });
+
   it('a known key missing its parameters keeps the placeholder rather than failing', () => {
     expect(systemText('en', 'event.customerJoined')).toBe('{name} joined the session.');
   });
