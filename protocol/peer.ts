@@ -7,7 +7,7 @@
  */
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
-import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
+import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
 
 /**
  * Longest SDP accepted. A data-channel (and later one video track) SDP is 1–4 kB; this leaves
@@ -15,7 +15,7 @@ import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP, MAX_US
  */
 export const MAX_SDP_CHARS = 9_000;
 
-export { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_PEER_PLAINTEXT, MAX_TIMESTAMP } from './limits.ts';
+export { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_PEER_PLAINTEXT, MAX_REQUEST_CHARS, MAX_TIMESTAMP } from './limits.ts';
 
 
 export const PeerType = {
@@ -37,7 +37,8 @@ const Name = v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS));
 
 /**
  * First message each side sends once the channel is open.
- * @example { type: 'hello', version: 1, role: 'customer', name: 'Ada', capabilities: ['chat'], userAgent: 'Mozilla/5.0 …', locale: 'fr' }
+ * `request` is the customer's "how can we help?" text (plain text, optional).
+ * @example { type: 'hello', version: 1, role: 'customer', name: 'Ada', capabilities: ['chat'], userAgent: 'Mozilla/5.0 …', locale: 'fr', request: 'My printer is offline' }
  */
 export const HelloSchema = v.object({
   type: v.literal(PeerType.Hello),
@@ -47,6 +48,7 @@ export const HelloSchema = v.object({
   capabilities: v.pipe(v.array(v.pipe(v.string(), v.maxLength(32))), v.maxLength(32)),
   userAgent: v.optional(v.pipe(v.string(), v.maxLength(MAX_USER_AGENT_CHARS))),
   locale: v.optional(v.pipe(v.string(), v.maxLength(MAX_LOCALE_CHARS))),
+  request: v.optional(v.pipe(v.string(), v.maxLength(MAX_REQUEST_CHARS))),
 });
 
 /**

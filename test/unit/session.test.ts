@@ -11,7 +11,7 @@ import type { SessionCode } from '../../protocol/code.ts';
 import { peerRole, type Role } from '../../protocol/cpace.ts';
 import { RelayKind, encodeRelay, encodeRepair } from '../../protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '../../protocol/errors.ts';
-import { MAX_CHAT_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
+import { MAX_CHAT_CHARS, MAX_REQUEST_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
 import { Sealer, sealJson } from '../../protocol/seal.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { REPAIR_ATTEMPT_MS, REPAIR_GIVE_UP_MS } from '../../client/src/lib/link-manager.ts';
@@ -65,11 +65,11 @@ interface Pair {
 
 const live: Session[] = [];
 
-function setup(): Pair {
+function setup(requests: Partial<Record<Role, string>> = {}): Pair {
   const server = new FakeSignalingServer();
   const net = new FakeLinkNet();
   const make = (role: Role, name: string) =>
-    new Session({ role, name, portal: server.portal(role) as unknown as Portal, createLink: net.createLink, origin: 'https://x' });
+    new Session({ role, name, request: requests[role], portal: server.portal(role) as unknown as Portal, createLink: net.createLink, origin: 'https://x' });
   const rep = make('rep', 'Rita from support');
   const customer = make('customer', 'Ada');
   live.push(rep, customer);
@@ -668,6 +668,19 @@ describe('Session: hello rules', () => {
     name: 'Mallory',
     capabilities: ['chat'],
     ...over,
+  });
+
+  it('carries the customer\'s request to the rep, trimmed and cut to MAX_REQUEST_CHARS; a rep never sends one', async () => {
+    const t = setup({ customer: `  ${'é'.repeat(MAX_REQUEST_CHARS)}overflow \n`, rep: 'a rep has no request' });
+    await pairUp(t);
+    expect(t.repLog.of('hello')[0]!.request).toBe('é'.repeat(MAX_REQUEST_CHARS));
+    expect(t.customerLog.of('hello')[0]).not.toHaveProperty('request');
+  });
+
+  it.each([['none', undefined], ['empty', ''], ['blank', ' \n\t ']])('sends no request field when the customer gave %s', async (_name, request) => {
+    const t = setup({ customer: request });
+    await pairUp(t);
+    expect(t.repLog.of('hello')[0]).not.toHaveProperty('request');
   });
 
   it('a second hello is ignored with a MALFORMED warning', async () => {

@@ -31,6 +31,8 @@ export class SessionView {
   storageError = $state<string | null>(null);
   peerName = $state<string | null>(null);
   peerUserAgent = $state<string | null>(null);
+  /** Rep side: the customer's "how can we help?" text (plain text, shown as text). */
+  peerRequest = $state<string | null>(null);
   peerTyping = $state(false);
   /** False while a dropped direct link is being re-paired (the session itself goes on). */
   linkUp = $state(true);
@@ -51,6 +53,8 @@ export class SessionView {
   private unsaved = 0;
   private releaseLock: () => void = () => {};
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the customer left and deleted this session: nothing more is written. */
+  private forgotten = false;
 
   /**
    * Holds a Web Lock named after the session while it is live, so another console tab that
@@ -67,6 +71,8 @@ export class SessionView {
     private readonly store: TranscriptStore,
     readonly ownName: string,
     archived: SessionRecord | null = null,
+    /** Customer: the "how can we help?" text to send in the hello. */
+    readonly request = '',
   ) {
     this.archived = archived !== null;
     if (archived) {
@@ -74,6 +80,7 @@ export class SessionView {
       this.state = archived.outcome === 'failed' ? 'failed' : 'ended';
       this.peerName = archived.peerName ?? null;
       this.peerUserAgent = archived.peerUserAgent ?? null;
+      this.peerRequest = archived.peerRequest ?? null;
     }
   }
 
@@ -118,7 +125,7 @@ export class SessionView {
   }
 
   private attach(portal?: Portal): Session {
-    const session = new Session({ role: this.role, name: this.ownName, portal });
+    const session = new Session({ role: this.role, name: this.ownName, request: this.request, portal });
     this.session = session;
     const peer: Role = this.role === 'rep' ? 'customer' : 'rep';
     this.screen = new ScreenShare(session, (key, params, level) => void this.log(key, params, level), () => this.peerName ?? defaultName(peer));
@@ -149,9 +156,14 @@ export class SessionView {
       const name = hello.name.trim();
       this.peerName = name || (hello.role === 'rep' ? t('rep.name.default') : null);
       if (hello.userAgent) this.peerUserAgent = hello.userAgent;
+      // Only a customer states a request (the protocol ignores one from a rep).
+      const request = hello.role === 'customer' ? hello.request?.trim() : undefined;
+      if (request) this.peerRequest = request;
       const patch: Partial<SessionRecord> = {};
       if (this.peerName) patch.peerName = this.peerName;
       if (hello.userAgent) patch.peerUserAgent = hello.userAgent;
+      if (hello.locale) patch.peerLocale = hello.locale;
+      if (request) patch.peerRequest = request;
       this.saveRecord(patch);
       if (this.peerName) this.log(hello.role === 'rep' ? 'event.repJoined' : 'event.customerJoined', { name: this.peerName }, 'info');
       else this.log('event.customerJoinedAnonymous', {}, 'info');
@@ -217,6 +229,7 @@ export class SessionView {
   private async createRecord(nameplate: string): Promise<void> {
     if (this.record) return;
     this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.displayName };
+    if (this.role === 'customer' && this.request.trim()) this.record.ownRequest = this.request.trim();
     this.holdLock(this.record.id);
     try {
       await this.enqueue(() => this.store.putSession($state.snapshot(this.record) as SessionRecord));
@@ -237,7 +250,7 @@ export class SessionView {
   /** Updates the stored session record in order with the events; a failure raises the storage warning. */
   private saveRecord(patch: Partial<SessionRecord>): void {
     const id = this.record?.id;
-    if (!id) return;
+    if (!id || this.forgotten) return;
     this.enqueue(() => this.store.updateSession(id, patch)).catch((err) => this.storageFailed(err));
   }
 
@@ -292,6 +305,25 @@ export class SessionView {
     this.session?.end();
   }
 
+  /**
+   * Customer: leaves, then deletes this session's copy from this browser (record, events).
+   * The delete is queued after every pending write and nothing is written after it, so no
+   * straggling event can bring part of the transcript back. Resolves false if it failed.
+   */
+  async leaveAndForget(): Promise<boolean> {
+    this.forgotten = true;
+    this.end();
+    this.events = [];
+    this.delivered.clear();
+    this.pushedUrl = null;
+    const id = this.record?.id;
+    if (!id) return true;
+    return this.enqueue(() => this.store.deleteSession(id)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   log(key: MessageKey, params: Record<string, string | number>, level: 'info' | 'success' | 'warning' | 'error'): Promise<void> {
     return this.append({ kind: 'system', key, params, level, at: Date.now() });
   }
@@ -299,6 +331,8 @@ export class SessionView {
   /** Writes, then shows. Serial so screen order = disk order. */
   private append(event: NewEvent): Promise<void> {
     return this.enqueue(async () => {
+      // Checked when its turn comes: an event queued just before a leave is dropped too.
+      if (this.forgotten) return;
       const id = this.record?.id;
       let stored: TranscriptEvent;
       try {

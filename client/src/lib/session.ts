@@ -15,7 +15,7 @@ import { peerRole, type Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
-import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
+import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
 import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type Hello, type PeerMessage, type ScreenState } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
@@ -79,6 +79,8 @@ export interface SessionEvents {
 export interface SessionOptions {
   role: Role;
   name: string;
+  /** Customer: the "how can we help?" text, sent in the (end-to-end encrypted) hello. */
+  request?: string;
   serverUrl?: string;
   /** Where join links point; defaults to the page origin. */
   origin?: string;
@@ -292,6 +294,7 @@ export class Session extends Emitter<SessionEvents> {
         capabilities: ['chat', 'files', 'screen'],
         userAgent: this.role === 'customer' ? globalThis.navigator?.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
         locale: globalThis.navigator?.language.slice(0, MAX_LOCALE_CHARS),
+        request: this.role === 'customer' ? this.options.request?.trim().slice(0, MAX_REQUEST_CHARS) || undefined : undefined,
       }),
     );
   }
