@@ -69,7 +69,8 @@ export default defineConfig({
     },
   },
   webServer: [
-    server(SERVERS.main, { PARLEY_TEST_RECORD: '1' }),
+    // Canned messages from a fixture file (the other servers have none: the "none configured" case).
+    server(SERVERS.main, { PARLEY_TEST_RECORD: '1', PARLEY_CONFIG: 'test/e2e/parley.config.json' }),
     server(SERVERS.tamper, { PARLEY_TEST_TAMPER: '1' }),
     server(SERVERS.shortTtl, { CODE_TTL_SECONDS: '2' }),
     server(SERVERS.tamperSignals, { PARLEY_TEST_TAMPER: 'signal' }),

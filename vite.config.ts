@@ -29,6 +29,6 @@ export default defineConfig({
     },
   },
   server: {
-    proxy: { '/socket.io': { target: 'http://localhost:8080', ws: true } },
+    proxy: { '/socket.io': { target: 'http://localhost:8080', ws: true }, '/api': 'http://localhost:8080' },
   },
 });

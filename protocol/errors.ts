@@ -41,6 +41,12 @@ export const ErrorCode = {
   CONNECTION_FAILED: 'CONNECTION_FAILED',
   /** The server is too busy to create a room. */
   SERVER_FULL: 'SERVER_FULL',
+  /** The person (or the browser's policy) refused to share a screen. */
+  SCREEN_DENIED: 'SCREEN_DENIED',
+  /** This browser cannot share a screen. */
+  SCREEN_UNAVAILABLE: 'SCREEN_UNAVAILABLE',
+  /** A nudge within the cooldown of the previous one (refused by the sender, ignored by the receiver). */
+  NUDGE_TOO_SOON: 'NUDGE_TOO_SOON',
   /** A file is larger than the policy allows. */
   FILE_TOO_LARGE: 'FILE_TOO_LARGE',
   /** A file's type is not allowed by the policy. */

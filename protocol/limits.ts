@@ -26,3 +26,9 @@ export const MAX_USER_AGENT_CHARS = 512;
 
 /** Longest locale tag in a hello (BCP 47 tags are short). */
 export const MAX_LOCALE_CHARS = 16;
+
+/**
+ * Longest "how can we help?" text a customer's hello may carry: a sentence or two for the
+ * rep, far below the frame limit.
+ */
+export const MAX_REQUEST_CHARS = 500;

@@ -8,7 +8,7 @@
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
 import { FILE_MESSAGE_SCHEMAS } from './file.ts';
-import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
+import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
 
 /**
  * Longest SDP accepted. A data-channel (and later one video track) SDP is 1–4 kB; this leaves
@@ -16,7 +16,7 @@ import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP, MAX_US
  */
 export const MAX_SDP_CHARS = 9_000;
 
-export { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_PEER_PLAINTEXT, MAX_TIMESTAMP } from './limits.ts';
+export { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_PEER_PLAINTEXT, MAX_REQUEST_CHARS, MAX_TIMESTAMP } from './limits.ts';
 
 
 export const PeerType = {
@@ -30,6 +30,7 @@ export const PeerType = {
   RtcSignal: 'rtc-signal',
   ScreenRequest: 'screen-request',
   ScreenState: 'screen-state',
+  Nudge: 'nudge',
 } as const;
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
@@ -37,7 +38,8 @@ const Name = v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS));
 
 /**
  * First message each side sends once the channel is open.
- * @example { type: 'hello', version: 1, role: 'customer', name: 'Ada', capabilities: ['chat'], userAgent: 'Mozilla/5.0 …', locale: 'fr' }
+ * `request` is the customer's "how can we help?" text (plain text, optional).
+ * @example { type: 'hello', version: 1, role: 'customer', name: 'Ada', capabilities: ['chat'], userAgent: 'Mozilla/5.0 …', locale: 'fr', request: 'My printer is offline' }
  */
 export const HelloSchema = v.object({
   type: v.literal(PeerType.Hello),
@@ -47,6 +49,7 @@ export const HelloSchema = v.object({
   capabilities: v.pipe(v.array(v.pipe(v.string(), v.maxLength(32))), v.maxLength(32)),
   userAgent: v.optional(v.pipe(v.string(), v.maxLength(MAX_USER_AGENT_CHARS))),
   locale: v.optional(v.pipe(v.string(), v.maxLength(MAX_LOCALE_CHARS))),
+  request: v.optional(v.pipe(v.string(), v.maxLength(MAX_REQUEST_CHARS))),
 });
 
 /**
@@ -107,6 +110,20 @@ export function isPushableUrl(value: string): boolean {
 }
 
 /**
+ * How often a rep may nudge. The receiver acts on one nudge per {@link NUDGE_RECEIVER_WINDOW_MS}
+ * (a little shorter, so network jitter never swallows a nudge sent on time).
+ */
+export const NUDGE_COOLDOWN_MS = 5_000;
+export const NUDGE_RECEIVER_WINDOW_MS = 4_000;
+
+/**
+ * The rep asks for the customer's attention (window brought forward, title flashes, a shake and
+ * a sound). Rep → customer only, at most once per {@link NUDGE_COOLDOWN_MS}.
+ * @example { type: 'nudge' }
+ */
+export const NudgeSchema = v.object({ type: v.literal(PeerType.Nudge) });
+
+/**
  * What simple-peer emits as `signal` data: sealed inside a relay `signal` envelope while the
  * link is being set up, and inside an `rtc-signal` peer message once it is verified.
  * @example { type: 'offer', sdp: 'v=0…' }
@@ -163,6 +180,7 @@ export const PeerMessageSchema = v.variant('type', [
   RtcSignalSchema,
   ScreenRequestSchema,
   ScreenStateSchema,
+  NudgeSchema,
   // file-offer, file-accept, … (file.ts)
   ...FILE_MESSAGE_SCHEMAS,
 ]);
@@ -175,6 +193,7 @@ export type FingerprintProof = v.InferOutput<typeof FingerprintProofSchema>;
 export type Bye = v.InferOutput<typeof ByeSchema>;
 export type UrlPush = v.InferOutput<typeof UrlPushSchema>;
 export type ScreenState = v.InferOutput<typeof ScreenStateSchema>['state'];
+export type Nudge = v.InferOutput<typeof NudgeSchema>;
 export type PeerMessage = v.InferOutput<typeof PeerMessageSchema>;
 
 /** @throws ParleyError `MALFORMED` (or `PAYLOAD_TOO_LARGE` for an over-long chat text). */

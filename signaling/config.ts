@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { MAX_FILES_PER_OFFER, MAX_FILE_BYTES } from '../protocol/file.ts';
 import { DEFAULT_FILE_POLICY, FILE_TYPE_PATTERN_RE, MAX_FILE_TYPE_PATTERNS, type FilePolicy } from '../protocol/file-policy.ts';
+import { CannedTreeSchema, type CannedNode } from '../protocol/canned.ts';
 import { IceServerSchema, type IceServer } from '../protocol/signaling.ts';
 import { NAMEPLATE_CAPACITY } from './rooms.ts';
 
@@ -63,6 +64,8 @@ export interface Config {
    * `FILE_AUTO_ACCEPT_FROM_REP` (default false).
    */
   filePolicy: FilePolicy;
+  /** Canned messages and scripted URLs for the rep console. `CANNED_MESSAGES` (JSON tree, see protocol/canned.ts), default none. */
+  cannedMessages: CannedNode[];
 }
 
 /** A configuration problem list; `message` has one problem per line. */
@@ -171,6 +174,21 @@ const fileTypesSetting = v.pipe(
   v.maxLength(MAX_FILE_TYPE_PATTERNS, `may list at most ${MAX_FILE_TYPE_PATTERNS} types`),
 );
 
+const cannedExample = 'e.g. [{"title":"Greetings","items":[{"title":"Hello","text":"Hello, how can I help?"}]}]';
+const cannedMessagesSetting = v.pipe(
+  v.union([v.array(v.unknown()), v.string()], `must be a JSON list of categories and messages, ${cannedExample}`),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (typeof dataset.value !== 'string') return dataset.value;
+    try {
+      return JSON.parse(dataset.value) as unknown;
+    } catch {
+      addIssue({ message: `is not valid JSON; expected a list of categories and messages, ${cannedExample}` });
+      return NEVER;
+    }
+  }),
+  CannedTreeSchema,
+);
+
 const SettingsSchema = v.object({
   PORT: v.optional(integer(0, 65535), 8080),
   HOST: v.optional(v.pipe(v.string('must be a host name or address'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(255, 'is too long')), '0.0.0.0'),
@@ -195,6 +213,7 @@ const SettingsSchema = v.object({
   FILE_MAX_COUNT: v.optional(integer(1, MAX_FILES_PER_OFFER), DEFAULT_FILE_POLICY.maxCount),
   FILE_TYPES: v.optional(fileTypesSetting, [...DEFAULT_FILE_POLICY.types]),
   FILE_AUTO_ACCEPT_FROM_REP: v.optional(booleanSetting, DEFAULT_FILE_POLICY.autoAcceptFromRep),
+  CANNED_MESSAGES: v.optional(cannedMessagesSetting, []),
 });
 
 /** The setting names, as environment variables and as keys of the JSON file. */
@@ -237,7 +256,9 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
       const name = path.split('.')[0] ?? path;
       const where = source[name] ? ` (${source[name]})` : '';
       const shown = preview(issue.input);
-      const got = SECRET_SETTINGS.has(name) || issue.message.includes(shown) ? '' : `, got ${shown}`;
+      // A list or an object (a canned messages tree) would only be a noisy preview: scalars are repeated.
+      const scalar = typeof issue.input !== 'object' || issue.input === null;
+      const got = SECRET_SETTINGS.has(name) || !scalar || issue.message.includes(shown) ? '' : `, got ${shown}`;
       problems.push(`${formatPath(path)}${where}: ${friendly(issue)}${got}`);
     }
   }
@@ -272,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
       types: s.FILE_TYPES,
       autoAcceptFromRep: s.FILE_AUTO_ACCEPT_FROM_REP,
     },
+    cannedMessages: s.CANNED_MESSAGES,
   };
 }
 

@@ -36,7 +36,23 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../client/dist/', import.meta.url));
 const NOT_BUILT_MESSAGE = 'Parley client is not built: run `npm run build`, then reload.\n';
 
-export function handleHttp(req: IncomingMessage, res: ServerResponse, serveStatic: (req: IncomingMessage, res: ServerResponse) => void): void {
+/** Where the rep console fetches the administrator's canned messages (`{ "items": […] }`). */
+export const CANNED_PATH = '/api/rep/canned';
+
+/** What the HTTP side answers besides static files, prepared once at start. */
+export interface HttpContent {
+  /** The body of {@link CANNED_PATH}: the config's canned messages, already JSON. */
+  cannedJson: string;
+}
+
+const NO_CONTENT: HttpContent = { cannedJson: '{"items":[]}' };
+
+export function handleHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  serveStatic: (req: IncomingMessage, res: ServerResponse) => void,
+  content: HttpContent = NO_CONTENT,
+): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -48,6 +64,12 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, serveStati
     res.setHeader('Cache-Control', 'no-store');
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ status: 'ok' }));
+    return;
+  }
+  if (path === CANNED_PATH) {
+    // no-store: an edited config shows up at the next restart, not after a cache expires.
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(content.cannedJson);
     return;
   }
   serveStatic(req, res);

@@ -92,9 +92,10 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   });
 
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
+  const content = { cannedJson: JSON.stringify({ items: config.cannedMessages }) };
   const httpServer = createServer((req, res) => {
     try {
-      handleHttp(req, res, serveStatic);
+      handleHttp(req, res, serveStatic, content);
     } catch (err) {
       logger.error({ event: 'http-error', err: errorField(err) });
       if (!res.headersSent) sendText(res, 500, 'Internal error\n');

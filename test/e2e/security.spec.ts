@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
-import { closePair, connectPair, joinByTyping, openPair, sendMessage, startSession, type Pair } from './fixtures.ts';
+import { closePair, expectConnected, joinByTyping, openPair, sendMessage, startSession, type Pair } from './fixtures.ts';
 
 let pair: Pair;
 test.afterEach(async () => closePair(pair));
@@ -8,7 +8,16 @@ test.afterEach(async () => closePair(pair));
 test('the server only ever sees ciphertext', async ({ browser, baseURL, request }) => {
   pair = await openPair(browser, baseURL!);
   await request.post('/__test/frames/clear');
-  const { code } = await connectPair(pair);
+  // The customer's request travels in the encrypted hello: the server must not see it either.
+  const secretRequest = 'my account number is 987654321 please help';
+  const { code } = await startSession(pair.rep);
+  await pair.customer.goto('/');
+  await pair.customer.getByLabel('Session code').fill(code);
+  await pair.customer.getByLabel('Your name (optional)').fill('Ada');
+  await pair.customer.getByLabel('What do you need help with? (optional)').fill(secretRequest);
+  await pair.customer.getByRole('button', { name: 'Join' }).click();
+  await expectConnected(pair.rep, pair.customer);
+  await expect(pair.rep.getByTestId('customer-request')).toHaveText(secretRequest);
   const secret = code.replace(/\D/g, '').slice(-6);
   const secretMessage = 'my password is hunter2 and my card is 4111 1111';
   await sendMessage(pair.customer, secretMessage);
@@ -23,7 +32,7 @@ test('the server only ever sees ciphertext', async ({ browser, baseURL, request 
   expect(all).toContain('join-room');
   expect(frames.filter((f) => f.includes('"relay"')).length).toBeGreaterThan(4);
   // …but none of the content.
-  for (const needle of [secretMessage, 'hunter2', 'never share it', 'a=fingerprint', 'candidate:', 'v=0', 'Ada']) {
+  for (const needle of [secretMessage, 'hunter2', 'never share it', 'a=fingerprint', 'candidate:', 'v=0', 'Ada', secretRequest, '987654321']) {
     expect(all, `server saw ${needle}`).not.toContain(needle);
   }
   expect(all).not.toMatch(new RegExp(`\\b${secret}\\b`));

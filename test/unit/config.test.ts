@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       corsOrigins: [],
       filePolicy: { maxBytes: 20 * 1024 * 1024, maxCount: 5, types: ['text/*', 'application/pdf', 'image/*'], autoAcceptFromRep: false },
+      cannedMessages: [],
     });
   });
 
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
       FILE_MAX_COUNT: '2',
       FILE_TYPES: ' Text/Plain, image/* ,.LOG,,',
       FILE_AUTO_ACCEPT_FROM_REP: 'yes',
+      CANNED_MESSAGES: '[{"title":"Hi","text":"Hello!"}]',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -89,6 +91,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       corsOrigins: ['https://support.example.com', 'http://localhost:5173'],
       filePolicy: { maxBytes: 1_048_576, maxCount: 2, types: ['text/plain', 'image/*', '.log'], autoAcceptFromRep: true },
+      cannedMessages: [{ title: 'Hi', text: 'Hello!' }],
     });
   });
 

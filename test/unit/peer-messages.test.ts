@@ -4,6 +4,7 @@ import { ParleyError } from '../../protocol/errors.ts';
 import {
   MAX_CHAT_CHARS,
   MAX_NAME_CHARS,
+  MAX_REQUEST_CHARS,
   MAX_TIMESTAMP,
   PeerType,
   isPushableUrl,
@@ -23,6 +24,7 @@ const valid = {
     capabilities: ['chat'],
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
     locale: 'fr',
+    request: 'My printer says "offline" <since> the update 🖨️\nCan you help?',
   },
   helloMinimal: { type: 'hello', version: 1, role: 'rep', name: '', capabilities: [] },
   chat: { type: 'chat', id: 'm_3f9a0c1d', text: 'Hello 👋', sentAt: 1767225600000 },
@@ -39,6 +41,7 @@ const valid = {
   screenStarted: { type: 'screen-state', state: 'started' },
   screenStopped: { type: 'screen-state', state: 'stopped' },
   screenDeclined: { type: 'screen-state', state: 'declined' },
+  nudge: { type: 'nudge' },
 } as const;
 
 const malformed = (value: unknown) => expect(codeOf(() => parsePeerMessage(value))).toBe('MALFORMED');
@@ -92,6 +95,15 @@ describe('parsePeerMessage: valid messages', () => {
     expect(parsePeerMessage({ ...valid.ack, id: 'a'.repeat(64) })).toMatchObject({ id: 'a'.repeat(64) });
   });
 
+  it('accepts a request text of exactly MAX_REQUEST_CHARS, an empty one, or none, kept as is', () => {
+    expect(MAX_REQUEST_CHARS).toBe(500);
+    const request = '👋'.repeat(MAX_REQUEST_CHARS / 2); // 2 code units each
+    expect(parsePeerMessage({ ...valid.hello, request })).toMatchObject({ request });
+    expect(parsePeerMessage({ ...valid.hello, request: '' })).toMatchObject({ request: '' });
+    const { request: _omitted, ...withoutRequest } = valid.hello;
+    expect(parsePeerMessage(withoutRequest)).not.toHaveProperty('request');
+  });
+
   it('accepts a display name of MAX_NAME_CHARS', () => {
     const name = 'n'.repeat(MAX_NAME_CHARS);
     expect(parsePeerMessage({ ...valid.hello, name })).toMatchObject({ name });
@@ -133,6 +145,13 @@ describe('parsePeerMessage: invalid messages', () => {
       ['userAgent too long', { ...valid.hello, userAgent: 'u'.repeat(513) }],
       ['userAgent not a string', { ...valid.hello, userAgent: {} }],
       ['locale too long', { ...valid.hello, locale: 'l'.repeat(17) }],
+      ['request too long', { ...valid.hello, request: 'r'.repeat(MAX_REQUEST_CHARS + 1) }],
+      ['request far too long', { ...valid.hello, request: 'r'.repeat(60_000) }],
+      ['request as number', { ...valid.hello, request: 42 }],
+      ['request as array', { ...valid.hello, request: ['help'] }],
+      ['request as object', { ...valid.hello, request: { toString: 'help' } }],
+      ['request as null', { ...valid.hello, request: null }],
+      ['request as boolean', { ...valid.hello, request: true }],
     ])('rejects %s', (_name, value) => malformed(value));
   });
 

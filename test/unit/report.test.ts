@@ -133,7 +133,7 @@ describe('toMarkdownReport', () => {
       expect(md).toContain(`:** ${t('report.stillOpen')}`);
       expect(unescape(md)).toContain(`- **${t('report.customer')}:** ${t('report.unknown')}`);
       expect(unescape(md)).toContain(`- **${t('report.safetyCode')}:** ${t('report.unknown')}`);
-      expect(md).toContain(`_${t('report.unknown')}_`); // no notes
+      expect(md).toContain(`_${t('report.noNotes')}_`);
     }
   });
 
@@ -184,7 +184,7 @@ describe('toMarkdownReport', () => {
  * section headings, header items, log items, note quotes), no line may open a block, and nothing
  * outside a backslash escape may open a link, an image or HTML.
  */
-function expectNoForgedStructure(md: string, expected: { logItems: number; noteLines: number }) {
+function expectNoForgedStructure(md: string, expected: { logItems: number; noteLines: number; requestLines?: number }) {
   const BLOCK_START =
     /^(#{1,6}(\s|$)|[-*+](\s|$)|\d{1,9}[.)](\s|$)|>|```|~~~|<|\||=+\s*$|-+\s*$|(\*\s*){3,}$|(_\s*){3,}$|\[[^\]]*\]:)/;
   const counts = { title: 0, section: 0, header: 0, log: 0, note: 0 };
@@ -196,7 +196,9 @@ function expectNoForgedStructure(md: string, expected: { logItems: number; noteL
     else if (line.startsWith('> ')) counts.note++;
     else expect(line.trimStart(), `line ${JSON.stringify(line)}`).not.toMatch(BLOCK_START);
   }
-  expect(counts).toEqual({ title: 1, section: 2, header: 7, log: expected.logItems, note: expected.noteLines });
+  const requestLines = expected.requestLines ?? 0;
+  // Header items: session, started, ended, duration, rep, customer, device, language, safety code, outcome.
+  expect(counts).toEqual({ title: 1, section: requestLines ? 3 : 2, header: 10, log: expected.logItems, note: expected.noteLines + requestLines });
   const unescaped = md.replace(/\\[\s\S]/g, '');
   // `javascript:` as plain text is harmless; as a link target it needs an unescaped `[`, `]` or `<`.
   expect(unescaped).not.toMatch(/[[\]<]/);
@@ -231,12 +233,12 @@ describe('Markdown injection', () => {
     expect(shown.replace(/\r\n?/g, '\n')).toContain(text.replace(/\r\n?/g, '\n'));
   });
 
-  it.each(hostile)('a display name, note or system parameter %j cannot forge report structure', (evil) => {
+  it.each(hostile)('a display name, request, note or system parameter %j cannot forge report structure', (evil) => {
     const system: TranscriptEvent = { ...base(T0), kind: 'system', key: 'event.customerJoined', params: { name: evil }, level: 'success' };
     const chat: TranscriptEvent = { ...base(T0), kind: 'chat', id: 'm_evil0001', from: 'customer', name: evil, text: 'hi' };
     const md = toMarkdownReport(
       input('en', {
-        session: { ...session, peerName: evil, ownName: evil },
+        session: { ...session, peerName: evil, ownName: evil, peerRequest: evil, peerLocale: evil.slice(0, 16) },
         events: [system, chat],
         note: { ...note, text: evil },
       }),
@@ -251,17 +253,18 @@ describe('Markdown injection', () => {
     expect(unescaped).not.toMatch(/[[\]<]/);
   });
 
-  it('holds for fuzzed chat text and notes (fast-check)', () => {
+  it('holds for fuzzed chat text, requests and notes (fast-check)', () => {
     const token = fc.constantFrom(
       '#', '##', '-', '*', '+', '1.', '2)', '=', '===', '---', '***', '___', '\n', '\r', '\r\n', ' ', '    ', '\t',
       '>', '[', ']', '(', ')', '![', 'javascript:', '<', '`', '```', '~~~', '|', '\\', '_', ':', 'a', 'é', '👋',
     );
     const hostileText = fc.array(token, { minLength: 1, maxLength: 30 }).map((ts) => ts.join(''));
     fc.assert(
-      fc.property(hostileText, hostileText, (text, noteText) => {
+      fc.property(hostileText, hostileText, hostileText, (text, noteText, request) => {
         const chat: TranscriptEvent = { ...base(T0), kind: 'chat', id: 'm_fuzz0001', from: 'customer', name: 'Ada', text };
-        const md = toMarkdownReport(input('en', { events: [chat], note: { ...note, text: noteText } }));
-        expectNoForgedStructure(md, { logItems: 1, noteLines: lines(noteText).length });
+        const md = toMarkdownReport(input('en', { session: { ...session, peerRequest: request }, events: [chat], note: { ...note, text: noteText } }));
+        const requestLines = request.trim() ? lines(request.trim()).length : 0;
+        expectNoForgedStructure(md, { logItems: 1, noteLines: lines(noteText).length, requestLines });
       }),
       { numRuns: 1000 },
     );

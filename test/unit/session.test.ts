@@ -11,9 +11,10 @@ import type { SessionCode } from '../../protocol/code.ts';
 import { peerRole, type Role } from '../../protocol/cpace.ts';
 import { RelayKind, encodeRelay, encodeRepair } from '../../protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '../../protocol/errors.ts';
-import { MAX_CHAT_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
+import { MAX_CHAT_CHARS, MAX_REQUEST_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
 import { Sealer, sealJson } from '../../protocol/seal.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
+import { REPAIR_ATTEMPT_MS, REPAIR_GIVE_UP_MS } from '../../client/src/lib/link-manager.ts';
 import { FakeLinkNet, FakeSignalingServer, gate, kindOf, settle, tamperRelay, type RelayPacket } from './fakes.ts';
 
 type EventName = keyof SessionEvents;
@@ -64,11 +65,11 @@ interface Pair {
 
 const live: Session[] = [];
 
-function setup(): Pair {
+function setup(requests: Partial<Record<Role, string>> = {}): Pair {
   const server = new FakeSignalingServer();
   const net = new FakeLinkNet();
   const make = (role: Role, name: string) =>
-    new Session({ role, name, portal: server.portal(role) as unknown as Portal, createLink: net.createLink, origin: 'https://x' });
+    new Session({ role, name, request: requests[role], portal: server.portal(role) as unknown as Portal, createLink: net.createLink, origin: 'https://x' });
   const rep = make('rep', 'Rita from support');
   const customer = make('customer', 'Ada');
   live.push(rep, customer);
@@ -669,6 +670,19 @@ describe('Session: hello rules', () => {
     ...over,
   });
 
+  it('carries the customer\'s request to the rep, trimmed and cut to MAX_REQUEST_CHARS; a rep never sends one', async () => {
+    const t = setup({ customer: `  ${'é'.repeat(MAX_REQUEST_CHARS)}overflow \n`, rep: 'a rep has no request' });
+    await pairUp(t);
+    expect(t.repLog.of('hello')[0]!.request).toBe('é'.repeat(MAX_REQUEST_CHARS));
+    expect(t.customerLog.of('hello')[0]).not.toHaveProperty('request');
+  });
+
+  it.each([['none', undefined], ['empty', ''], ['blank', ' \n\t ']])('sends no request field when the customer gave %s', async (_name, request) => {
+    const t = setup({ customer: request });
+    await pairUp(t);
+    expect(t.repLog.of('hello')[0]).not.toHaveProperty('request');
+  });
+
   it('a second hello is ignored with a MALFORMED warning', async () => {
     const t = setup();
     await pairUp(t);
@@ -946,5 +960,100 @@ describe('Session: timeouts (fake timers)', () => {
     await settle();
     expect(t.rep.state).toBe('verified');
     expect(t.customer.state).toBe('verified');
+  });
+});
+
+describe('Session: screen sharing and file plumbing', () => {
+  it('the rep asks for the screen, the customer shares: the request, the stream and the state each reach the other side', async () => {
+    const t = setup();
+    await pairUp(t);
+    const requests: unknown[] = [];
+    const streams: unknown[] = [];
+    const states: string[] = [];
+    t.customer.on('screen-request', (r) => requests.push(r));
+    t.rep.on('screen-stream', (s) => streams.push(s));
+    t.rep.on('screen-state', (s) => states.push(s));
+    t.rep.sendPeer({ type: PeerType.ScreenRequest });
+    await settle();
+    expect(requests).toHaveLength(1);
+    const stream = { id: 'fake-stream' } as unknown as MediaStream;
+    t.customer.addStream(stream);
+    t.customer.sendPeer({ type: PeerType.ScreenState, state: 'started' });
+    await settle();
+    expect(streams).toEqual([stream]);
+    expect(states).toEqual(['started']);
+    t.customer.removeStream(stream);
+    expect(t.net.link('customer').streams.size).toBe(0);
+  });
+
+  it('screen messages from the wrong role are rejected with a warning', async () => {
+    const t = setup();
+    await pairUp(t);
+    const requests: unknown[] = [];
+    t.rep.on('screen-request', (r) => requests.push(r));
+    t.customer.sendPeer({ type: PeerType.ScreenRequest });
+    t.rep.sendPeer({ type: PeerType.ScreenState, state: 'started' });
+    await settle();
+    expect(requests).toEqual([]);
+    expect(t.repLog.of('warning').map((w) => w.code)).toEqual(['MALFORMED']);
+    expect(t.customerLog.of('warning').map((w) => w.code)).toEqual(['MALFORMED']);
+    expect(t.rep.state).toBe('verified');
+  });
+
+  it('bulk frames reach the other side in order; sending them while the link is down rejects PEER_GONE', async () => {
+    const t = setup();
+    await pairUp(t);
+    const got: number[] = [];
+    t.rep.on('bulk', (frame) => got.push(frame[0]!));
+    await t.customer.sendBulk(Uint8Array.of(1));
+    await t.customer.sendBulk(Uint8Array.of(2));
+    await settle();
+    expect(got).toEqual([1, 2]);
+    t.server.intercept = () => [];
+    t.net.link('customer').destroy();
+    await settle();
+    await expect(t.customer.sendBulk(Uint8Array.of(3))).rejects.toMatchObject({ code: 'PEER_GONE' });
+  });
+});
+
+describe('Session: re-pair timing', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('retries with the next epoch every 15 s while the server drops the signals, and gives up after 120 s', async () => {
+    const t = setup();
+    await pairUp(t);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    t.server.intercept = () => []; // nothing gets through any more
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.net.link('rep').epoch).toBe(1);
+    await vi.advanceTimersByTimeAsync(REPAIR_ATTEMPT_MS);
+    expect(t.net.link('rep').epoch).toBe(2);
+    await vi.advanceTimersByTimeAsync(REPAIR_ATTEMPT_MS);
+    expect(t.net.link('rep').epoch).toBe(3);
+    expect(t.rep.state).toBe('verified');
+    await vi.advanceTimersByTimeAsync(REPAIR_GIVE_UP_MS);
+    await settle();
+    expect(t.repLog.of('peer-left')).toEqual(['lost']);
+    expect(t.customerLog.of('peer-left')).toEqual(['lost']);
+    expect(t.rep.state).toBe('ended');
+  });
+
+  it('a repair for an older epoch is ignored', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.net.link('customer').epoch).toBe(1);
+    const stale = t.server.sent('rep', RelayKind.Repair)[0]!; // the epoch-1 offer, replayed later
+    t.net.link('customer').destroy();
+    await settle();
+    const current = t.net.link('customer');
+    expect(current.epoch).toBe(2);
+    t.server.inject('customer', stale);
+    await settle();
+    expect(t.net.link('customer')).toBe(current);
+    expect(current.destroyed).toBe(false);
+    expect(t.customer.linkUp).toBe(true);
   });
 });

@@ -709,6 +709,19 @@ describe('HTTP', () => {
     expectSecurityHeaders(res);
   });
 
+  it('GET /api/rep/canned answers the configured canned messages, never cached, with security headers', async () => {
+    const items = [{ title: 'Greetings', items: [{ title: 'Hello', text: 'Hello [b]there[/b]' }, { url: 'https://example.com/help' }] }];
+    const { url } = await startServer({ CANNED_MESSAGES: JSON.stringify(items) });
+    const res = await fetch(`${url}/api/rep/canned`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ items });
+    expectSecurityHeaders(res);
+    const empty = await startServer();
+    expect(await (await fetch(`${empty.url}/api/rep/canned`)).json()).toEqual({ items: [] });
+  });
+
   it('answers 503 with the build command when the client is not built', async () => {
     const { url } = await startServer();
     for (const path of ['/', '/rep', '/rep/']) {

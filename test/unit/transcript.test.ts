@@ -214,6 +214,37 @@ describe('notes', () => {
   });
 });
 
+describe('deleteSession', () => {
+  it('deletes one session\'s record, events and note, and nothing of the others', async () => {
+    const name = freshName();
+    const store = open(name);
+    for (const id of ['s1', 's10', 's2']) {
+      await store.putSession(session(id, 1000));
+      await store.append(id, chat(`${id}-a`));
+      await store.append(id, chat(`${id}-b`));
+      await store.saveNote(id, `note ${id}`);
+    }
+    await store.deleteSession('s1');
+
+    store.close();
+    const reloaded = open(name); // gone from the database, not only from this instance
+    expect(await reloaded.getSession('s1')).toBeUndefined();
+    expect(await reloaded.events('s1')).toEqual([]);
+    expect(await reloaded.getNote('s1')).toBeUndefined();
+    expect((await reloaded.listSessions()).map((s) => s.id).sort()).toEqual(['s10', 's2']);
+    expect(await reloaded.events('s10')).toHaveLength(2);
+    expect(await reloaded.events('s2')).toHaveLength(2);
+    expect((await reloaded.getNote('s10'))?.text).toBe('note s10');
+  });
+
+  it('is a no-op for an unknown session', async () => {
+    const store = open(freshName());
+    await store.putSession(session('s1', 1000));
+    await store.deleteSession('nope');
+    expect(await store.getSession('s1')).toBeDefined();
+  });
+});
+
 describe('clearAll', () => {
   it('empties sessions, events and notes, and restarts sequences at 0', async () => {
     const name = freshName();

@@ -11,11 +11,14 @@ import type { SessionCode } from '@protocol/code.ts';
 import type { Role } from '@protocol/cpace.ts';
 import { ParleyError } from '@protocol/errors.ts';
 import type { SasSymbol } from '@protocol/sas.ts';
+import { attention } from './attention-dom.ts';
 import { describeError, type UserError } from './errors.ts';
 import { FilesView } from './files/files-view.svelte.ts';
+import { notificationPreview } from './notify.ts';
 import { t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
 import { Session, toParleyError, type SessionState } from './session.ts';
+import { ScreenShare } from './screen-share.svelte.ts';
 import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
 
 export class SessionView {
@@ -29,12 +32,20 @@ export class SessionView {
   storageError = $state<string | null>(null);
   peerName = $state<string | null>(null);
   peerUserAgent = $state<string | null>(null);
+  /** Rep side: the customer's "how can we help?" text (plain text, shown as text). */
+  peerRequest = $state<string | null>(null);
   peerTyping = $state(false);
   /** False while a dropped direct link is being re-paired (the session itself goes on). */
   linkUp = $state(true);
   /** Customer side: the last page the rep asked to open (shown as an "Open link" card). */
   pushedUrl = $state<{ url: string; opened: boolean } | null>(null);
+  /** Rep side: when the next nudge is allowed (ms since the epoch). */
+  nudgeReadyAt = $state(0);
+  /** Customer side: nudges acted on so far (the chat window shakes at each). */
+  nudges = $state(0);
   record = $state<SessionRecord | null>(null);
+  /** Screen sharing of a live session (null for a stored one). */
+  screen = $state<ScreenShare | null>(null);
   /** True when this view shows a stored session, not a live one. */
   readonly archived: boolean;
   /** File transfer (cards, attachments), running once the session is verified. */
@@ -44,6 +55,9 @@ export class SessionView {
   private writes: Promise<unknown> = Promise.resolve();
   private unsaved = 0;
   private releaseLock: () => void = () => {};
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when the customer left and deleted this session: nothing more is written. */
+  private forgotten = false;
 
   /**
    * Holds a Web Lock named after the session while it is live, so another console tab that
@@ -60,6 +74,8 @@ export class SessionView {
     private readonly store: TranscriptStore,
     readonly ownName: string,
     archived: SessionRecord | null = null,
+    /** Customer: the "how can we help?" text to send in the hello. */
+    readonly request = '',
   ) {
     this.archived = archived !== null;
     this.files = new FilesView({
@@ -71,12 +87,14 @@ export class SessionView {
       },
       acknowledge: (id) => this.session?.acknowledge(id),
       peerName: () => this.peerName ?? defaultName(role === 'rep' ? 'customer' : 'rep'),
+      notify: (from, body) => attention.message(from, notificationPreview(body)),
     });
     if (archived) {
       this.record = archived;
       this.state = archived.outcome === 'failed' ? 'failed' : 'ended';
       this.peerName = archived.peerName ?? null;
       this.peerUserAgent = archived.peerUserAgent ?? null;
+      this.peerRequest = archived.peerRequest ?? null;
     }
   }
 
@@ -121,8 +139,10 @@ export class SessionView {
   }
 
   private attach(portal?: Portal): Session {
-    const session = new Session({ role: this.role, name: this.ownName, portal });
+    const session = new Session({ role: this.role, name: this.ownName, request: this.request, portal });
     this.session = session;
+    const peer: Role = this.role === 'rep' ? 'customer' : 'rep';
+    this.screen = new ScreenShare(session, (key, params, level) => void this.log(key, params, level), () => this.peerName ?? defaultName(peer));
     session.on('state', (state) => {
       this.state = state;
       if (state === 'ended' || state === 'failed') {
@@ -152,9 +172,14 @@ export class SessionView {
       const name = hello.name.trim();
       this.peerName = name || (hello.role === 'rep' ? t('rep.name.default') : null);
       if (hello.userAgent) this.peerUserAgent = hello.userAgent;
+      // Only a customer states a request (the protocol ignores one from a rep).
+      const request = hello.role === 'customer' ? hello.request?.trim() : undefined;
+      if (request) this.peerRequest = request;
       const patch: Partial<SessionRecord> = {};
       if (this.peerName) patch.peerName = this.peerName;
       if (hello.userAgent) patch.peerUserAgent = hello.userAgent;
+      if (hello.locale) patch.peerLocale = hello.locale;
+      if (request) patch.peerRequest = request;
       this.saveRecord(patch);
       if (this.peerName) this.log(hello.role === 'rep' ? 'event.repJoined' : 'event.customerJoined', { name: this.peerName }, 'info');
       else this.log('event.customerJoinedAnonymous', {}, 'info');
@@ -167,13 +192,25 @@ export class SessionView {
       // Acking after the IndexedDB write would add ~4 ms to every round trip for a window of a
       // few ms, and the sender keeps its own stored copy either way.
       session.acknowledge(chat.id);
+      attention.message(name, notificationPreview(chat.text));
       // `at` is our clock (the peer's `sentAt` is its claim, kept apart).
       void this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: Date.now(), sentAt: chat.sentAt });
     });
     session.on('ack', (id) => {
       this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
     });
-    session.on('typing', (active) => (this.peerTyping = active));
+    session.on('typing', (active) => {
+      // A peer whose page froze or closed never says it stopped: the line goes after a while.
+      clearTimeout(this.typingTimer);
+      this.peerTyping = active;
+      if (active) this.typingTimer = setTimeout(() => (this.peerTyping = false), TYPING_STALE_MS);
+    });
+    session.on('nudge', () => {
+      const name = this.peerName ?? defaultName('rep');
+      this.nudges++;
+      attention.nudge(t('nudge.flash', { name }), { title: t('nudge.flash', { name }), body: t('nudge.notice') });
+      void this.log('event.nudged', { name }, 'info');
+    });
     session.on('link', (up) => {
       if (up === this.linkUp) return;
       this.linkUp = up;
@@ -208,6 +245,7 @@ export class SessionView {
   private async createRecord(nameplate: string): Promise<void> {
     if (this.record) return;
     this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.displayName };
+    if (this.role === 'customer' && this.request.trim()) this.record.ownRequest = this.request.trim();
     this.holdLock(this.record.id);
     try {
       await this.enqueue(() => this.store.putSession($state.snapshot(this.record) as SessionRecord));
@@ -228,7 +266,7 @@ export class SessionView {
   /** Updates the stored session record in order with the events; a failure raises the storage warning. */
   private saveRecord(patch: Partial<SessionRecord>): void {
     const id = this.record?.id;
-    if (!id) return;
+    if (!id || this.forgotten) return;
     this.enqueue(() => this.store.updateSession(id, patch)).catch((err) => this.storageFailed(err));
   }
 
@@ -263,12 +301,43 @@ export class SessionView {
     }
   }
 
+  /** Rep: nudges the customer. Returns an error to show, or null. */
+  nudge(): UserError | null {
+    if (!this.session) return describeError(new ParleyError('PEER_GONE'), this.role);
+    try {
+      this.nudgeReadyAt = this.session.nudge();
+      void this.log('event.nudgeSent', { name: this.peerName ?? defaultName('customer') }, 'info');
+      return null;
+    } catch (err) {
+      return describeError(err, this.role);
+    }
+  }
+
   typing(active: boolean): void {
     this.session?.sendTyping(active);
   }
 
   end(): void {
     this.session?.end();
+  }
+
+  /**
+   * Customer: leaves, then deletes this session's copy from this browser (record, events).
+   * The delete is queued after every pending write and nothing is written after it, so no
+   * straggling event can bring part of the transcript back. Resolves false if it failed.
+   */
+  async leaveAndForget(): Promise<boolean> {
+    this.forgotten = true;
+    this.end();
+    this.events = [];
+    this.delivered.clear();
+    this.pushedUrl = null;
+    const id = this.record?.id;
+    if (!id) return true;
+    return this.enqueue(() => this.store.deleteSession(id)).then(
+      () => true,
+      () => false,
+    );
   }
 
   log(key: MessageKey, params: Record<string, string | number>, level: 'info' | 'success' | 'warning' | 'error'): Promise<void> {
@@ -278,6 +347,8 @@ export class SessionView {
   /** Writes, then shows. Serial so screen order = disk order. */
   private append(event: NewEvent): Promise<void> {
     return this.enqueue(async () => {
+      // Checked when its turn comes: an event queued just before a leave is dropped too.
+      if (this.forgotten) return;
       const id = this.record?.id;
       let stored: TranscriptEvent;
       try {
@@ -310,6 +381,9 @@ export class SessionView {
     this.releaseLock();
   }
 }
+
+/** Typing refreshes every 2.5 s (Composer): without news for this long, the peer stopped. */
+const TYPING_STALE_MS = 6_000;
 
 export function sessionLockName(id: string): string {
   return `parley-session-${id}`;

@@ -16,7 +16,7 @@ import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
-import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
+import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
 import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type Hello, type PeerMessage, type ScreenState } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
@@ -24,6 +24,7 @@ import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import { CodeCheck } from './code-check.ts';
 import { Emitter } from './emitter.ts';
 import { LinkManager } from './link-manager.ts';
+import { NudgeCooldown, NudgeGate } from './nudge.ts';
 import type { PeerLink, PeerLinkOptions } from './peer-link.ts';
 import { Portal } from './portal.ts';
 
@@ -48,6 +49,8 @@ export interface SessionEvents {
   typing: boolean;
   /** Customer side: the rep asks to open this (already validated) http(s) address. */
   'url-push': string;
+  /** Customer side: the rep asks for attention (already let through the cooldown). */
+  nudge: void;
   /**
    * The direct link after verification: `false` when it dropped and a re-pair is under way
    * (messages cannot be sent meanwhile), `true` when a link is verified (the first, or a re-pair).
@@ -77,6 +80,8 @@ export interface SessionEvents {
 export interface SessionOptions {
   role: Role;
   name: string;
+  /** Customer: the "how can we help?" text, sent in the (end-to-end encrypted) hello. */
+  request?: string;
   serverUrl?: string;
   /** Where join links point; defaults to the page origin. */
   origin?: string;
@@ -102,6 +107,8 @@ export class Session extends Emitter<SessionEvents> {
   private earlyRelays: string[] = [];
   private helloSeen = false;
   private lastWarning = new Map<string, number>();
+  private readonly nudgesOut = new NudgeCooldown();
+  private readonly nudgesIn = new NudgeGate();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private tornDown = false;
 
@@ -292,6 +299,7 @@ export class Session extends Emitter<SessionEvents> {
         capabilities: ['chat', 'files', 'screen'],
         userAgent: this.role === 'customer' ? globalThis.navigator?.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
         locale: globalThis.navigator?.language.slice(0, MAX_LOCALE_CHARS),
+        request: this.role === 'customer' ? this.options.request?.trim().slice(0, MAX_REQUEST_CHARS) || undefined : undefined,
       }),
     );
   }
@@ -318,6 +326,8 @@ export class Session extends Emitter<SessionEvents> {
         // Only a rep may open pages on the customer's side.
         if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'url-push to a rep'));
         return this.emit('url-push', message.url);
+      case PeerType.Nudge:
+        return this.onNudge();
       case PeerType.ScreenRequest:
         if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'screen-request to a rep'));
         return this.emit('screen-request', undefined);
@@ -329,6 +339,14 @@ export class Session extends Emitter<SessionEvents> {
       default:
         if ((message as { type: string }).type.startsWith('file-')) return this.emit('file-message', message);
     }
+  }
+
+  /** Only a rep may nudge, and a flood acts at most once per window whatever the sender does. */
+  private onNudge(): void {
+    if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'nudge to a rep'));
+    const verdict = this.nudgesIn.receive(Date.now());
+    if (verdict === 'act') this.emit('nudge', undefined);
+    else if (verdict === 'warn') this.warn(new ParleyError('NUDGE_TOO_SOON', 'nudge inside the cooldown ignored'));
   }
 
   /** One hello, from the other role, speaking our version. */
@@ -366,6 +384,18 @@ export class Session extends Emitter<SessionEvents> {
     if (this.role !== 'rep' || !isPushableUrl(address)) throw new ParleyError('INVALID_URL', 'not an http(s) URL');
     this.sendPeer({ type: PeerType.UrlPush, id: newMessageId(), url: address });
     return address;
+  }
+
+  /**
+   * Rep: asks for the customer's attention. Returns when the next nudge is allowed.
+   * @throws ParleyError `NUDGE_TOO_SOON` within the cooldown, `PEER_GONE` when not connected
+   */
+  nudge(): number {
+    if (this.role !== 'rep') throw new ParleyError('MALFORMED', 'only a rep may nudge');
+    if (!this.linkUp) throw new ParleyError('PEER_GONE', 'not connected');
+    const readyAt = this.nudgesOut.take(Date.now());
+    this.sendPeer({ type: PeerType.Nudge });
+    return readyAt;
   }
 
   sendTyping(active: boolean): void {

@@ -17,6 +17,12 @@ export interface SessionRecord {
   ownName: string;
   peerName?: string;
   peerUserAgent?: string;
+  /** The browser language the peer announced in its hello (e.g. `fr-FR`). */
+  peerLocale?: string;
+  /** Rep side: the customer's "how can we help?" text from their hello (plain text). */
+  peerRequest?: string;
+  /** Customer side: the request text this customer sent. */
+  ownRequest?: string;
   safetyCode?: string;
   outcome?: 'ended' | 'failed';
 }
@@ -155,6 +161,14 @@ export class TranscriptStore {
 
   async getNote(sessionId: string): Promise<NoteRecord | undefined> {
     return (await this.db()).get('notes', sessionId);
+  }
+
+  /** Deletes one session: its record, its events and its note (the customer's "Leave session"). */
+  async deleteSession(id: string): Promise<void> {
+    const db = await this.db();
+    const tx = db.transaction(['sessions', 'events', 'notes'], 'readwrite');
+    const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
+    await Promise.all([tx.objectStore('sessions').delete(id), tx.objectStore('events').delete(range), tx.objectStore('notes').delete(id), tx.done]);
   }
 
   /** Deletes everything (the customer's "clear my transcripts"). */

@@ -105,6 +105,8 @@ export interface FilesHost {
   acknowledge(id: string): void;
   /** The other side's display name. */
   peerName(): string;
+  /** Draws the person's attention to an incoming offer (title, sound, notification while hidden). */
+  notify(from: string, body: string): void;
 }
 
 export class FilesView {
@@ -183,6 +185,7 @@ export class FilesView {
     const view = new BatchItem(batch);
     for (const item of view.items) this.items.set(item.fid, item);
     this.batches.set(view.id, view);
+    if (batch.direction === 'in') this.host.notify(this.host.peerName(), batch.text ?? batch.transfers.map((t) => t.meta.name).join(', '));
     if (!batch.text) return;
     const from: Role = batch.direction === 'out' ? this.host.role : this.host.role === 'rep' ? 'customer' : 'rep';
     // Logged before the files' events, so the message sits right above its card.

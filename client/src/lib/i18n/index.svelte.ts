@@ -58,7 +58,8 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
 }
 
 export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const template = catalogues[locale]?.[key] ?? en[key];
+  // A stored event may name a key this build lacks (written by a newer version): show the key, never throw.
+  const template = catalogues[locale]?.[key] ?? en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
 }
 

@@ -1,0 +1,85 @@
+/**
+ * A tiny HTML builder for the printable report. Elements come from a fixed set of tags and
+ * attribute names written in this code; every string child and every attribute value is
+ * escaped. Markup exists only as values this module makes, so text from the other side (a
+ * name, a message, a file name, a URL) can never turn into markup, however it is spelled.
+ */
+
+const MARKUP: unique symbol = Symbol('markup');
+export interface Markup {
+  readonly [MARKUP]: true;
+  readonly html: string;
+}
+function markup(html: string): Markup {
+  return { [MARKUP]: true, html };
+}
+function isMarkup(value: unknown): value is Markup {
+  return typeof value === 'object' && value !== null && MARKUP in value;
+}
+
+type Tag =
+  | 'html' | 'head' | 'body' | 'title' | 'main' | 'header' | 'footer' | 'section' | 'h1' | 'h2' | 'h3' | 'p' | 'div' | 'span'
+  | 'dl' | 'dt' | 'dd' | 'table' | 'colgroup' | 'thead' | 'tbody' | 'tr' | 'th' | 'td' | 'time' | 'strong' | 'em' | 'u' | 's'
+  | 'code' | 'blockquote' | 'a';
+type AttrName =
+  | 'class' | 'lang' | 'dir' | 'href' | 'rel' | 'datetime' | 'style' | 'colspan' | 'scope' | 'charset' | 'name' | 'content'
+  | 'http-equiv' | 'id' | 'aria-labelledby' | 'aria-hidden';
+export type Attrs = Partial<Record<AttrName, string | number | undefined>>;
+export type Child = Markup | string | null | undefined | false | readonly Child[];
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for element content and for quoted attribute values alike. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+/**
+ * Second line of defence behind the callers' own checks: a link must be absolute http(s),
+ * and inline style may only be `property: value` words (no quotes, brackets, url() or `;`).
+ */
+function allowed(name: AttrName, value: string): boolean {
+  if (name === 'href') return /^https?:\/\//i.test(value);
+  if (name === 'style') return /^[a-z-]+:\s*[#a-z0-9 ]+$/i.test(value);
+  return true;
+}
+
+function attributes(attrs: Attrs): string {
+  let out = '';
+  for (const [name, raw] of Object.entries(attrs) as [AttrName, string | number | undefined][]) {
+    if (raw === undefined) continue;
+    const value = String(raw);
+    if (allowed(name, value)) out += ` ${name}="${escapeHtml(value)}"`;
+  }
+  return out;
+}
+
+function children(items: readonly Child[]): string {
+  let out = '';
+  for (const child of items) {
+    if (child === null || child === undefined || child === false) continue;
+    if (typeof child === 'string') out += escapeHtml(child);
+    else if (isMarkup(child)) out += child.html;
+    else out += children(child as readonly Child[]);
+  }
+  return out;
+}
+
+export function el(tag: Tag, attrs: Attrs = {}, ...content: Child[]): Markup {
+  return markup(`<${tag}${attributes(attrs)}>${children(content)}</${tag}>`);
+}
+
+/** Elements without content or end tag. */
+export function empty(tag: 'meta' | 'col', attrs: Attrs): Markup {
+  return markup(`<${tag}${attributes(attrs)}>`);
+}
+
+/** A `<style>` element for the report's own stylesheet (a constant in code, never user text). */
+export function style(css: string): Markup {
+  if (/</.test(css)) throw new Error('stylesheet must not contain "<"');
+  return markup(`<style>${css}</style>`);
+}
+
+export function documentHtml(root: Markup): string {
+  return `<!DOCTYPE html>\n${root.html}\n`;
+}

@@ -1,0 +1,258 @@
+/**
+ * The session report as data: header fields, the customer's request, the log and the notes,
+ * already in the report's language. The Markdown, JSON and HTML writers only lay it out, so
+ * what a report says is decided once, here. Pure functions over stored records.
+ *
+ * Whose copy it is follows `session.role`: a rep's report carries the customer's device and
+ * language and the rep's notes; a customer's never carries notes (they are the rep's alone).
+ */
+import type { Role } from '@protocol/cpace.ts';
+import { SAS_SYMBOLS } from '@protocol/sas.ts';
+import { en, type MessageKey } from '../i18n/en.ts';
+import { translate, type Locale } from '../i18n/index.svelte.ts';
+import type { NoteRecord, SessionRecord, SystemEvent, TranscriptEvent } from '../transcript.ts';
+import { describeUserAgent, parseUserAgent, type Device } from './device.ts';
+
+export interface ReportInput {
+  session: SessionRecord;
+  events: TranscriptEvent[];
+  note?: NoteRecord;
+  locale: Locale;
+  /** IANA time zone for the times people read; the browser's own when absent. */
+  timeZone?: string;
+  /** When the report is made (shown in the HTML footer); now when absent. */
+  generatedAt?: number;
+}
+
+export type FieldId =
+  | 'session'
+  | 'started'
+  | 'ended'
+  | 'duration'
+  | 'rep'
+  | 'customer'
+  | 'customerDevice'
+  | 'customerLocale'
+  | 'safetyCode'
+  | 'outcome';
+
+export interface ReportField {
+  id: FieldId;
+  label: string;
+  /** For people, in the report's language. */
+  value: string;
+  /** The same time as ISO 8601 UTC, for the fields that are times. */
+  iso?: string;
+}
+
+export type ReportEntry =
+  | { kind: 'chat'; seq: number; at: number; id: string; from: Role; name: string; text: string; own: boolean; delivered: boolean }
+  | { kind: 'system'; seq: number; at: number; key: string; params: Record<string, string | number>; level: SystemEvent['level']; text: string };
+
+export interface ReportModel {
+  locale: Locale;
+  /** Whose copy: the rep's or the customer's. */
+  role: Role;
+  session: SessionRecord;
+  fields: ReportField[];
+  device?: Device;
+  customerUserAgent?: string;
+  customerLocale?: string;
+  /** The customer's "how can we help?" text, as typed (plain text). */
+  request?: string;
+  outcome: { key: MessageKey; params: Record<string, string> };
+  durationMs?: number;
+  entries: ReportEntry[];
+  /** The rep's notes ('' when none); absent from a customer's copy. */
+  notes?: string;
+  generatedAt: number;
+  timeZone?: string;
+}
+
+export function buildReport(input: ReportInput): ReportModel {
+  const { session, events, locale, timeZone } = input;
+  const t = (key: MessageKey, params: Record<string, string | number> = {}) => translate(locale, key, params);
+  const isRep = session.role === 'rep';
+  // Only a rep's peer is the customer: a customer's own copy knows nothing of the rep's device.
+  const customerUserAgent = isRep ? session.peerUserAgent : undefined;
+  const customerLocale = isRep ? session.peerLocale : undefined;
+  const request = (isRep ? session.peerRequest : session.ownRequest)?.trim() || undefined;
+  const durationMs = session.endedAt !== undefined ? Math.max(0, session.endedAt - session.startedAt) : undefined;
+  const outcome = outcomeOf(session, events);
+  const anonymous = events.some((e) => e.kind === 'system' && e.key === 'event.customerJoinedAnonymous');
+  const unknown = t('report.unknown');
+  const customerName = isRep ? session.peerName ?? (anonymous ? t('report.noName') : unknown) : session.ownName;
+  const device = parseUserAgent(customerUserAgent);
+
+  const fields: ReportField[] = [
+    { id: 'session', label: t('report.session'), value: session.id },
+    { id: 'started', label: t('report.started'), value: formatDateTime(session.startedAt, locale, timeZone) ?? unknown, iso: iso(session.startedAt) },
+    session.endedAt !== undefined
+      ? { id: 'ended', label: t('report.ended'), value: formatDateTime(session.endedAt, locale, timeZone) ?? unknown, iso: iso(session.endedAt) }
+      : { id: 'ended', label: t('report.ended'), value: t('report.stillOpen') },
+    { id: 'duration', label: t('report.duration'), value: durationMs !== undefined ? formatDuration(durationMs, locale) : t('report.stillOpen') },
+    { id: 'rep', label: t('report.rep'), value: isRep ? session.ownName : session.peerName ?? unknown },
+    { id: 'customer', label: t('report.customer'), value: customerName },
+  ];
+  if (isRep) {
+    fields.push(
+      { id: 'customerDevice', label: t('report.customerDevice'), value: describeUserAgent(customerUserAgent) ?? unknown },
+      { id: 'customerLocale', label: t('report.customerLocale'), value: describeLocale(customerLocale, locale) ?? unknown },
+    );
+  }
+  fields.push(
+    { id: 'safetyCode', label: t('report.safetyCode'), value: describeSafetyCode(session.safetyCode, locale) ?? unknown },
+    { id: 'outcome', label: t('report.outcome'), value: t(outcome.key, outcome.params) },
+  );
+
+  return {
+    locale,
+    role: session.role,
+    session,
+    fields,
+    device,
+    customerUserAgent,
+    customerLocale,
+    request,
+    outcome,
+    durationMs,
+    entries: logEntries(session, events, locale),
+    notes: isRep ? input.note?.text ?? '' : undefined,
+    generatedAt: input.generatedAt ?? Date.now(),
+    timeZone,
+  };
+}
+
+/** The log without receipts; a message of ours says whether the peer acknowledged it. */
+function logEntries(session: SessionRecord, events: TranscriptEvent[], locale: Locale): ReportEntry[] {
+  const delivered = new Set(events.flatMap((e) => (e.kind === 'receipt' ? [e.id] : [])));
+  const entries: ReportEntry[] = [];
+  for (const e of events) {
+    if (e.kind === 'chat') {
+      const own = e.from === session.role;
+      entries.push({ kind: 'chat', seq: e.seq, at: e.at, id: e.id, from: e.from, name: e.name, text: e.text, own, delivered: own && delivered.has(e.id) });
+    } else if (e.kind === 'system') {
+      const params = e.params ?? {};
+      entries.push({ kind: 'system', seq: e.seq, at: e.at, key: e.key, params, level: e.level, text: systemText(locale, e.key, params) });
+    }
+  }
+  return entries;
+}
+
+/**
+ * A system event in the report's language. A key this build has no text for (written by a
+ * newer version, or by a feature merged later) still shows, as its key and values.
+ */
+export function systemText(locale: Locale, key: string, params: Record<string, string | number> = {}): string {
+  if (Object.hasOwn(en, key)) return translate(locale, key as MessageKey, params);
+  const values = Object.entries(params).map(([name, value]) => `${name}: ${String(value)}`);
+  return values.length ? `${key} (${values.join(', ')})` : key;
+}
+
+/** One line of the log in plain text, in the report's language (null for receipts). */
+export function describeEvent(event: TranscriptEvent, locale: Locale): string | null {
+  switch (event.kind) {
+    case 'chat':
+      return `${event.name}: ${event.text}`;
+    case 'system':
+      return systemText(locale, event.key, event.params);
+    case 'receipt':
+      return null;
+  }
+}
+
+/** How the session ended, from its record and the last departure the log recorded. */
+export function outcomeOf(session: SessionRecord, events: TranscriptEvent[]): { key: MessageKey; params: Record<string, string> } {
+  // Newest first (ES2022 has no findLast).
+  const system = events.filter((e): e is SystemEvent => e.kind === 'system').reverse();
+  if (session.outcome === 'failed') {
+    const failure = system.find((e) => e.key === 'event.failed');
+    const message = failure?.params?.message;
+    return message !== undefined ? { key: 'report.outcome.failed', params: { message: String(message) } } : { key: 'report.outcome.failedPlain', params: {} };
+  }
+  if (session.outcome !== 'ended' && session.endedAt === undefined) return { key: 'report.outcome.open', params: {} };
+  const departure = system.find((e) => ['event.reloaded', 'event.peerLost', 'event.peerEnded', 'event.peerLeft'].includes(e.key))?.key;
+  if (departure === 'event.reloaded') return { key: 'report.outcome.reloaded', params: {} };
+  if (departure === 'event.peerLost') return { key: 'report.outcome.lost', params: {} };
+  if (departure === 'event.peerEnded') return { key: 'report.outcome.repEnded', params: {} };
+  if (departure === 'event.peerLeft') return { key: session.role === 'rep' ? 'report.outcome.customerLeft' : 'report.outcome.ended', params: {} };
+  // Nobody else left first: this side ended it.
+  return { key: session.role === 'rep' ? 'report.outcome.repEnded' : 'report.outcome.customerLeft', params: {} };
+}
+
+/** ISO time, or undefined for a missing or unrepresentable time (chat times come from the peer's clock). */
+export function iso(ms: number | undefined): string | undefined {
+  if (ms === undefined) return undefined;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+// Building an Intl.DateTimeFormat costs far more than using one, and a log has thousands of rows.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: Locale, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale} ${JSON.stringify(options)}`;
+  let made = formatters.get(key);
+  if (!made) {
+    try {
+      made = new Intl.DateTimeFormat(locale, options);
+    } catch {
+      // An unknown time zone name: fall back to UTC rather than lose the time.
+      made = new Intl.DateTimeFormat(locale, { ...options, timeZone: 'UTC' });
+    }
+    formatters.set(key, made);
+  }
+  return made;
+}
+
+function format(ms: number, locale: Locale, options: Intl.DateTimeFormatOptions): string | undefined {
+  return iso(ms) === undefined ? undefined : formatter(locale, options).format(ms);
+}
+
+/** "15 January 2026 at 09:30:00 UTC": date, time and zone, so a printed report is unambiguous. */
+export function formatDateTime(ms: number, locale: Locale, timeZone?: string): string | undefined {
+  return format(ms, locale, { dateStyle: 'long', timeStyle: 'long', hourCycle: 'h23', timeZone });
+}
+
+/** "09:30:00" (24-hour) for log rows. */
+export function formatTime(ms: number, locale: Locale, timeZone?: string): string | undefined {
+  return format(ms, locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone });
+}
+
+/** "Thursday 15 January 2026" for the log's day separators. */
+export function formatDay(ms: number, locale: Locale, timeZone?: string): string | undefined {
+  return format(ms, locale, { dateStyle: 'full', timeZone });
+}
+
+/** The time zone's short name ("UTC", "CET", "GMT+1") at `ms`, for the log's time column. */
+export function zoneName(ms: number, locale: Locale, timeZone?: string): string | undefined {
+  if (iso(ms) === undefined) return undefined;
+  return formatter(locale, { timeZoneName: 'short', timeZone }).formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value;
+}
+
+export function formatDuration(ms: number, locale: Locale): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return translate(locale, 'report.duration.hours', { h, m });
+  if (m > 0) return translate(locale, 'report.duration.minutes', { m, s });
+  return translate(locale, 'report.duration.seconds', { s });
+}
+
+/** "French (France) · fr-FR"; just the tag when the name is unknown or the tag is not one. */
+export function describeLocale(tag: string | undefined, locale: Locale): string | undefined {
+  if (!tag) return undefined;
+  try {
+    const name = new Intl.DisplayNames([locale], { type: 'language' }).of(tag);
+    return name && name !== tag ? `${name} · ${tag}` : tag;
+  } catch {
+    return tag; // not a valid BCP 47 tag: shown as sent
+  }
+}
+
+/** "🐶 🔑 🎸 🌵 🎩 (Dog, Key, Guitar, Cactus, Hat)": the names help on paper and when read aloud. */
+export function describeSafetyCode(code: string | undefined, locale: Locale): string | undefined {
+  if (!code) return undefined;
+  const names = code.split(' ').map((emoji) => SAS_SYMBOLS.find((s) => s.emoji === emoji)?.[locale]);
+  return names.every(Boolean) ? `${code} (${names.join(', ')})` : code;
+}
