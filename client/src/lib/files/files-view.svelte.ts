@@ -195,6 +195,8 @@ export class FilesView {
 
   private onUpdate({ transfer: t, what, by }: TransferUpdate): void {
     this.items.get(t.fid)?.sync(Date.now());
+    // Marks let the benchmark (and the browser's performance panel) time each step of a transfer.
+    globalThis.performance?.mark?.(`parley:file-${t.direction}-${what}`, { detail: t.fid });
     if (!FINAL_STATES.has(t.state) && t.state !== 'offered') this.startTimer();
     const name = this.host.peerName();
     const file = t.meta.name;
