@@ -18,7 +18,6 @@ import {
   FILE_ACK_EVERY,
   FileType,
   checkFileChunk,
-  encodeFileChunk,
   readFileFrame,
   type FileChunk,
   type FileMessage,
@@ -29,6 +28,7 @@ import { Emitter } from '../emitter.ts';
 import { IncomingFile } from './incoming.ts';
 import { OutgoingFile } from './outgoing.ts';
 import { prepareOffer, type ChosenFile, type PrepareOptions } from './prepare.ts';
+import { SendLoop } from './send-loop.ts';
 import { FINAL_STATES, type Actor, type Batch, type FailureReason, type FileLink, type Transfer, type TransferUpdate, type UpdateKind } from './types.ts';
 
 export interface FileTransferEvents {
@@ -60,15 +60,22 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   private linkUp = true;
   /** Counts link drops; a transfer remembers the epoch it ended in. */
   private epoch = 0;
-  /** The running send loop's generation; a new link starts a new one. */
-  private pumpGeneration = 0;
-  private pumping = false;
-  private lastServed: string | null = null;
+  private readonly sending: SendLoop;
   private closed = false;
   private lastWarning = new Map<string, number>();
 
   constructor(private readonly options: FileTransfersOptions) {
     super();
+    this.sending = new SendLoop({
+      sendBulk: (plaintext) => options.link.sendBulk(plaintext),
+      canSend: () => this.linkUp && !this.closed,
+      outgoing: () => this.outgoing.values(),
+      allSent: (t) => {
+        t.state = 'verifying';
+        this.update(t, 'sent', 'me');
+      },
+      unreadable: (t) => this.readFailed(t),
+    });
   }
 
   get policy(): FilePolicy {
@@ -132,7 +139,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
           t.state = t.chunks === 0 ? 'verifying' : 'active';
           t.by = 'peer';
           this.update(t, 'accepted', 'peer');
-          void this.pump();
+          this.sending.kick();
         }
         return;
       }
@@ -211,10 +218,8 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       }
       return;
     }
-    this.pumpGeneration += 1; // a loop stuck on the old link must not block this one
-    this.pumping = false;
     this.announce();
-    void this.pump();
+    this.sending.restart(); // a loop stuck on the old link must not block this one
   }
 
   /** The session is over: whatever is not finished has failed. */
@@ -226,6 +231,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       this.fail(t, 'ended', 'auto');
     }
     this.closed = true;
+    this.sending.stop();
   }
 
   private onOffer(offer: FileOffer): void {
@@ -294,7 +300,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     t.state = next >= t.chunks ? 'verifying' : 'active';
     if (wasOffered) t.by = 'peer';
     this.update(t, wasOffered ? 'accepted' : 'resumed', 'peer');
-    void this.pump();
+    this.sending.kick();
   }
 
   /**
@@ -325,53 +331,6 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'cancelled' });
       if (t.state === 'failed' && t.failure === 'read') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
     }
-  }
-
-  /** Sends chunks of the active outgoing files, one per file in turn, while the link takes them. */
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    const generation = this.pumpGeneration;
-    const current = () => generation === this.pumpGeneration && !this.closed;
-    try {
-      while (current() && this.linkUp) {
-        const t = this.nextToSend();
-        if (!t) break;
-        const index = t.next;
-        let data: Uint8Array;
-        try {
-          data = await t.reader.read(index);
-        } catch {
-          if (current() && t.state === 'active') this.readFailed(t);
-          continue;
-        }
-        if (!current()) return;
-        if (t.state !== 'active' || t.next !== index) continue; // cancelled or resumed meanwhile
-        t.next = index + 1;
-        if (t.next >= t.chunks) {
-          t.state = 'verifying';
-          this.update(t, 'sent', 'me');
-        }
-        try {
-          await this.options.link.sendBulk(encodeFileChunk(t.fid, index, data));
-        } catch (err) {
-          if (err instanceof ParleyError && err.code === 'PEER_GONE') break; // the 'link' event pauses everything
-          if (current() && !FINAL_STATES.has(t.state)) this.readFailed(t);
-        }
-      }
-    } finally {
-      if (generation === this.pumpGeneration) this.pumping = false;
-    }
-  }
-
-  /** The next active outgoing file after the last one served: a fair share each. */
-  private nextToSend(): OutgoingFile | undefined {
-    const active = [...this.outgoing.values()].filter((t) => t.state === 'active');
-    if (active.length === 0) return undefined;
-    const last = active.findIndex((t) => t.fid === this.lastServed);
-    const t = active[(last + 1) % active.length]!;
-    this.lastServed = t.fid;
-    return t;
   }
 
   private readFailed(t: OutgoingFile): void {
