@@ -6,7 +6,11 @@
  *   - raw RTCDataChannel throughput between the same two pages, same frame size and the same
  *     buffer watermarks as Parley's bulk channel, no encryption, no hashing, no disk;
  *   - the sending page's JS heap (CDP Performance.getMetrics, JSHeapUsedSize) sampled during the
- *     send, against the same page idle after a garbage collection.
+ *     send, against the same page idle after a garbage collection;
+ *   - how busy each page's main thread was during the transfer (TaskDuration over wall time), to
+ *     tell the cost of sealing and hashing from the transport's own limits.
+ * The raw figure is the mean of a run before and a run after the encrypted transfer (the shared
+ * machine's load drifts).
  * The file is random bytes on disk, handed to the file input by path (as a user's pick would be).
  */
 import type { Browser, Page } from '@playwright/test';
@@ -32,6 +36,9 @@ export interface FileBench {
   rawMBps: number;
   idleHeapMB: number;
   peakHeapMB: number;
+  /** Share of the transfer's wall time each page's main thread was busy (0–1). */
+  senderBusy: number;
+  receiverBusy: number;
 }
 
 async function randomFile(sizeMB: number): Promise<{ path: string; dir: string }> {
@@ -127,11 +134,14 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number):
   const { path, dir } = await randomFile(sizeMB);
   const { rep, customer, close } = await pair(browser, base);
   try {
-    const rawMBps = await rawThroughput(rep, customer, sizeMB * MB);
+    const rawBefore = await rawThroughput(rep, customer, sizeMB * MB);
 
     const cdp = await rep.context().newCDPSession(rep);
+    const customerCdp = await customer.context().newCDPSession(customer);
     await cdp.send('Performance.enable');
-    const heap = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / MB;
+    await customerCdp.send('Performance.enable');
+    const metric = async (session: typeof cdp, name: string) => (await session.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0;
+    const heap = async () => (await metric(cdp, 'JSHeapUsedSize')) / MB;
     await rep.getByLabel('Attach files').setInputFiles(path);
     await cdp.send('HeapProfiler.collectGarbage');
     const idleHeapMB = await heap();
@@ -146,10 +156,17 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number):
 
     const sendClicked = await rep.evaluate(() => performance.now());
     await rep.getByRole('button', { name: 'Send', exact: true }).click();
+    // Busy time from the offer on (the hashing before it is reported apart).
+    await customer.getByRole('link', { name: /bench\.bin/ }).or(customer.getByRole('progressbar')).first().waitFor({ timeout: 60_000 });
+    const busyFrom = { at: Date.now(), sender: await metric(cdp, 'TaskDuration'), receiver: await metric(customerCdp, 'TaskDuration') };
     await customer.getByRole('link', { name: 'bench.bin', exact: true }).waitFor({ timeout: 30 * 60_000 });
+    const wall = (Date.now() - busyFrom.at) / 1000;
+    const senderBusy = ((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall;
+    const receiverBusy = ((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall;
     await rep.getByText('Delivered —').waitFor({ timeout: 60_000 });
     sampling = false;
     await sampler;
+    const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
 
     const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
     const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered')[0]!.startTime);
@@ -157,9 +174,11 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number):
       sizeMB,
       encryptedMBps: sizeMB / (transferMs / 1000),
       prepareSeconds: (offeredAt - sendClicked) / 1000,
-      rawMBps,
+      rawMBps: (rawBefore + rawAfter) / 2,
       idleHeapMB,
       peakHeapMB,
+      senderBusy,
+      receiverBusy,
     };
   } finally {
     await close();

@@ -227,6 +227,7 @@ async function main(): Promise<void> {
     console.log(`${'raw RTCDataChannel throughput'.padEnd(34)} ${files.rawMBps.toFixed(1)} MB/s (same pages, same frame size and watermarks)`);
     console.log(`${'hashing before the offer'.padEnd(34)} ${files.prepareSeconds.toFixed(1)} s`);
     console.log(`${'sending page JS heap'.padEnd(34)} idle ${files.idleHeapMB.toFixed(1)} MB, peak ${files.peakHeapMB.toFixed(1)} MB (+${(files.peakHeapMB - files.idleHeapMB).toFixed(1)} MB)`);
+    console.log(`${'main thread busy during transfer'.padEnd(34)} sender ${(100 * files.senderBusy).toFixed(0)}%, receiver ${(100 * files.receiverBusy).toFixed(0)}%`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { localHash, type HashFactory } from '../../client/src/lib/files/hasher.ts';
 import { FilePolicyError } from '../../client/src/lib/files/prepare.ts';
 import type { Batch, Transfer } from '../../client/src/lib/files/types.ts';
 import { ParleyError } from '../../protocol/errors.ts';
@@ -153,6 +154,64 @@ describe('FileTransfers: integrity', () => {
     net.engines.customer.accept(incoming(net, 'moving.txt').fid);
     await until(() => batch.transfers[0]!.state === 'failed');
     expect(batch.transfers[0]!.failure).toBe('corrupt');
+  });
+});
+
+describe('FileTransfers: hashing elsewhere (asynchronous digest)', () => {
+  /** A hash whose digest is handed out only when the test says so (as a Worker answers later). */
+  function heldHash() {
+    const held: { release: () => void; fail: () => void }[] = [];
+    const factory: HashFactory = () => {
+      const inner = localHash();
+      return {
+        update: (bytes) => inner.update(bytes),
+        drop: () => inner.drop(),
+        digest: () =>
+          new Promise<string>((resolve, reject) => {
+            held.push({ release: () => void inner.digest().then(resolve), fail: () => reject(new Error('worker died')) });
+          }),
+      };
+    };
+    return { factory, held };
+  }
+
+  it('the file is done only once the digest is in, and a digest that cannot be computed fails it on both sides', async () => {
+    const { factory, held } = heldHash();
+    const net = new FakeFileNet({}, { customer: factory });
+    const batch = await net.engines.rep.offer([file('a.pdf', 2 * FILE_CHUNK_BYTES), file('b.pdf', 10)]);
+    await until(() => net.updates.customer.length === 2);
+    net.engines.customer.accept(batch.transfers[0]!.fid);
+    await until(() => held.length === 1, 'the first digest asked for');
+    const a = incoming(net, 'a.pdf');
+    expect(a.state).toBe('active');
+    expect(a.bytes).toBe(2 * FILE_CHUNK_BYTES);
+    await quiet();
+    expect(batch.transfers[0]!.state).toBe('verifying');
+    held[0]!.release();
+    await until(() => batch.transfers[0]!.state === 'done');
+    net.engines.customer.accept(batch.transfers[1]!.fid);
+    await until(() => held.length === 2, 'the second digest asked for');
+    held[1]!.fail();
+    await until(() => batch.transfers[1]!.state === 'failed');
+    expect(batch.transfers.map((t) => t.state)).toEqual(['done', 'failed']);
+    expect(incoming(net, 'b.pdf')).toMatchObject({ state: 'failed', failure: 'check' });
+    expect(batch.transfers[1]!.failure).toBe('peer-error');
+  });
+
+  it('a cancel while the digest is being computed stands', async () => {
+    const { factory, held } = heldHash();
+    const net = new FakeFileNet({}, { customer: factory });
+    const batch = await net.engines.rep.offer([file('c.pdf', FILE_CHUNK_BYTES)]);
+    await until(() => net.updates.customer.length === 1);
+    const t = incoming(net, 'c.pdf');
+    net.engines.customer.accept(t.fid);
+    await until(() => held.length === 1);
+    net.engines.customer.cancel(t.fid);
+    held[0]!.release();
+    await until(() => batch.transfers[0]!.state === 'cancelled');
+    await quiet();
+    expect(t).toMatchObject({ state: 'cancelled', by: 'me' });
+    expect(t.blob).toBeUndefined();
   });
 });
 

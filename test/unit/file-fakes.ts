@@ -6,6 +6,7 @@
  * can be inspected or altered on the way.
  */
 import { FileTransfers } from '../../client/src/lib/files/engine.ts';
+import type { HashFactory } from '../../client/src/lib/files/hasher.ts';
 import type { FileLink, TransferUpdate } from '../../client/src/lib/files/types.ts';
 import type { Role } from '../../protocol/cpace.ts';
 import { ParleyError } from '../../protocol/errors.ts';
@@ -54,9 +55,9 @@ export class FakeFileNet {
   readonly chunkLog: Record<Role, string[]> = { rep: [], customer: [] };
   intercept: Interceptor = (packet) => packet;
 
-  constructor(policies: Partial<Record<Role, FilePolicy>> = {}) {
+  constructor(policies: Partial<Record<Role, FilePolicy>> = {}, hashing: Partial<Record<Role, HashFactory>> = {}) {
     const make = (role: Role) => {
-      const engine = new FileTransfers({ link: new FakeFileLink(this, role), role, policy: policies[role] ?? DEFAULT_FILE_POLICY });
+      const engine = new FileTransfers({ link: new FakeFileLink(this, role), role, policy: policies[role] ?? DEFAULT_FILE_POLICY, createHash: hashing[role] });
       engine.on('update', (u) => this.updates[role].push({ ...u }));
       engine.on('warning', (w) => this.warnings[role].push(w));
       return engine;

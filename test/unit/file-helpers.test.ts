@@ -124,6 +124,21 @@ describe('reading and hashing files', () => {
     expect((await reader.read(1)).length).toBe(FILE_CHUNK_BYTES);
   });
 
+  it('reads a block of chunks per slice, one block ahead, and never the whole file', async () => {
+    const data = randomBytes(10 * 1000 + 7);
+    const slices: [number, number][] = [];
+    const source = new Blob([data as BlobPart]);
+    const spy = { size: source.size, slice: (start: number, end: number) => (slices.push([start, end]), source.slice(start, end)) } as unknown as Blob;
+    const reader = new ChunkReader(spy, 1000, 3);
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < reader.chunks; i++) chunks.push(await reader.read(i));
+    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+    expect(slices).toEqual([[0, 3000], [3000, 6000], [6000, 9000], [9000, 10007]]);
+    // After a resume far back, reading starts over at that block.
+    expect(await reader.read(1)).toEqual(data.subarray(1000, 2000));
+    expect(slices.at(-1)).toEqual([3000, 6000]);
+  });
+
   it('hashes a file as Node does, across slice boundaries', async () => {
     for (const size of [0, 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 - 7]) {
       const data = randomBytes(size);

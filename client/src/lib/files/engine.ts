@@ -25,6 +25,7 @@ import {
 } from '@protocol/file.ts';
 import { checkBatch, type FilePolicy } from '@protocol/file-policy.ts';
 import { Emitter } from '../emitter.ts';
+import type { HashFactory } from './hasher.ts';
 import { IncomingFile } from './incoming.ts';
 import { OutgoingFile } from './outgoing.ts';
 import { prepareOffer, type ChosenFile, type PrepareOptions } from './prepare.ts';
@@ -44,6 +45,8 @@ export interface FileTransfersOptions {
   link: FileLink;
   role: Role;
   policy: FilePolicy;
+  /** How received files are hashed (default: on this thread). */
+  createHash?: HashFactory;
 }
 
 /** Incoming transfers not yet finished that one peer may hold open; more offers are declined (`busy`). */
@@ -241,7 +244,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     }
     const rules = checkBatch(this.policy, offer.files);
     let open = [...this.incoming.values()].filter((t) => !FINAL_STATES.has(t.state)).length;
-    const transfers = offer.files.map((meta) => new IncomingFile(offer.id, meta));
+    const transfers = offer.files.map((meta) => new IncomingFile(offer.id, meta, this.options.createHash));
     const batch: Batch = { id: offer.id, direction: 'in', text: offer.text, transfers };
     for (const t of transfers) this.incoming.set(t.fid, t);
     this.batches.set(batch.id, batch);
@@ -274,15 +277,27 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
 
   /** The last chunk arrived (or there were none): the SHA-256 decides. */
   private complete(t: IncomingFile): void {
-    const blob = t.finish();
-    if (!blob) {
+    void t.finish().then(
+      (blob) => this.verdict(t, blob),
+      () => this.verdict(t, undefined),
+    );
+  }
+
+  /** The file (its hash matched), null (it did not), or undefined (it could not be computed). */
+  private verdict(t: IncomingFile, blob: Blob | null | undefined): void {
+    // Cancelled, or the session ended, while the digest was being computed.
+    if (this.closed || FINAL_STATES.has(t.state)) return;
+    if (blob === undefined) {
+      this.fail(t, 'check', 'me');
+      this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
+    } else if (blob === null) {
       this.fail(t, 'corrupt', 'me');
       this.send({ type: FileType.Done, fid: t.fid, ok: false });
-      return;
+    } else {
+      t.blob = blob;
+      this.finish(t, 'done', 'done', 'me');
+      this.send({ type: FileType.Done, fid: t.fid, ok: true });
     }
-    t.blob = blob;
-    this.finish(t, 'done', 'done', 'me');
-    this.send({ type: FileType.Done, fid: t.fid, ok: true });
   }
 
   private onResume(fid: string, next: number): void {
@@ -320,7 +335,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
         if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'cancelled' });
         if (t.state === 'done') this.send({ type: FileType.Done, fid: t.fid, ok: true });
         if (t.state === 'failed' && t.failure === 'corrupt') this.send({ type: FileType.Done, fid: t.fid, ok: false });
-        if (t.state === 'failed' && t.failure === 'protocol') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
+        if (t.state === 'failed' && (t.failure === 'protocol' || t.failure === 'check')) this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
       }
     }
     for (const [id, offer] of this.offers) {

@@ -14,6 +14,7 @@ import type { MessageKey } from '../i18n/index.svelte.ts';
 import type { Session } from '../session.ts';
 import { describeDeclineReason, describeFailure } from './describe.ts';
 import { FileTransfers } from './engine.ts';
+import { workerHash } from './hasher.ts';
 import { formatBytes } from './format.ts';
 import type { ChosenFile } from './prepare.ts';
 import { makePreview, previewBlob } from './preview.ts';
@@ -127,6 +128,7 @@ export class FilesView {
     const engine = new FileTransfers({
       role: this.host.role,
       policy: session.filePolicy,
+      createHash: workerHash() ?? undefined,
       link: { sendFileMessage: (m) => session.sendFileMessage(m), sendBulk: (p) => session.sendBulk(p) },
     });
     this.engine = engine;

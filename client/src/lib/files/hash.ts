@@ -11,7 +11,7 @@ const HASH_SLICE_BYTES = 1024 * 1024;
 
 export async function sha256Hex(source: Blob, onProgress?: (bytesHashed: number) => void): Promise<string> {
   const hash = sha256.create();
-  const reader = new ChunkReader(source, 2, HASH_SLICE_BYTES);
+  const reader = new ChunkReader(source);
   let done = 0;
   for (let i = 0; i < reader.chunks; i++) {
     const bytes = await reader.read(i);

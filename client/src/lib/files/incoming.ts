@@ -3,9 +3,8 @@
  * the browser may page out to disk) and joined into one Blob at the end, only if its SHA-256
  * matches the offer.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { chunkCount, type DeclineReason, type FileMeta } from '@protocol/file.ts';
+import { localHash, type HashFactory, type IncrementalHash } from './hasher.ts';
 import { blobType } from './mime.ts';
 import type { Actor, FailureReason, Transfer, TransferState } from './types.ts';
 
@@ -25,15 +24,17 @@ export class IncomingFile implements Transfer {
   next = 0;
   /** Link epoch in which it ended (its last message may have been lost with that link). */
   endedEpoch = -1;
-  private hash = sha256.create();
+  private readonly hash: IncrementalHash;
   private parts: Blob[] = [];
   private pending: Uint8Array[] = [];
 
   constructor(
     readonly batchId: string,
     readonly meta: FileMeta,
+    createHash: HashFactory = localHash,
   ) {
     this.fid = meta.fid;
+    this.hash = createHash();
   }
 
   get chunks(): number {
@@ -51,19 +52,23 @@ export class IncomingFile implements Transfer {
     return this.next >= this.chunks;
   }
 
-  /** The whole file if its SHA-256 is the offered one, else null (the bytes are dropped either way from the parts). */
-  finish(): Blob | null {
+  /**
+   * After the last chunk: the whole file if its SHA-256 is the offered one, else null; rejects if
+   * the digest could not be computed. The parts are released either way.
+   */
+  async finish(): Promise<Blob | null> {
     this.flush();
-    const digest = bytesToHex(this.hash.digest());
-    const blob = digest === this.meta.sha256 ? new Blob(this.parts, { type: blobType(this.meta.mime) }) : null;
+    const parts = this.parts;
     this.parts = [];
-    return blob;
+    const digest = await this.hash.digest();
+    return digest === this.meta.sha256 ? new Blob(parts, { type: blobType(this.meta.mime) }) : null;
   }
 
   /** Drops whatever arrived (cancel, failure). */
   discard(): void {
     this.parts = [];
     this.pending = [];
+    this.hash.drop();
   }
 
   private flush(): void {

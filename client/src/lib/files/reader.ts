@@ -1,31 +1,28 @@
 /**
- * Reads a file chunk by chunk with `Blob.slice`, a few chunks ahead of the consumer, so a large
- * file never sits in memory whole and the disk is not waited on between two sends.
+ * Reads a file chunk by chunk without ever holding it whole: each `Blob.slice` reads a block of
+ * a few chunks (about 1 MB), one block is read ahead, and chunks are views into their block.
+ *
+ * Why blocks rather than one slice per chunk: every `slice().arrayBuffer()` is a round trip to
+ * the browser's blob storage, and at 64 kB per read that round trip capped reading at ~30 MB/s in
+ * headless Chromium on the development machine, against ~150–190 MB/s with 1 MB reads.
  */
 import { FILE_CHUNK_BYTES } from '@protocol/file.ts';
 
+/** Chunks per read: 16 × 64 000 bytes ≈ 1 MB. */
+export const CHUNKS_PER_READ = 16;
+
 export class ChunkReader {
-  private readonly ahead = new Map<number, Promise<Uint8Array>>();
+  private readonly blocks = new Map<number, Promise<Uint8Array>>();
   private readonly count: number;
 
   constructor(
     private readonly source: Blob,
-    /** Chunks read ahead of the one asked for. */
-    private readonly depth = 4,
     private readonly chunkBytes = FILE_CHUNK_BYTES,
+    private readonly chunksPerRead = CHUNKS_PER_READ,
+    /** Blocks read ahead of the one being used. */
+    private readonly ahead = 1,
   ) {
     this.count = Math.ceil(source.size / chunkBytes);
-  }
-
-  /** The bytes of chunk `index` (any index: after a resume the reader starts over there). */
-  read(index: number): Promise<Uint8Array> {
-    for (const key of this.ahead.keys()) if (key < index) this.ahead.delete(key);
-    const chunk = this.ahead.get(index) ?? this.fetch(index);
-    this.ahead.delete(index);
-    for (let i = index + 1; i <= index + this.depth && i < this.count; i++) {
-      if (!this.ahead.has(i)) this.ahead.set(i, this.fetch(i));
-    }
-    return chunk;
   }
 
   /** Number of chunks in the source. */
@@ -33,15 +30,27 @@ export class ChunkReader {
     return this.count;
   }
 
-  /** Forgets what was read ahead (cancel, or the reader is no longer needed). */
-  clear(): void {
-    this.ahead.clear();
+  /** The bytes of chunk `index` (any index: after a resume the reader starts over there). */
+  async read(index: number): Promise<Uint8Array> {
+    const block = Math.floor(index / this.chunksPerRead);
+    for (const key of this.blocks.keys()) if (key < block) this.blocks.delete(key);
+    const blockCount = Math.ceil(this.count / this.chunksPerRead);
+    for (let b = block; b <= block + this.ahead && b < blockCount; b++) if (!this.blocks.has(b)) this.blocks.set(b, this.fetch(b));
+    const bytes = await this.blocks.get(block)!;
+    const offset = (index - block * this.chunksPerRead) * this.chunkBytes;
+    return bytes.subarray(offset, Math.min(bytes.length, offset + this.chunkBytes));
   }
 
-  private fetch(index: number): Promise<Uint8Array> {
-    const start = index * this.chunkBytes;
+  /** Forgets what was read (cancel, or the reader is no longer needed). */
+  clear(): void {
+    this.blocks.clear();
+  }
+
+  private fetch(block: number): Promise<Uint8Array> {
+    const start = block * this.chunksPerRead * this.chunkBytes;
+    const end = Math.min(this.source.size, start + this.chunksPerRead * this.chunkBytes);
     const read = this.source
-      .slice(start, Math.min(this.source.size, start + this.chunkBytes))
+      .slice(start, end)
       .arrayBuffer()
       .then((buffer) => new Uint8Array(buffer));
     read.catch(() => {}); // a read-ahead nobody asks for must not be an unhandled rejection

@@ -21,10 +21,10 @@ export type Actor = 'me' | 'peer' | 'auto';
 /**
  * Why a transfer failed: `corrupt` (the SHA-256 of what arrived differs from the offer, seen by
  * the receiver and reported to the sender), `read` (the sender could not read its file),
- * `protocol` (the receiver got a bad chunk), `peer-error` (the other side stopped with an
- * error), `ended` (the session ended first).
+ * `protocol` (the receiver got a bad chunk), `check` (the receiver could not compute the
+ * SHA-256), `peer-error` (the other side stopped with an error), `ended` (the session ended first).
  */
-export type FailureReason = 'corrupt' | 'read' | 'protocol' | 'peer-error' | 'ended';
+export type FailureReason = 'corrupt' | 'read' | 'protocol' | 'check' | 'peer-error' | 'ended';
 
 /** One file, in either direction. The engine updates it in place; `bytes` changes without an event. */
 export interface Transfer {

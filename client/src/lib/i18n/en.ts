@@ -151,6 +151,7 @@ export const en = {
   'files.failure.corrupt': 'it arrived damaged (SHA-256 mismatch) and was not kept',
   'files.failure.read': 'the file could not be read',
   'files.failure.protocol': 'the other side sent bad data',
+  'files.failure.check': 'its SHA-256 could not be computed, so it was not kept',
   'files.failure.peer-error': 'the other side could not go on',
   'files.failure.ended': 'the session ended before it finished',
   'canned.open': 'Messages',

@@ -153,6 +153,7 @@ export const fr: Record<MessageKey, string> = {
   'files.failure.corrupt': 'il est arrivé endommagé (SHA-256 différent) et n’a pas été conservé',
   'files.failure.read': 'le fichier n’a pas pu être lu',
   'files.failure.protocol': 'l’autre partie a envoyé des données incorrectes',
+  'files.failure.check': 'son SHA-256 n’a pas pu être calculé, il n’a donc pas été conservé',
   'files.failure.peer-error': 'l’autre partie n’a pas pu continuer',
   'files.failure.ended': 'la session s’est terminée avant la fin',
   'canned.open': 'Messages',
