@@ -15,6 +15,7 @@ export const SERVERS = {
   tamper: base + 1, // flips bytes in every relayed payload
   shortTtl: base + 2, // codes expire after 2 s
   tamperSignals: base + 3, // flips bytes in sealed WebRTC signals only (after the key exchange)
+  filesAuto: base + 4, // file policy: customers accept the rep's files automatically; 1 MiB, text and PNG only
 } as const;
 
 // Every browser in the suite comes from 127.0.0.1: lift the per-IP limits (they have their own unit tests).
@@ -73,5 +74,6 @@ export default defineConfig({
     server(SERVERS.tamper, { PARLEY_TEST_TAMPER: '1' }),
     server(SERVERS.shortTtl, { CODE_TTL_SECONDS: '2' }),
     server(SERVERS.tamperSignals, { PARLEY_TEST_TAMPER: 'signal' }),
+    server(SERVERS.filesAuto, { FILE_AUTO_ACCEPT_FROM_REP: 'true', FILE_MAX_BYTES: '1048576', FILE_TYPES: 'text/*,image/png' }),
   ],
 });

@@ -13,8 +13,9 @@ export default defineConfig({
       // simple-peer's debug logging is dead weight in the browser.
       { find: /^debug$/, replacement: resolve(import.meta.dirname, 'client/src/lib/stubs/debug.ts') },
       { find: /^text-decoder$/, replacement: resolve(import.meta.dirname, 'client/src/lib/stubs/text-decoder.cjs') },
-      // Same API, a third of the size: the unrolled "fast" build only pays off for bulk data.
-      { find: /^tweetnacl$/, replacement: 'tweetnacl/nacl.js' },
+      // The unrolled "fast" build: files are sealed in bulk, and the small build (3.8 kB less
+      // gzipped) seals ~10× slower, which held file transfer to about half of the data channel's speed.
+      { find: /^tweetnacl$/, replacement: 'tweetnacl/nacl-fast.js' },
     ],
   },
   build: {

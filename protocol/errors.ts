@@ -47,6 +47,14 @@ export const ErrorCode = {
   SCREEN_UNAVAILABLE: 'SCREEN_UNAVAILABLE',
   /** A nudge within the cooldown of the previous one (refused by the sender, ignored by the receiver). */
   NUDGE_TOO_SOON: 'NUDGE_TOO_SOON',
+  /** A file is larger than the policy allows. */
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  /** A file's type is not allowed by the policy. */
+  FILE_TYPE_NOT_ALLOWED: 'FILE_TYPE_NOT_ALLOWED',
+  /** More files with one message than the policy allows. */
+  TOO_MANY_FILES: 'TOO_MANY_FILES',
+  /** A received file's SHA-256 differs from the one offered. */
+  FILE_CORRUPT: 'FILE_CORRUPT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,7 @@
  */
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
+import { FILE_MESSAGE_SCHEMAS } from './file.ts';
 import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
 
 /**
@@ -180,6 +181,8 @@ export const PeerMessageSchema = v.variant('type', [
   ScreenRequestSchema,
   ScreenStateSchema,
   NudgeSchema,
+  // file-offer, file-accept, … (file.ts)
+  ...FILE_MESSAGE_SCHEMAS,
 ]);
 
 export type Hello = v.InferOutput<typeof HelloSchema>;

@@ -25,6 +25,7 @@
 import * as v from 'valibot';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 import { NAMEPLATE_MAX_DIGITS, NAMEPLATE_MIN_DIGITS } from './code.ts';
+import { FilePolicySchema } from './file-policy.ts';
 
 /** Largest `relay.data` string the server accepts (base64url characters). */
 export const MAX_RELAY_CHARS = 16 * 1024;
@@ -103,8 +104,9 @@ export const FailureSchema = v.object({ ok: v.literal(false), error: ErrorCodeSc
 export type Failure = v.InferOutput<typeof FailureSchema>;
 
 /**
- * Answer to `create-room`.
- * @example { ok: true, nameplate: '482', sid: '…43 chars…', expiresAt: 1767225600000, iceServers: [] }
+ * Answer to `create-room`. `filePolicy` (file-policy.ts) says what files may be sent in the
+ * room; without it clients use `DEFAULT_FILE_POLICY`.
+ * @example { ok: true, nameplate: '482', sid: '…43 chars…', expiresAt: 1767225600000, iceServers: [], filePolicy: { maxBytes: 20971520, maxCount: 5, types: ['text/*'], autoAcceptFromRep: false } }
  */
 export const CreateRoomResultSchema = v.union([
   v.object({
@@ -113,17 +115,18 @@ export const CreateRoomResultSchema = v.union([
     sid: SidSchema,
     expiresAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
     iceServers: v.array(IceServerSchema),
+    filePolicy: v.optional(FilePolicySchema),
   }),
   FailureSchema,
 ]);
 export type CreateRoomResult = v.InferOutput<typeof CreateRoomResultSchema>;
 
 /**
- * Answer to `join-room`.
+ * Answer to `join-room`; `filePolicy` as for `create-room`.
  * @example { ok: true, sid: '…43 chars…', iceServers: [] }
  */
 export const JoinRoomResultSchema = v.union([
-  v.object({ ok: v.literal(true), sid: SidSchema, iceServers: v.array(IceServerSchema) }),
+  v.object({ ok: v.literal(true), sid: SidSchema, iceServers: v.array(IceServerSchema), filePolicy: v.optional(FilePolicySchema) }),
   FailureSchema,
 ]);
 export type JoinRoomResult = v.InferOutput<typeof JoinRoomResultSchema>;

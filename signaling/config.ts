@@ -9,6 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { MAX_FILES_PER_OFFER, MAX_FILE_BYTES } from '../protocol/file.ts';
+import { DEFAULT_FILE_POLICY, FILE_TYPE_PATTERN_RE, MAX_FILE_TYPE_PATTERNS, type FilePolicy } from '../protocol/file-policy.ts';
 import { CannedTreeSchema, type CannedNode } from '../protocol/canned.ts';
 import { IceServerSchema, type IceServer } from '../protocol/signaling.ts';
 import { NAMEPLATE_CAPACITY } from './rooms.ts';
@@ -55,6 +57,13 @@ export interface Config {
   logLevel: LogLevel;
   /** Other origins allowed to connect. `CORS_ORIGINS` (comma list), default none: same origin only. */
   corsOrigins: string[];
+  /**
+   * What files may be sent, handed to both browsers with the room: `FILE_MAX_BYTES` (default
+   * 20 MiB), `FILE_MAX_COUNT` (per message, 1–5, default 5), `FILE_TYPES` (comma list of MIME
+   * types, `type/*` wildcards and `.ext` extensions, default `text/*,application/pdf,image/*`),
+   * `FILE_AUTO_ACCEPT_FROM_REP` (default false).
+   */
+  filePolicy: FilePolicy;
   /** Canned messages and scripted URLs for the rep console. `CANNED_MESSAGES` (JSON tree, see protocol/canned.ts), default none. */
   cannedMessages: CannedNode[];
 }
@@ -150,6 +159,21 @@ function isOrigin(value: string): boolean {
   }
 }
 
+const fileTypesSetting = v.pipe(
+  v.union(
+    [v.array(v.string()), v.pipe(v.string(), v.transform((list) => list.split(',')))],
+    'must be a comma-separated list of types, e.g. text/*,application/pdf,image/*',
+  ),
+  v.transform((list) => list.map((item) => item.trim().toLowerCase()).filter((item) => item !== '')),
+  v.array(
+    v.pipe(
+      v.string(),
+      v.regex(FILE_TYPE_PATTERN_RE, (issue) => `${JSON.stringify(issue.input)} is not a MIME type (text/plain), a wildcard (image/*, *) or an extension (.log)`),
+    ),
+  ),
+  v.maxLength(MAX_FILE_TYPE_PATTERNS, `may list at most ${MAX_FILE_TYPE_PATTERNS} types`),
+);
+
 const cannedExample = 'e.g. [{"title":"Greetings","items":[{"title":"Hello","text":"Hello, how can I help?"}]}]';
 const cannedMessagesSetting = v.pipe(
   v.union([v.array(v.unknown()), v.string()], `must be a JSON list of categories and messages, ${cannedExample}`),
@@ -185,6 +209,10 @@ const SettingsSchema = v.object({
     'info',
   ),
   CORS_ORIGINS: v.optional(corsOriginsSetting, []),
+  FILE_MAX_BYTES: v.optional(integer(0, MAX_FILE_BYTES), DEFAULT_FILE_POLICY.maxBytes),
+  FILE_MAX_COUNT: v.optional(integer(1, MAX_FILES_PER_OFFER), DEFAULT_FILE_POLICY.maxCount),
+  FILE_TYPES: v.optional(fileTypesSetting, [...DEFAULT_FILE_POLICY.types]),
+  FILE_AUTO_ACCEPT_FROM_REP: v.optional(booleanSetting, DEFAULT_FILE_POLICY.autoAcceptFromRep),
   CANNED_MESSAGES: v.optional(cannedMessagesSetting, []),
 });
 
@@ -259,6 +287,12 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
     trustProxy: s.TRUST_PROXY,
     logLevel: s.LOG_LEVEL,
     corsOrigins: s.CORS_ORIGINS,
+    filePolicy: {
+      maxBytes: s.FILE_MAX_BYTES,
+      maxCount: s.FILE_MAX_COUNT,
+      types: s.FILE_TYPES,
+      autoAcceptFromRep: s.FILE_AUTO_ACCEPT_FROM_REP,
+    },
     cannedMessages: s.CANNED_MESSAGES,
   };
 }

@@ -269,7 +269,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           }
           const result = rooms.create(peer);
           const answer: CreateRoomResult = result.ok
-            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers }
+            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers, filePolicy: config.filePolicy }
             : result;
           ack(answer);
           return;
@@ -284,7 +284,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             return;
           }
           const result = rooms.join(peer, req.output.nameplate);
-          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers } : result;
+          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers, filePolicy: config.filePolicy } : result;
           if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
           ack(answer);
           return;

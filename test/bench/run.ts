@@ -5,6 +5,7 @@
  *     message and the receipt to IndexedDB before showing them)
  *   - chat round trip, on the wire: the sealed chat leaves → the customer's sealed ack is opened
  *   - gzipped JavaScript of the customer page (initial, and everything needed to join)
+ *   - file transfer: encrypted throughput against a raw data channel, and the sender's memory (files.ts)
  * Headless Chromium and the real server (in this process, loopback) on one machine.
  */
 import { chromium, type Page } from '@playwright/test';
@@ -14,9 +15,12 @@ import { gzipSync } from 'node:zlib';
 import { loadConfig } from '../../signaling/config.ts';
 import { createLogger } from '../../signaling/logger.ts';
 import { createParleyServer } from '../../signaling/server.ts';
+import { fileBench } from './files.ts';
 
 const JOIN_RUNS = Number(process.env.BENCH_JOIN_RUNS ?? 20);
 const CHAT_RUNS = Number(process.env.BENCH_CHAT_RUNS ?? 100);
+/** Size of the file sent for the file figures (0 skips them). */
+const FILE_MB = Number(process.env.BENCH_FILE_MB ?? 200);
 const DIST = join(import.meta.dirname, '../../client/dist');
 
 function stats(samples: number[]) {
@@ -110,7 +114,7 @@ async function waitConnected(page: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', JOINS_PER_MINUTE_PER_IP: '100000', ROOMS_PER_MINUTE_PER_IP: '100000', CONNECTIONS_PER_IP: '10000', MESSAGES_PER_SECOND_PER_SOCKET: '100000' });
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', JOINS_PER_MINUTE_PER_IP: '100000', ROOMS_PER_MINUTE_PER_IP: '100000', CONNECTIONS_PER_IP: '10000', MESSAGES_PER_SECOND_PER_SOCKET: '100000', FILE_MAX_BYTES: String(Math.max(1, FILE_MB) * 1024 * 1024), FILE_TYPES: '*', FILE_AUTO_ACCEPT_FROM_REP: 'true' });
   const server = createParleyServer(config, { logger: createLogger('error') });
   const { port } = await server.listen();
   const base = `http://127.0.0.1:${port}`;
@@ -199,6 +203,7 @@ async function main(): Promise<void> {
     await repCtx.close();
     await custCtx.close();
   }
+  const files = FILE_MB > 0 ? await fileBench(browser, base, FILE_MB) : null;
   await browser.close();
   await server.close();
 
@@ -215,6 +220,14 @@ async function main(): Promise<void> {
   console.log(`\n${'customer page JS, initial'.padEnd(34)} ${(customer.initial / 1024).toFixed(1)} kB gzipped`);
   console.log(`${'customer page JS, all to join'.padEnd(34)} ${(customerAll / 1024).toFixed(1)} kB gzipped`);
   console.log(`${'rep console JS, initial'.padEnd(34)} ${(rep.initial / 1024).toFixed(1)} kB gzipped`);
+  if (files) {
+    const share = ((100 * files.encryptedMBps) / files.rawMBps).toFixed(0);
+    console.log(`\nfile transfer, ${files.sizeMB} MB of random bytes, rep → customer (auto-accepted)`);
+    console.log(`${'encrypted file throughput'.padEnd(34)} ${files.encryptedMBps.toFixed(1)} MB/s (${share}% of raw; accept → received and SHA-256 checked)`);
+    console.log(`${'raw RTCDataChannel throughput'.padEnd(34)} ${files.rawMBps.toFixed(1)} MB/s (same pages, same frame size and watermarks)`);
+    console.log(`${'hashing before the offer'.padEnd(34)} ${files.prepareSeconds.toFixed(1)} s`);
+    console.log(`${'sending page JS heap'.padEnd(34)} idle ${files.idleHeapMB.toFixed(1)} MB, peak ${files.peakHeapMB.toFixed(1)} MB (+${(files.peakHeapMB - files.idleHeapMB).toFixed(1)} MB)`);
+  }
 }
 
 await main();

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       logLevel: 'info',
       corsOrigins: [],
+      filePolicy: { maxBytes: 20 * 1024 * 1024, maxCount: 5, types: ['text/*', 'application/pdf', 'image/*'], autoAcceptFromRep: false },
       cannedMessages: [],
     });
   });
@@ -62,6 +63,10 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'true',
       LOG_LEVEL: 'DEBUG',
       CORS_ORIGINS: 'https://support.example.com, http://localhost:5173/',
+      FILE_MAX_BYTES: '1048576',
+      FILE_MAX_COUNT: '2',
+      FILE_TYPES: ' Text/Plain, image/* ,.LOG,,',
+      FILE_AUTO_ACCEPT_FROM_REP: 'yes',
       CANNED_MESSAGES: '[{"title":"Hi","text":"Hello!"}]',
       UNRELATED: 'ignored',
     });
@@ -85,6 +90,7 @@ describe('loadConfig', () => {
       trustProxy: true,
       logLevel: 'debug',
       corsOrigins: ['https://support.example.com', 'http://localhost:5173'],
+      filePolicy: { maxBytes: 1_048_576, maxCount: 2, types: ['text/plain', 'image/*', '.log'], autoAcceptFromRep: true },
       cannedMessages: [{ title: 'Hi', text: 'Hello!' }],
     });
   });
@@ -117,6 +123,13 @@ describe('loadConfig', () => {
     ['ICE_SERVERS', '[{}]', /^ICE_SERVERS\[0\]\.urls .*is missing/],
     ['ICE_SERVERS', '[{"urls":"https://x"}]', /^ICE_SERVERS\[0\] .*stun:, stuns:, turn: or turns:/],
     ['ICE_SERVERS', '[{"urls":"turn:x"}]', /^ICE_SERVERS\[0\] .*needs a username and a credential/],
+    ['FILE_MAX_BYTES', '20MB', /^FILE_MAX_BYTES .*whole number/],
+    ['FILE_MAX_BYTES', String(5 * 1024 ** 3), /^FILE_MAX_BYTES .*must be between 0 and 4294967296/],
+    ['FILE_MAX_COUNT', '0', /^FILE_MAX_COUNT .*must be between 1 and 5/],
+    ['FILE_MAX_COUNT', '6', /^FILE_MAX_COUNT .*must be between 1 and 5/],
+    ['FILE_TYPES', 'text/*,pdf', /^FILE_TYPES\[1\] .*"pdf" is not a MIME type/],
+    ['FILE_TYPES', 'image/*/x', /is not a MIME type/],
+    ['FILE_AUTO_ACCEPT_FROM_REP', 'sometimes', /^FILE_AUTO_ACCEPT_FROM_REP .*must be true or false/],
   ])('%s=%j is refused with a clear message', (name, value, expected) => {
     const list = problems({ [name]: value });
     expect(list).toHaveLength(1);
@@ -147,6 +160,11 @@ describe('loadConfig', () => {
       const file = tempFile(JSON.stringify({ PORT: 9001, TRUST_PROXY: true, ROOMS_PER_MINUTE_PER_IP: 12, CONNECTIONS_PER_IP: 13, ICE_SERVERS: [{ urls: 'stun:a.example' }], CORS_ORIGINS: ['https://a.example'] }));
       expect(loadConfig({}, file)).toMatchObject({ port: 9001, trustProxy: true, roomsPerMinutePerIp: 12, connectionsPerIp: 13, iceServers: [{ urls: 'stun:a.example' }], corsOrigins: ['https://a.example'] });
       expect(loadConfig({ PORT: '9002' }, file).port).toBe(9002);
+    });
+
+    it('reads the file policy as JSON values', () => {
+      const file = tempFile(JSON.stringify({ FILE_MAX_BYTES: 5000, FILE_MAX_COUNT: 1, FILE_TYPES: ['application/pdf', '.txt'], FILE_AUTO_ACCEPT_FROM_REP: true }));
+      expect(loadConfig({}, file).filePolicy).toEqual({ maxBytes: 5000, maxCount: 1, types: ['application/pdf', '.txt'], autoAcceptFromRep: true });
     });
 
     it('is found through PARLEY_CONFIG', () => {

@@ -149,7 +149,7 @@ describe('every kind of event reaches every format', () => {
 
 describe('system events this build does not know', () => {
   const unknown = [
-    system('event.fileReceived', { name: 'invoice.pdf', size: 48213 }),
+    system('event.fromTheFuture', { name: 'invoice.pdf', size: 48213 }),
     system('nudge.sent'),
     system('__proto__', { x: 1 }),
     system('constructor'),
@@ -157,7 +157,7 @@ describe('system events this build does not know', () => {
   ];
 
   it('show as their key and values instead of vanishing or throwing', () => {
-    expect(systemText('en', 'event.fileReceived', { name: 'invoice.pdf', size: 48213 })).toBe('event.fileReceived (name: invoice.pdf, size: 48213)');
+    expect(systemText('en', 'event.fromTheFuture', { name: 'invoice.pdf', size: 48213 })).toBe('event.fromTheFuture (name: invoice.pdf, size: 48213)');
     expect(systemText('fr', 'nudge.sent')).toBe('nudge.sent');
     expect(systemText('en', 'constructor')).toBe('constructor');
   });
@@ -166,11 +166,11 @@ describe('system events this build does not know', () => {
     const md = readMarkdown(toMarkdownReport(input({ events: unknown, locale })));
     const html = readHtml(toHtmlReport(input({ events: unknown, locale })));
     const json = JSON.parse(toJsonReport(input({ events: unknown, locale })));
-    for (const text of ['event.fileReceived (name: invoice.pdf, size: 48213)', 'nudge.sent', '__proto__ (x: 1)', 'constructor', 'toString (a: b)']) {
+    for (const text of ['event.fromTheFuture (name: invoice.pdf, size: 48213)', 'nudge.sent', '__proto__ (x: 1)', 'constructor', 'toString (a: b)']) {
       expect(md).toContain(text);
       expect(html).toContain(text);
     }
-    expect(json.events[0]).toMatchObject({ kind: 'system', key: 'event.fileReceived', params: { name: 'invoice.pdf', size: 48213 } });
+    expect(json.events[0]).toMatchObject({ kind: 'system', key: 'event.fromTheFuture', params: { name: 'invoice.pdf', size: 48213 } });
   });
 
   it('translate() itself shows an unknown key instead of throwing (the live chat log uses it too)', () => {

@@ -23,6 +23,7 @@ import {
   type JoinRoomResult,
   type ServerToClientEvents,
 } from '../../protocol/signaling.ts';
+import { DEFAULT_FILE_POLICY } from '../../protocol/file-policy.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { createLogger } from '../../signaling/logger.ts';
@@ -138,7 +139,7 @@ async function pair(url: string) {
   const room = await create(rep);
   const peerJoined = next(rep, 'peer-joined');
   const joined = await joinRoom(customer, room.nameplate);
-  expect(joined).toEqual({ ok: true, sid: room.sid, iceServers: [] });
+  expect(joined).toEqual({ ok: true, sid: room.sid, iceServers: [], filePolicy: DEFAULT_FILE_POLICY });
   expect(await peerJoined).toEqual({ sid: room.sid });
   return { rep, customer, room, repLog, customerLog };
 }
@@ -174,6 +175,14 @@ describe('handshake', () => {
 });
 
 describe('rooms end to end', () => {
+  it('hands the configured file policy to both members with the room', async () => {
+    const { url } = await startServer({ FILE_MAX_BYTES: '1000', FILE_MAX_COUNT: '2', FILE_TYPES: 'image/png,.log', FILE_AUTO_ACCEPT_FROM_REP: 'true' });
+    const policy = { maxBytes: 1000, maxCount: 2, types: ['image/png', '.log'], autoAcceptFromRep: true };
+    const room = await create(await connected(url));
+    expect(room.filePolicy).toEqual(policy);
+    expect(await joinRoom(await connected(url), room.nameplate)).toMatchObject({ ok: true, filePolicy: policy });
+  });
+
   it('create, join and relay in both directions, to the other member only', async () => {
     const ice = '[{"urls":"stun:stun.example.org"}]';
     const { url } = await startServer({ ICE_SERVERS: ice });
@@ -189,7 +198,7 @@ describe('rooms end to end', () => {
     await create(bystander);
 
     const peerJoined = next(rep, 'peer-joined');
-    expect(await joinRoom(customer, room.nameplate)).toEqual({ ok: true, sid: room.sid, iceServers: [{ urls: 'stun:stun.example.org' }] });
+    expect(await joinRoom(customer, room.nameplate)).toEqual({ ok: true, sid: room.sid, iceServers: [{ urls: 'stun:stun.example.org' }], filePolicy: DEFAULT_FILE_POLICY });
     expect(await peerJoined).toEqual({ sid: room.sid });
 
     const toCustomer = next(customer, 'relay');
@@ -317,7 +326,7 @@ describe('hostile input', () => {
     expect(server.rooms.stats().rooms).toBe(0);
     const result = await raw(socket).timeout(3000).emitWithAck('create-room', { extra: 'ignored', nested: { a: [1] } });
     expect(v.parse(CreateRoomResultSchema, result)).toMatchObject({ ok: true });
-    expect(Object.keys(result as object).sort()).toEqual(['expiresAt', 'iceServers', 'nameplate', 'ok', 'sid']);
+    expect(Object.keys(result as object).sort()).toEqual(['expiresAt', 'filePolicy', 'iceServers', 'nameplate', 'ok', 'sid']);
   });
 
   it('create-room and join-room without an ack: server-error MALFORMED, nothing done, no crash', async () => {
@@ -561,7 +570,7 @@ describe('rate limits', () => {
     expect(await a.timeout(3000).emitWithAck('create-room', {})).toEqual({ ok: false, error: 'RATE_LIMITED' });
     expect(await b.timeout(3000).emitWithAck('create-room', {})).toEqual({ ok: false, error: 'RATE_LIMITED' });
     expect(server.rooms.stats().rooms).toBe(2);
-    expect(await joinRoom(await connected(url), room.nameplate)).toEqual({ ok: true, sid: room.sid, iceServers: [] });
+    expect(await joinRoom(await connected(url), room.nameplate)).toEqual({ ok: true, sid: room.sid, iceServers: [], filePolicy: DEFAULT_FILE_POLICY });
     // Malformed requests are refused before the limiter: they do not use it up (nor do they count elsewhere).
     const other = await startServer({ ROOMS_PER_MINUTE_PER_IP: '1' });
     const c = await connected(other.url);

@@ -6,6 +6,7 @@
 import { io, type Socket } from 'socket.io-client';
 import * as v from 'valibot';
 import { ParleyError, type ErrorCode } from '@protocol/errors.ts';
+import type { FilePolicy } from '@protocol/file-policy.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import {
   ClientEvent,
@@ -37,11 +38,14 @@ export interface CreatedRoom {
   sid: string;
   expiresAt: number;
   iceServers: IceServer[];
+  /** What files may be sent in this room; absent when the server sent none (the defaults apply). */
+  filePolicy?: FilePolicy;
 }
 
 export interface JoinedRoom {
   sid: string;
   iceServers: IceServer[];
+  filePolicy?: FilePolicy;
 }
 
 export class Portal extends Emitter<PortalEvents> {
@@ -121,15 +125,16 @@ export class Portal extends Emitter<PortalEvents> {
     const result = v.safeParse(CreateRoomResultSchema, await this.request(ClientEvent.CreateRoom, {}));
     if (!result.success) throw new ParleyError('MALFORMED', 'bad create-room answer');
     if (!result.output.ok) throw new ParleyError(result.output.error);
-    const { nameplate, sid, expiresAt, iceServers } = result.output;
-    return { nameplate, sid, expiresAt, iceServers };
+    const { nameplate, sid, expiresAt, iceServers, filePolicy } = result.output;
+    return { nameplate, sid, expiresAt, iceServers, filePolicy };
   }
 
   async joinRoom(nameplate: string): Promise<JoinedRoom> {
     const result = v.safeParse(JoinRoomResultSchema, await this.request(ClientEvent.JoinRoom, { nameplate }));
     if (!result.success) throw new ParleyError('MALFORMED', 'bad join-room answer');
     if (!result.output.ok) throw new ParleyError(result.output.error);
-    return { sid: result.output.sid, iceServers: result.output.iceServers };
+    const { sid, iceServers, filePolicy } = result.output;
+    return { sid, iceServers, filePolicy };
   }
 
   relay(data: string): void {

@@ -13,6 +13,7 @@ import { ParleyError } from '@protocol/errors.ts';
 import type { SasSymbol } from '@protocol/sas.ts';
 import { attention } from './attention-dom.ts';
 import { describeError, type UserError } from './errors.ts';
+import { FilesView } from './files/files-view.svelte.ts';
 import { notificationPreview } from './notify.ts';
 import { t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
@@ -47,6 +48,8 @@ export class SessionView {
   screen = $state<ScreenShare | null>(null);
   /** True when this view shows a stored session, not a live one. */
   readonly archived: boolean;
+  /** File transfer (cards, attachments), running once the session is verified. */
+  readonly files: FilesView;
 
   private session: Session | null = null;
   private writes: Promise<unknown> = Promise.resolve();
@@ -75,6 +78,17 @@ export class SessionView {
     readonly request = '',
   ) {
     this.archived = archived !== null;
+    this.files = new FilesView({
+      role,
+      log: (key, params, level) => this.log(key, params, level),
+      chat: (id, from, text) => {
+        const name = from === role ? this.displayName : (this.peerName ?? defaultName(from));
+        return this.append({ kind: 'chat', id, from, name, text, at: Date.now() });
+      },
+      acknowledge: (id) => this.session?.acknowledge(id),
+      peerName: () => this.peerName ?? defaultName(role === 'rep' ? 'customer' : 'rep'),
+      notify: (from, body) => attention.message(from, notificationPreview(body)),
+    });
     if (archived) {
       this.record = archived;
       this.state = archived.outcome === 'failed' ? 'failed' : 'ended';
@@ -133,6 +147,7 @@ export class SessionView {
       this.state = state;
       if (state === 'ended' || state === 'failed') {
         this.peerTyping = false;
+        this.files.close();
         this.linkUp = true; // nothing is reconnecting any more
       }
       if (state === 'ended') void this.finish('ended');
@@ -145,6 +160,7 @@ export class SessionView {
     session.on('peer-joined', () => this.log('event.peerJoined', {}, 'info'));
     session.on('key-confirmed', () => this.log('event.keyConfirmed', {}, 'info'));
     session.on('verified', ({ safetyCode }) => {
+      this.files.start(session);
       this.safetyCode = safetyCode;
       const code = safetyCode.map((s) => s.emoji).join(' ');
       this.saveRecord({ safetyCode: code });
@@ -361,6 +377,7 @@ export class SessionView {
 
   destroy(): void {
     this.session?.destroy();
+    this.files.dispose();
     this.releaseLock();
   }
 }

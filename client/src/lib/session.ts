@@ -14,6 +14,7 @@ import { generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
 import { peerRole, type Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
+import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
 import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
 import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type Hello, type PeerMessage, type ScreenState } from '@protocol/peer.ts';
@@ -97,6 +98,8 @@ export class Session extends Emitter<SessionEvents> {
   private code: SessionCode | null = null;
   private sid: Uint8Array | null = null;
   private iceServers: IceServer[] = [];
+  /** What files may be sent, from the room answer (the server's settings). */
+  filePolicy: FilePolicy = DEFAULT_FILE_POLICY;
   private check: CodeCheck | null = null;
   private links: LinkManager | null = null;
   private pendingSignals: Uint8Array[] = [];
@@ -167,6 +170,7 @@ export class Session extends Emitter<SessionEvents> {
     this.code = { nameplate: room.nameplate, secret: generateSecret() };
     this.sid = fromBase64Url(room.sid);
     this.iceServers = room.iceServers;
+    this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
     this.check = new CodeCheck({ code: this.code, sid: this.sid, role: 'rep' });
     this.setState('waiting');
     const origin = this.options.origin ?? globalThis.location?.origin ?? '';
@@ -189,6 +193,7 @@ export class Session extends Emitter<SessionEvents> {
       this.assertAlive();
       this.sid = fromBase64Url(room.sid);
       this.iceServers = room.iceServers;
+      this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
       this.check = new CodeCheck({ code, sid: this.sid, role: 'customer' });
       this.beginPake();
       for (const data of this.earlyRelays.splice(0)) this.guard(() => this.onRelay(data));

@@ -1,0 +1,397 @@
+/**
+ * FileTransfers: both directions of file transfer for one session, as explicit state machines
+ * (types.ts), over a FileLink. Framework-free: the view listens to its events.
+ *
+ * - Sending: the policy is checked and the files hashed before the offer leaves (prepare.ts);
+ *   accepted files are sent one chunk per turn, round robin, so several go at once at a fair
+ *   share each; every `sendBulk` is awaited (real backpressure).
+ * - Receiving: offers are checked against the policy (a file breaking it is declined
+ *   automatically); chunks must arrive in order and are hashed as they come; `file-ack` every
+ *   FILE_ACK_EVERY chunks; `file-done` with the SHA-256 verdict at the end.
+ * - Link drops: transfers pause; when the link is back each side re-announces what the other may
+ *   have missed (the receiver `file-resume`s from the next chunk it needs, the sender re-sends
+ *   unanswered offers, both repeat recent final answers), so nothing is duplicated or lost.
+ */
+import { ParleyError } from '@protocol/errors.ts';
+import type { Role } from '@protocol/cpace.ts';
+import {
+  FILE_ACK_EVERY,
+  FileType,
+  checkFileChunk,
+  readFileFrame,
+  type FileChunk,
+  type FileMessage,
+  type FileOffer,
+} from '@protocol/file.ts';
+import { checkBatch, type FilePolicy } from '@protocol/file-policy.ts';
+import { Emitter } from '../emitter.ts';
+import { IncomingFile } from './incoming.ts';
+import { OutgoingFile } from './outgoing.ts';
+import { prepareOffer, type ChosenFile, type PrepareOptions } from './prepare.ts';
+import { SendLoop } from './send-loop.ts';
+import { FINAL_STATES, type Actor, type Batch, type FailureReason, type FileLink, type Transfer, type TransferUpdate, type UpdateKind } from './types.ts';
+
+export interface FileTransferEvents {
+  /** A batch appeared: our offer went out, or the peer's arrived. */
+  batch: Batch;
+  /** A transfer changed state (progress alone changes `bytes` without an event). */
+  update: TransferUpdate;
+  /** The peer sent something wrong; the transfer it named (if any) failed, the session goes on. */
+  warning: ParleyError;
+}
+
+export interface FileTransfersOptions {
+  link: FileLink;
+  role: Role;
+  policy: FilePolicy;
+}
+
+/** Incoming transfers not yet finished that one peer may hold open; more offers are declined (`busy`). */
+export const MAX_OPEN_INCOMING = 50;
+
+type AnyFile = IncomingFile | OutgoingFile;
+
+export class FileTransfers extends Emitter<FileTransferEvents> {
+  private readonly outgoing = new Map<string, OutgoingFile>();
+  private readonly incoming = new Map<string, IncomingFile>();
+  private readonly batches = new Map<string, Batch>();
+  /** Our offers as sent, to send again if the link drops before they are answered. */
+  private readonly offers = new Map<string, FileOffer>();
+  private linkUp = true;
+  /** Counts link drops; a transfer remembers the epoch it ended in. */
+  private epoch = 0;
+  private readonly sending: SendLoop;
+  private closed = false;
+  private lastWarning = new Map<string, number>();
+
+  constructor(private readonly options: FileTransfersOptions) {
+    super();
+    this.sending = new SendLoop({
+      sendBulk: (plaintext) => options.link.sendBulk(plaintext),
+      canSend: () => this.linkUp && !this.closed,
+      outgoing: () => this.outgoing.values(),
+      allSent: (t) => {
+        t.state = 'verifying';
+        this.update(t, 'sent', 'me');
+      },
+      unreadable: (t) => this.readFailed(t),
+    });
+  }
+
+  get policy(): FilePolicy {
+    return this.options.policy;
+  }
+
+  /**
+   * Checks, hashes and offers files with an optional message. Nothing is registered or sent if
+   * this throws.
+   * @throws FilePolicyError (a file breaks the policy), ParleyError `PAYLOAD_TOO_LARGE` (text), `PEER_GONE` (no link)
+   */
+  async offer(files: readonly ChosenFile[], text?: string, prepare: Omit<PrepareOptions, 'policy'> = {}): Promise<Batch> {
+    this.assertConnected();
+    const offer = await prepareOffer(files, text, { ...prepare, policy: this.policy });
+    this.assertConnected();
+    this.options.link.sendFileMessage(offer);
+    const transfers = offer.files.map((meta, i) => new OutgoingFile(offer.id, meta, files[i]!.slice()));
+    for (const t of transfers) this.outgoing.set(t.fid, t);
+    const batch: Batch = { id: offer.id, direction: 'out', text: offer.text, transfers };
+    this.batches.set(batch.id, batch);
+    this.offers.set(batch.id, offer);
+    this.emit('batch', batch);
+    for (const t of transfers) this.update(t, 'offered', 'me');
+    return batch;
+  }
+
+  /** Receiver: takes an offered file. */
+  accept(fid: string): void {
+    const t = this.incoming.get(fid);
+    if (t) this.acceptAs(t, 'me');
+  }
+
+  /** Receiver: refuses an offered file. */
+  decline(fid: string): void {
+    const t = this.incoming.get(fid);
+    if (!t || t.state !== 'offered') return;
+    t.declineReason = 'declined';
+    this.finish(t, 'declined', 'declined', 'me');
+    this.send({ type: FileType.Decline, fid, reason: 'declined' });
+  }
+
+  /** Either side: stops a file that is offered or under way (an incoming offer is declined). */
+  cancel(fid: string): void {
+    const t = this.outgoing.get(fid) ?? this.incoming.get(fid);
+    if (!t || FINAL_STATES.has(t.state)) return;
+    if (t.direction === 'in' && t.state === 'offered') return this.decline(fid);
+    this.drop(t);
+    this.finish(t, 'cancelled', 'cancelled', 'me');
+    this.send({ type: FileType.Cancel, fid, reason: 'cancelled' });
+  }
+
+  /** A verified `file-*` message from the peer. */
+  handleMessage(message: FileMessage): void {
+    if (this.closed) return;
+    switch (message.type) {
+      case FileType.Offer:
+        return this.onOffer(message);
+      case FileType.Accept: {
+        const t = this.outgoingFor(message.fid);
+        if (t?.state === 'offered') {
+          t.state = t.chunks === 0 ? 'verifying' : 'active';
+          t.by = 'peer';
+          this.update(t, 'accepted', 'peer');
+          this.sending.kick();
+        }
+        return;
+      }
+      case FileType.Decline: {
+        const t = this.outgoingFor(message.fid);
+        if (t?.state !== 'offered') return;
+        t.declineReason = message.reason;
+        return this.finish(t, 'declined', 'declined', 'peer');
+      }
+      case FileType.Cancel: {
+        const t = this.outgoing.get(message.fid) ?? this.incoming.get(message.fid);
+        if (!t) return this.warn(new ParleyError('MALFORMED', 'file-cancel for an unknown file'));
+        if (FINAL_STATES.has(t.state)) return;
+        this.drop(t);
+        if (message.reason === 'error') return this.fail(t, 'peer-error', 'peer');
+        return this.finish(t, 'cancelled', 'cancelled', 'peer');
+      }
+      case FileType.Ack: {
+        const t = this.outgoingFor(message.fid);
+        if (!t || FINAL_STATES.has(t.state) || t.state === 'offered') return;
+        if (message.next > t.next) return this.warn(new ParleyError('MALFORMED', 'file-ack for chunks not sent'));
+        return t.acknowledge(message.next);
+      }
+      case FileType.Resume:
+        return this.onResume(message.fid, message.next);
+      case FileType.Done: {
+        const t = this.outgoingFor(message.fid);
+        if (!t || FINAL_STATES.has(t.state)) return;
+        if (!message.ok) return this.fail(t, 'corrupt', 'peer');
+        t.acknowledge(t.chunks);
+        t.bytes = t.meta.size;
+        return this.finish(t, 'done', 'done', 'peer');
+      }
+    }
+  }
+
+  /** One opened bulk-channel frame from the peer. */
+  handleBulk(frame: Uint8Array): void {
+    if (this.closed) return;
+    let chunk: FileChunk;
+    try {
+      chunk = readFileFrame(frame);
+    } catch (err) {
+      return this.warn(err as ParleyError);
+    }
+    const t = this.incoming.get(chunk.fid);
+    // Chunks in flight when a transfer ended, or from a link that just dropped, are expected.
+    if (t && (FINAL_STATES.has(t.state) || t.state === 'paused')) return;
+    if (t?.state === 'offered') return this.warn(new ParleyError('MALFORMED', 'chunk before the file was accepted'));
+    try {
+      checkFileChunk(chunk, t ? { next: t.next, size: t.meta.size } : undefined);
+    } catch (err) {
+      this.warn(err as ParleyError);
+      if (!t) return;
+      this.drop(t);
+      this.fail(t, 'protocol', 'me');
+      this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
+      return;
+    }
+    if (!t) return;
+    if (t.take(chunk.data)) return this.complete(t);
+    if (t.next % FILE_ACK_EVERY === 0) this.send({ type: FileType.Ack, fid: t.fid, next: t.next });
+  }
+
+  /** The direct link went down (a re-pair is under way) or is verified again. */
+  handleLink(up: boolean): void {
+    if (this.closed || up === this.linkUp) return;
+    this.linkUp = up;
+    if (!up) {
+      this.epoch += 1;
+      for (const t of this.all()) {
+        if (t.state === 'active' || t.state === 'verifying') {
+          t.state = 'paused';
+          this.update(t, 'paused', 'auto');
+        }
+      }
+      return;
+    }
+    this.announce();
+    this.sending.restart(); // a loop stuck on the old link must not block this one
+  }
+
+  /** The session is over: whatever is not finished has failed. */
+  close(): void {
+    if (this.closed) return;
+    for (const t of this.all()) {
+      if (FINAL_STATES.has(t.state)) continue;
+      this.drop(t);
+      this.fail(t, 'ended', 'auto');
+    }
+    this.closed = true;
+    this.sending.stop();
+  }
+
+  private onOffer(offer: FileOffer): void {
+    if (this.batches.has(offer.id)) return; // sent again after a reconnect: already here
+    if (offer.files.some((f) => this.incoming.has(f.fid) || this.outgoing.has(f.fid))) {
+      return this.warn(new ParleyError('MALFORMED', 'offer reuses a file id'));
+    }
+    const rules = checkBatch(this.policy, offer.files);
+    let open = [...this.incoming.values()].filter((t) => !FINAL_STATES.has(t.state)).length;
+    const transfers = offer.files.map((meta) => new IncomingFile(offer.id, meta));
+    const batch: Batch = { id: offer.id, direction: 'in', text: offer.text, transfers };
+    for (const t of transfers) this.incoming.set(t.fid, t);
+    this.batches.set(batch.id, batch);
+    this.emit('batch', batch);
+    transfers.forEach((t, i) => {
+      this.update(t, 'offered', 'peer');
+      const reason = rules[i]?.rule ?? (open >= MAX_OPEN_INCOMING ? 'busy' : null);
+      if (reason) {
+        // Declined before anyone is asked: the policy is the server's, and it is the same for both sides.
+        t.declineReason = reason;
+        this.finish(t, 'declined', 'declined', 'auto');
+        this.send({ type: FileType.Decline, fid: t.fid, reason });
+      } else {
+        open += 1;
+      }
+    });
+    if (this.options.role === 'customer' && this.policy.autoAcceptFromRep) {
+      for (const t of transfers) this.acceptAs(t, 'auto');
+    }
+  }
+
+  private acceptAs(t: IncomingFile, by: Actor): void {
+    if (t.state !== 'offered') return;
+    t.by = by;
+    // Sent while the link is down it is lost: the `file-resume` sent on reconnection stands for it.
+    t.state = this.linkUp && this.send({ type: FileType.Accept, fid: t.fid }) ? 'active' : 'paused';
+    this.update(t, 'accepted', by);
+    if (t.chunks === 0) this.complete(t);
+  }
+
+  /** The last chunk arrived (or there were none): the SHA-256 decides. */
+  private complete(t: IncomingFile): void {
+    const blob = t.finish();
+    if (!blob) {
+      this.fail(t, 'corrupt', 'me');
+      this.send({ type: FileType.Done, fid: t.fid, ok: false });
+      return;
+    }
+    t.blob = blob;
+    this.finish(t, 'done', 'done', 'me');
+    this.send({ type: FileType.Done, fid: t.fid, ok: true });
+  }
+
+  private onResume(fid: string, next: number): void {
+    const t = this.outgoingFor(fid);
+    if (!t) return;
+    if (FINAL_STATES.has(t.state)) {
+      // The receiver missed how it ended: say it again.
+      if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid, reason: 'cancelled' });
+      if (t.state === 'failed' && t.failure === 'read') this.send({ type: FileType.Cancel, fid, reason: 'error' });
+      return;
+    }
+    if (next > t.chunks) return this.warn(new ParleyError('MALFORMED', 'file-resume past the end'));
+    const wasOffered = t.state === 'offered';
+    t.resumeFrom(next);
+    t.state = next >= t.chunks ? 'verifying' : 'active';
+    if (wasOffered) t.by = 'peer';
+    this.update(t, wasOffered ? 'accepted' : 'resumed', 'peer');
+    this.sending.kick();
+  }
+
+  /**
+   * After a reconnect, tell the peer what it may have missed: resumes for what we receive,
+   * unanswered offers again, and final answers given since the link before this one.
+   */
+  private announce(): void {
+    const recent = (t: AnyFile) => t.endedEpoch >= this.epoch - 1;
+    for (const t of this.incoming.values()) {
+      if (t.state === 'paused') {
+        if (this.send({ type: FileType.Resume, fid: t.fid, next: t.next })) {
+          t.state = 'active';
+          this.update(t, 'resumed', 'auto');
+        }
+      } else if (recent(t)) {
+        if (t.state === 'declined' && t.by !== 'peer') this.send({ type: FileType.Decline, fid: t.fid, reason: t.declineReason ?? 'declined' });
+        if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'cancelled' });
+        if (t.state === 'done') this.send({ type: FileType.Done, fid: t.fid, ok: true });
+        if (t.state === 'failed' && t.failure === 'corrupt') this.send({ type: FileType.Done, fid: t.fid, ok: false });
+        if (t.state === 'failed' && t.failure === 'protocol') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
+      }
+    }
+    for (const [id, offer] of this.offers) {
+      if (this.batches.get(id)?.transfers.some((t) => t.state === 'offered')) this.send(offer);
+    }
+    for (const t of this.outgoing.values()) {
+      if (!recent(t)) continue;
+      if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'cancelled' });
+      if (t.state === 'failed' && t.failure === 'read') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
+    }
+  }
+
+  private readFailed(t: OutgoingFile): void {
+    this.drop(t);
+    this.fail(t, 'read', 'me');
+    this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
+  }
+
+  private outgoingFor(fid: string): OutgoingFile | undefined {
+    const t = this.outgoing.get(fid);
+    if (!t) this.warn(new ParleyError('MALFORMED', 'message for a file we did not offer'));
+    return t;
+  }
+
+  /** Sends a control message; false when the link is down (the reconnection announce covers it). */
+  private send(message: FileMessage): boolean {
+    try {
+      this.options.link.sendFileMessage(message);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ParleyError && err.code === 'PEER_GONE')) this.warn(err instanceof ParleyError ? err : new ParleyError('MALFORMED', String(err)));
+      return false;
+    }
+  }
+
+  private fail(t: AnyFile, reason: FailureReason, by: Actor): void {
+    t.failure = reason;
+    this.finish(t, 'failed', 'failed', by);
+  }
+
+  private finish(t: AnyFile, state: 'done' | 'declined' | 'cancelled' | 'failed', what: UpdateKind, by: Actor): void {
+    t.state = state;
+    if (state !== 'done' && state !== 'failed') t.by = by;
+    t.endedEpoch = this.epoch;
+    this.update(t, what, by);
+  }
+
+  /** Frees what a stopped transfer holds. */
+  private drop(t: AnyFile): void {
+    if (t instanceof IncomingFile) t.discard();
+    else t.reader.clear();
+  }
+
+  private update(transfer: Transfer, what: UpdateKind, by: Actor): void {
+    this.emit('update', { transfer, what, by });
+  }
+
+  private *all(): Iterable<AnyFile> {
+    yield* this.outgoing.values();
+    yield* this.incoming.values();
+  }
+
+  private assertConnected(): void {
+    if (this.closed || !this.linkUp) throw new ParleyError('PEER_GONE', 'not connected');
+  }
+
+  /** A hostile peer could flood: at most one warning per code every 10 s. */
+  private warn(err: ParleyError): void {
+    const now = Date.now();
+    if (now - (this.lastWarning.get(err.code) ?? -Infinity) < 10_000) return;
+    this.lastWarning.set(err.code, now);
+    this.emit('warning', err);
+  }
+}

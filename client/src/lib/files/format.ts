@@ -1,0 +1,43 @@
+/**
+ * Sizes, speeds and durations in the reader's language (25 MB, 25 Mo; 3.5 MB/s; 2 min), binary
+ * multiples as file managers show them.
+ */
+import { i18n } from '../i18n/index.svelte.ts';
+
+const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+
+function unitFormat(unit: string, fraction: number, display: 'short' | 'long' = 'short'): Intl.NumberFormat {
+  return new Intl.NumberFormat(i18n.locale, { style: 'unit', unit, unitDisplay: display, maximumFractionDigits: fraction });
+}
+
+/** @example formatBytes(25 * 1024 * 1024) // '25 MB' in English, '25 Mo' in French */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let step = 0;
+  while (value >= 1024 && step < UNITS.length - 1) {
+    value /= 1024;
+    step += 1;
+  }
+  if (step === 0) return unitFormat('byte', 0, 'long').format(bytes);
+  return unitFormat(UNITS[step]!, value < 10 ? 1 : 0).format(value);
+}
+
+/** @example formatSpeed(3.5 * 1024 * 1024) // '3.5 MB/s' */
+export function formatSpeed(bytesPerSecond: number): string {
+  const perSecond = formatBytes(bytesPerSecond);
+  return `${perSecond}/s`;
+}
+
+/** Whole seconds up to a minute, then minutes (rounded up), then hours and minutes. */
+export function formatDuration(seconds: number): string {
+  const s = Math.ceil(seconds);
+  if (s < 60) return unitFormat('second', 0).format(s);
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return unitFormat('minute', 0).format(minutes);
+  const hours = Math.floor(minutes / 60);
+  return `${unitFormat('hour', 0).format(hours)} ${unitFormat('minute', 0).format(minutes % 60)}`;
+}
+
+export function formatPercent(fraction: number): string {
+  return new Intl.NumberFormat(i18n.locale, { style: 'percent', maximumFractionDigits: 0 }).format(Math.min(1, Math.max(0, fraction)));
+}

@@ -1,0 +1,90 @@
+/**
+ * The sender's loop: one chunk of each accepted file in turn (round robin, so several files
+ * share the link fairly), each handed to the bulk channel only when the previous send said the
+ * channel can take more. At most one loop runs; a new link starts a new one, so a loop stuck on
+ * a dead link's send can never block the files.
+ */
+import { ParleyError } from '@protocol/errors.ts';
+import { encodeFileChunk } from '@protocol/file.ts';
+import type { OutgoingFile } from './outgoing.ts';
+import { FINAL_STATES } from './types.ts';
+
+export interface SendLoopHost {
+  sendBulk(plaintext: Uint8Array): Promise<void>;
+  /** Whether sending may go on (link up, engine open). */
+  canSend(): boolean;
+  /** The outgoing files, in the order they were offered. */
+  outgoing(): Iterable<OutgoingFile>;
+  /** Every chunk of `t` went out (the receiver's verdict is awaited). */
+  allSent(t: OutgoingFile): void;
+  /** `t` could not be read or framed: it fails. */
+  unreadable(t: OutgoingFile): void;
+}
+
+export class SendLoop {
+  private generation = 0;
+  private running = false;
+  private lastServed: string | null = null;
+
+  constructor(private readonly host: SendLoopHost) {}
+
+  /** Starts the loop if it is not running (a file was accepted or resumed). */
+  kick(): void {
+    void this.run();
+  }
+
+  /** Forgets a loop that may be stuck on the old link and starts afresh. */
+  restart(): void {
+    this.generation += 1;
+    this.running = false;
+    this.kick();
+  }
+
+  /** Stops for good (the engine closed): the running loop ends at its next step. */
+  stop(): void {
+    this.generation += 1;
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const generation = this.generation;
+    const current = () => generation === this.generation;
+    try {
+      while (current() && this.host.canSend()) {
+        const t = this.next();
+        if (!t) break;
+        const index = t.next;
+        let data: Uint8Array;
+        try {
+          data = await t.reader.read(index);
+        } catch {
+          if (current() && t.state === 'active') this.host.unreadable(t);
+          continue;
+        }
+        if (!current()) return;
+        if (t.state !== 'active' || t.next !== index) continue; // cancelled or resumed meanwhile
+        t.next = index + 1;
+        if (t.next >= t.chunks) this.host.allSent(t);
+        try {
+          await this.host.sendBulk(encodeFileChunk(t.fid, index, data));
+        } catch (err) {
+          if (err instanceof ParleyError && err.code === 'PEER_GONE') break; // the link event pauses everything
+          if (current() && !FINAL_STATES.has(t.state)) this.host.unreadable(t);
+        }
+      }
+    } finally {
+      if (current()) this.running = false;
+    }
+  }
+
+  /** The next active file after the last one served: a fair share each. */
+  private next(): OutgoingFile | undefined {
+    const active = [...this.host.outgoing()].filter((t) => t.state === 'active');
+    if (active.length === 0) return undefined;
+    const last = active.findIndex((t) => t.fid === this.lastServed);
+    const t = active[(last + 1) % active.length]!;
+    this.lastServed = t.fid;
+    return t;
+  }
+}

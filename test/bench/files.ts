@@ -1,0 +1,168 @@
+/**
+ * File transfer figures for `npm run bench`:
+ *   - encrypted file throughput between two headless Chromium pages (the customer's browser
+ *     accepts the rep's file automatically): first accept → file received and its SHA-256
+ *     checked, from the receiving page's performance marks;
+ *   - raw RTCDataChannel throughput between the same two pages, same frame size and the same
+ *     buffer watermarks as Parley's bulk channel, no encryption, no hashing, no disk;
+ *   - the sending page's JS heap (CDP Performance.getMetrics, JSHeapUsedSize) sampled during the
+ *     send, against the same page idle after a garbage collection.
+ * The file is random bytes on disk, handed to the file input by path (as a user's pick would be).
+ */
+import type { Browser, Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { FILE_CHUNK_BYTES } from '../../protocol/file.ts';
+import { HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
+
+const MB = 1024 * 1024;
+/** A full chunk frame as it goes on the wire: 6-byte header, 12-character fid, data, 24 bytes of sealing. */
+const WIRE_FRAME_BYTES = 6 + 12 + FILE_CHUNK_BYTES + 24;
+
+export interface FileBench {
+  sizeMB: number;
+  /** Encrypted transfer, accept → received and checked (MB/s, MB = 2^20 bytes). */
+  encryptedMBps: number;
+  /** Sender's hashing before the offer (s). */
+  prepareSeconds: number;
+  rawMBps: number;
+  idleHeapMB: number;
+  peakHeapMB: number;
+}
+
+async function randomFile(sizeMB: number): Promise<{ path: string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+  const path = join(dir, 'bench.bin');
+  const out = createWriteStream(path);
+  for (let i = 0; i < sizeMB; i++) if (!out.write(randomBytes(MB))) await new Promise((r) => out.once('drain', r));
+  out.end();
+  await finished(out);
+  return { path, dir };
+}
+
+/** Both pages joined in one Parley session (the rep's page sends). */
+async function pair(browser: Browser, base: string): Promise<{ rep: Page; customer: Page; close: () => Promise<void> }> {
+  const repCtx = await browser.newContext();
+  const custCtx = await browser.newContext();
+  for (const ctx of [repCtx, custCtx]) await ctx.addInitScript('window.__name = (f) => f');
+  const rep = await repCtx.newPage();
+  const customer = await custCtx.newPage();
+  await rep.goto(`${base}/rep`);
+  await rep.getByRole('button', { name: 'Start session' }).first().click();
+  const code = (await rep.getByTestId('session-code').textContent())!;
+  await customer.goto(base);
+  await customer.getByLabel('Session code').fill(code);
+  await customer.getByRole('button', { name: 'Join' }).click();
+  for (const page of [rep, customer]) await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+  return { rep, customer, close: async () => (await repCtx.close(), await custCtx.close()) };
+}
+
+/** A bare RTCDataChannel between the two pages, `bytes` sent in wire-sized frames with Parley's watermarks. */
+async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<number> {
+  const offer = await rep.evaluate(async () => {
+    const pc = new RTCPeerConnection();
+    const dc = pc.createDataChannel('raw-bulk', { ordered: true });
+    dc.binaryType = 'arraybuffer';
+    Object.assign(window, { rawBulkPc: pc, rawBulkDc: dc });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  });
+  const answer = await customer.evaluate(async ({ offer, bytes }) => {
+    const pc = new RTCPeerConnection();
+    pc.ondatachannel = (e) => {
+      let got = 0;
+      e.channel.binaryType = 'arraybuffer';
+      e.channel.onmessage = (m) => {
+        got += (m.data as ArrayBuffer).byteLength;
+        if (got >= bytes) e.channel.send('done');
+      };
+    };
+    Object.assign(window, { rawBulkPc: pc });
+    await pc.setRemoteDescription(offer);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
+    return pc.localDescription!.toJSON();
+  }, { offer, bytes });
+  const ms = await rep.evaluate(
+    async ({ answer, bytes, frame, high, low }) => {
+      const { rawBulkPc: pc, rawBulkDc: dc } = window as unknown as { rawBulkPc: RTCPeerConnection; rawBulkDc: RTCDataChannel };
+      await pc.setRemoteDescription(answer);
+      if (dc.readyState !== 'open') await new Promise((r) => dc.addEventListener('open', r, { once: true }));
+      dc.bufferedAmountLowThreshold = low;
+      const data = crypto.getRandomValues(new Uint8Array(frame));
+      const done = new Promise<void>((r) => dc.addEventListener('message', () => r(), { once: true }));
+      const t0 = performance.now();
+      for (let sent = 0; sent < bytes; sent += frame) {
+        dc.send(data);
+        if (dc.bufferedAmount > high) await new Promise((r) => dc.addEventListener('bufferedamountlow', r, { once: true }));
+      }
+      await done;
+      return performance.now() - t0;
+    },
+    { answer, bytes, frame: WIRE_FRAME_BYTES, high: HIGH_WATER, low: LOW_WATER },
+  );
+  await rep.evaluate(() => (window as unknown as { rawBulkPc: RTCPeerConnection }).rawBulkPc.close());
+  await customer.evaluate(() => (window as unknown as { rawBulkPc: RTCPeerConnection }).rawBulkPc.close());
+  return bytes / MB / (ms / 1000);
+}
+
+/** Duration between two performance marks of a page (the first of each name), in ms. */
+function between(page: Page, from: string, to: string): Promise<number> {
+  return page.evaluate(
+    ([a, b]) => performance.getEntriesByName(b!)[0]!.startTime - performance.getEntriesByName(a!)[0]!.startTime,
+    [from, to],
+  );
+}
+
+/**
+ * Runs the file figures on a server whose policy allows `sizeMB` files of any type, with
+ * auto-accept from the rep (set FILE_MAX_BYTES, FILE_TYPES and FILE_AUTO_ACCEPT_FROM_REP).
+ */
+export async function fileBench(browser: Browser, base: string, sizeMB: number): Promise<FileBench> {
+  const { path, dir } = await randomFile(sizeMB);
+  const { rep, customer, close } = await pair(browser, base);
+  try {
+    const rawMBps = await rawThroughput(rep, customer, sizeMB * MB);
+
+    const cdp = await rep.context().newCDPSession(rep);
+    await cdp.send('Performance.enable');
+    const heap = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0) / MB;
+    await rep.getByLabel('Attach files').setInputFiles(path);
+    await cdp.send('HeapProfiler.collectGarbage');
+    const idleHeapMB = await heap();
+    let peakHeapMB = idleHeapMB;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peakHeapMB = Math.max(peakHeapMB, await heap());
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+
+    const sendClicked = await rep.evaluate(() => performance.now());
+    await rep.getByRole('button', { name: 'Send', exact: true }).click();
+    await customer.getByRole('link', { name: 'bench.bin', exact: true }).waitFor({ timeout: 30 * 60_000 });
+    await rep.getByText('Delivered —').waitFor({ timeout: 60_000 });
+    sampling = false;
+    await sampler;
+
+    const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
+    const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered')[0]!.startTime);
+    return {
+      sizeMB,
+      encryptedMBps: sizeMB / (transferMs / 1000),
+      prepareSeconds: (offeredAt - sendClicked) / 1000,
+      rawMBps,
+      idleHeapMB,
+      peakHeapMB,
+    };
+  } finally {
+    await close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

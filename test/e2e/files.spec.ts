@@ -1,0 +1,305 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { expect, test, type CDPSession, type Locator, type Page } from '@playwright/test';
+import { SERVERS } from '../../playwright.config.ts';
+import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, type Pair } from './fixtures.ts';
+
+let pair: Pair;
+test.afterEach(async () => closePair(pair));
+
+const MB = 1024 * 1024;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+interface Payload {
+  name: string;
+  mimeType: string;
+  buffer: Buffer;
+}
+
+function payload(name: string, size: number, mimeType = 'application/pdf'): Payload {
+  return { name, mimeType, buffer: randomBytes(size) };
+}
+
+function attach(page: Page, files: Payload[]): Promise<void> {
+  return page.getByLabel('Attach files').setInputFiles(files);
+}
+
+function send(page: Page): Promise<void> {
+  return page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+/** Clicks the received file's link and returns the SHA-256 of what the browser saved. */
+async function downloadHash(page: Page, name: string): Promise<string> {
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name, exact: true }).click();
+  const saved = await download;
+  expect(saved.suggestedFilename()).toBe(name);
+  return sha256(await readFile((await saved.path())!));
+}
+
+/** The fraction a file's progress bar shows (0–1). */
+function progressOf(page: Page, name: string): Locator {
+  return page.getByRole('progressbar', { name: `Progress of ${name}` });
+}
+
+async function waitForProgress(page: Page, name: string, atLeast: number): Promise<void> {
+  const fraction = () => progressOf(page, name).evaluate((bar) => (bar as HTMLProgressElement).value, undefined, { timeout: 1000 }).catch(() => 0);
+  await expect.poll(fraction, { timeout: 30_000 }).toBeGreaterThan(atLeast);
+}
+
+/**
+ * Slows a page's JavaScript down `rate` times (1: normal again), so a transfer lasts long enough
+ * to be interrupted. The CDP session stays open: detaching it would lift the throttling.
+ */
+const throttles = new WeakMap<Page, CDPSession>();
+async function slowDown(page: Page, rate: number): Promise<void> {
+  let cdp = throttles.get(page);
+  if (!cdp) throttles.set(page, (cdp = await page.context().newCDPSession(page)));
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+}
+
+test('a 3 MB binary file goes each way with the same SHA-256, and the transcript records each transfer', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  const { rep, customer } = pair;
+
+  const toCustomer = payload('manual.pdf', 3 * MB);
+  await attach(rep, [toCustomer]);
+  await send(rep);
+  await expect(rep.getByText('Waiting for Ada to accept')).toBeVisible();
+  // Nothing flows before the customer says yes: no progress bar anywhere.
+  await expect(customer.getByRole('progressbar')).toHaveCount(0);
+  await customer.getByRole('button', { name: 'Accept manual.pdf', exact: true }).click();
+  await expect(rep.getByText('Delivered — Ada checked that it arrived intact')).toBeVisible();
+  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible();
+  expect(await downloadHash(customer, 'manual.pdf')).toBe(sha256(toCustomer.buffer));
+
+  const toRep = payload('crash-dump.pdf', 3 * MB);
+  await attach(customer, [toRep]);
+  await send(customer);
+  await rep.getByRole('button', { name: 'Accept crash-dump.pdf', exact: true }).click();
+  await expect(customer.getByText('Delivered — Support checked that it arrived intact')).toBeVisible();
+  expect(await downloadHash(rep, 'crash-dump.pdf')).toBe(sha256(toRep.buffer));
+
+  // The report has every step, with names, sizes, hashes and who did what (never the bytes).
+  await rep.getByLabel('Format').selectOption('json');
+  const exported = rep.waitForEvent('download');
+  await rep.getByRole('button', { name: 'Export transcript' }).click();
+  const report = JSON.parse(await readFile((await (await exported).path())!, 'utf8')) as { events: { text: string }[] };
+  const lines = report.events.map((e) => e.text);
+  expect(lines).toEqual(
+    expect.arrayContaining([
+      `You offered “manual.pdf” (3 MB, SHA-256 ${sha256(toCustomer.buffer)}).`,
+      'Ada accepted “manual.pdf”.',
+      `Sent “manual.pdf”: Ada confirmed it arrived intact (SHA-256 ${sha256(toCustomer.buffer)}).`,
+      `Ada offered “crash-dump.pdf” (3 MB, SHA-256 ${sha256(toRep.buffer)}).`,
+      'You accepted “crash-dump.pdf”.',
+      `Received “crash-dump.pdf” from Ada (3 MB), SHA-256 ${sha256(toRep.buffer)} checked.`,
+    ]),
+  );
+  expect(JSON.stringify(report).length).toBeLessThan(100_000);
+});
+
+test('a 25 MB file and a disallowed type are refused on the sender’s side, naming the file and the rule; nothing is offered', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  const { rep, customer } = pair;
+
+  await attach(customer, [payload('big.pdf', 25 * MB), payload('holiday.mov', 2000, 'video/quicktime'), payload('notes.txt', 100, 'text/plain')]);
+  const problems = customer.getByRole('alert');
+  await expect(problems.getByText('“big.pdf” is 25 MB; the limit is 20 MB.')).toBeVisible();
+  await expect(problems.getByText('“holiday.mov” can’t be sent: files of type video/quicktime are not allowed.')).toBeVisible();
+  await customer.getByLabel('Message', { exact: true }).fill('see attached');
+
+  // The batch is kept for fixing: Send sends nothing and says why.
+  await send(customer);
+  await expect(problems.getByText('Nothing was sent: remove the files marked in red, then send again.')).toBeVisible();
+  await expect(customer.getByLabel('Message', { exact: true })).toHaveValue('see attached');
+  await expect(rep.getByRole('log')).not.toContainText('notes.txt');
+  await expect(rep.getByRole('log')).not.toContainText('see attached');
+
+  await customer.getByRole('button', { name: 'Remove big.pdf' }).click();
+  await customer.getByRole('button', { name: 'Remove holiday.mov' }).click();
+  await expect(customer.getByRole('alert')).toHaveCount(0);
+  await send(customer);
+  await expect(rep.getByRole('button', { name: 'Accept notes.txt', exact: true })).toBeVisible();
+  await expect(rep.getByRole('log')).toContainText('see attached');
+  await expect(rep.getByRole('log')).not.toContainText('big.pdf');
+});
+
+test('five attachments go with one message (a sixth is refused until removed); Accept all', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  const { rep, customer } = pair;
+
+  const files = [
+    payload('one.txt', 10, 'text/plain'),
+    payload('two.pdf', 200_000),
+    payload('three.txt', 0, 'text/plain'),
+    payload('four.pdf', 70_000),
+    payload('five.txt', 5, 'text/plain'),
+  ];
+  await attach(rep, [...files, payload('six.txt', 6, 'text/plain')]);
+  await expect(rep.getByRole('alert')).toContainText('“six.txt” can’t be sent: at most 5 files can go with one message.');
+  await rep.getByRole('button', { name: 'Remove six.txt' }).click();
+  await rep.getByLabel('Message', { exact: true }).fill('Here are the five files');
+  await send(rep);
+  await expect(rep.getByLabel('Message', { exact: true })).toHaveValue('');
+
+  const card = customer.getByRole('region', { name: 'Files from Support' });
+  await expect(customer.getByRole('log')).toContainText('Here are the five files');
+  for (const file of files) await expect(card.getByText(file.name, { exact: true })).toBeVisible();
+  await card.getByRole('button', { name: 'Accept all' }).click();
+  for (const file of files) expect(await downloadHash(customer, file.name)).toBe(sha256(file.buffer));
+  await expect(rep.getByText('Delivered — Ada checked that it arrived intact')).toHaveCount(5);
+  // The message sent with the files is acknowledged like any other.
+  await expect(rep.getByText('✓✓ Delivered')).toBeVisible();
+});
+
+test('cancel mid-way, from either side: both sides show who cancelled', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000); // two transfers on a slowed-down page
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  const { rep, customer } = pair;
+
+  await attach(rep, [payload('first.pdf', 4 * MB)]);
+  await send(rep);
+  await slowDown(rep, 6);
+  await customer.getByRole('button', { name: 'Accept first.pdf', exact: true }).click();
+  await waitForProgress(customer, 'first.pdf', 0.02);
+  await rep.getByRole('button', { name: 'Cancel first.pdf', exact: true }).click();
+  await expect(rep.getByText('Cancelled by you')).toBeVisible();
+  await expect(customer.getByText('Cancelled by Support')).toBeVisible();
+  await expect(customer.getByRole('link', { name: 'first.pdf' })).toHaveCount(0);
+  await slowDown(rep, 1);
+
+  await attach(rep, [payload('second.pdf', 4 * MB)]);
+  await send(rep);
+  await slowDown(rep, 6);
+  await customer.getByRole('button', { name: 'Accept second.pdf', exact: true }).click();
+  await waitForProgress(customer, 'second.pdf', 0.02);
+  await customer.getByRole('button', { name: 'Cancel second.pdf', exact: true }).click();
+  await expect(customer.getByText('Cancelled by you')).toBeVisible();
+  await expect(rep.getByText('Cancelled by Ada')).toBeVisible();
+  await slowDown(rep, 1);
+  // The chat goes on.
+  await customer.getByLabel('Message', { exact: true }).fill('never mind');
+  await send(customer);
+  await expect(rep.getByRole('log')).toContainText('never mind');
+});
+
+test('a transfer cut by a reconnect resumes where it stopped and arrives intact', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000); // a transfer on a slowed-down page, and a re-pair
+  pair = await openPair(browser, baseURL!);
+  const { rep, customer } = pair;
+  await recordPeerConnections(customer);
+  await connectPair(pair);
+
+  const file = payload('firmware.pdf', 4 * MB);
+  await attach(rep, [file]);
+  await send(rep);
+  await slowDown(rep, 4);
+  await customer.getByRole('button', { name: 'Accept firmware.pdf', exact: true }).click();
+  await waitForProgress(customer, 'firmware.pdf', 0.1);
+
+  expect(await dropLinks(customer)).toBe(1);
+  await expect(customer.getByText('Paused — reconnecting…')).toBeVisible();
+  for (const page of [rep, customer]) {
+    await expect(page.getByRole('log')).toContainText('Reconnected: end-to-end encrypted again, same safety code.');
+  }
+  await slowDown(rep, 1);
+  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible({ timeout: 45_000 });
+  expect(await downloadHash(customer, 'firmware.pdf')).toBe(sha256(file.buffer));
+  await expect(rep.getByText('Delivered — Ada checked that it arrived intact')).toBeVisible();
+});
+
+test('files dropped on the chat and pictures pasted into the message box are attached', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  await connectPair(pair);
+  const { rep, customer } = pair;
+
+  // A drop carrying a file, as the browser delivers it.
+  const dropped = await customer.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['printer log line\n'], 'printer.log', { type: '' }));
+    return data;
+  });
+  const chat = customer.getByRole('log');
+  await chat.dispatchEvent('dragenter', { dataTransfer: dropped });
+  await expect(customer.getByText('Drop files here to attach them')).toBeVisible();
+  await chat.dispatchEvent('drop', { dataTransfer: dropped });
+  await expect(customer.getByText('Drop files here to attach them')).toHaveCount(0);
+  await expect(customer.getByRole('list', { name: 'Files to send' })).toContainText('printer.log');
+
+  // A pasted screenshot (the clipboard names it image.png).
+  const pasted = await customer.evaluateHandle(async () => {
+    const canvas = new OffscreenCanvas(40, 30);
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#2f5bea';
+    context.fillRect(0, 0, 40, 30);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    const data = new DataTransfer();
+    data.items.add(new File([blob], 'image.png', { type: 'image/png' }));
+    return data;
+  });
+  await customer.getByLabel('Message', { exact: true }).evaluate((box, data) => {
+    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data as DataTransfer, bubbles: true, cancelable: true }));
+  }, pasted);
+  await expect(customer.getByRole('list', { name: 'Files to send' })).toContainText(/pasted-image-[\d-]+\.png/);
+  await send(customer);
+
+  const card = rep.getByRole('region', { name: 'Files from Ada' });
+  await expect(card.getByText('printer.log', { exact: true })).toBeVisible();
+  // The picture's preview came with the offer, before any byte of the file.
+  await expect(card.locator('img')).toHaveCount(1);
+  expect(await card.locator('img').getAttribute('src')).toMatch(/^blob:/);
+  await card.getByRole('button', { name: 'Accept all' }).click();
+  expect(await downloadHash(rep, 'printer.log')).toBe(sha256(Buffer.from('printer log line\n')));
+  await expect(rep.getByRole('link', { name: /pasted-image-[\d-]+\.png/ })).toBeVisible();
+});
+
+test('the server’s file policy reaches both browsers: limits, types, and auto-accept of the rep’s files', async ({ browser }) => {
+  pair = await openPair(browser, `http://127.0.0.1:${SERVERS.filesAuto}`);
+  await connectPair(pair);
+  const { rep, customer } = pair;
+
+  // This server allows 1 MB of text or PNG, and customers take the rep's files without asking.
+  const guide = payload('guide.txt', 300_000, 'text/plain');
+  await attach(rep, [guide]);
+  await send(rep);
+  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible();
+  await expect(customer.getByRole('button', { name: 'Accept guide.txt' })).toHaveCount(0);
+  expect(await downloadHash(customer, 'guide.txt')).toBe(sha256(guide.buffer));
+  await expect(customer.getByRole('log')).not.toContainText('You accepted');
+
+  await attach(customer, [payload('photo.png', 2 * MB, 'image/png'), payload('report.pdf', 10)]);
+  await expect(customer.getByRole('alert')).toContainText('“photo.png” is 2 MB; the limit is 1 MB.');
+  await expect(customer.getByRole('alert')).toContainText('“report.pdf” can’t be sent: files of type application/pdf are not allowed.');
+  await customer.getByRole('button', { name: 'Remove photo.png' }).click();
+  await customer.getByRole('button', { name: 'Remove report.pdf' }).click();
+
+  // The rep is still asked for the customer's files.
+  await attach(customer, [payload('log.txt', 100, 'text/plain')]);
+  await send(customer);
+  await expect(rep.getByRole('button', { name: 'Accept log.txt', exact: true })).toBeVisible();
+});
+
+test('in French, refusals and the card read in French', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!, { locale: 'fr-FR' });
+  const { rep, customer } = pair;
+  await rep.goto('/rep');
+  await rep.getByRole('button', { name: 'Démarrer une session' }).first().click();
+  const code = (await rep.getByTestId('session-code').textContent())!.trim();
+  await customer.goto('/');
+  await customer.getByLabel('Code de session').fill(code);
+  await customer.getByRole('button', { name: 'Rejoindre' }).click();
+  await expect(customer.getByTestId('connection-status')).toContainText('Connecté');
+
+  await customer.getByLabel('Joindre des fichiers').setInputFiles([payload('vacances.mov', 10, 'video/quicktime')]);
+  await expect(customer.getByRole('alert')).toContainText('« vacances.mov » ne peut pas être envoyé : les fichiers de type video/quicktime ne sont pas autorisés.');
+  await customer.getByRole('button', { name: 'Retirer vacances.mov' }).click();
+  await customer.getByLabel('Joindre des fichiers').setInputFiles([payload('facture.pdf', 1000)]);
+  await customer.getByRole('button', { name: 'Envoyer', exact: true }).click();
+  await rep.getByRole('button', { name: 'Refuser facture.pdf', exact: true }).click();
+  await expect(customer.getByText('Assistance l’a refusé')).toBeVisible();
+});
