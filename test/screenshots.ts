@@ -24,7 +24,14 @@ const { port } = await server.listen();
 const base = `http://127.0.0.1:${port}`;
 const browser = await chromium.launch({
   executablePath: [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((p): p is string => !!p && existsSync(p)),
-  args: ['--disable-background-networking', '--disable-features=WebRtcHideLocalIpsWithMdns'],
+  args: [
+    '--disable-background-networking',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    // A synthetic screen for the screen-sharing shot.
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--auto-select-desktop-capture-source=Entire screen',
+  ],
 });
 try {
   const rep = await (await browser.newContext({ viewport: { width: 1366, height: 820 } })).newPage();
@@ -49,7 +56,10 @@ try {
   await say(rep, 'Thanks. Please try this:\n1. Open Settings → Printers\n2. [b]Remove[/b] the printer\n3. Add it again');
   await say(customer, 'Done, it prints again! 🎉');
   await rep.getByLabel('Session notes').fill('Driver error after the update; removed and re-added the printer. Fixed.');
-  await rep.waitForTimeout(500);
+  await rep.getByRole('button', { name: 'Request screen' }).click();
+  await customer.getByRole('button', { name: 'Share screen' }).click();
+  await rep.getByRole('region', { name: 'Customer screen' }).locator('video').waitFor();
+  await rep.waitForTimeout(1500);
   await rep.screenshot({ path: join(DOCS, 'rep-console.png') });
   await customer.screenshot({ path: join(DOCS, 'customer.png') });
   // The printable report of the same session, as the rep exports it after ending.

@@ -11,85 +11,29 @@
  */
 import { fromBase64Url } from '@protocol/base64.ts';
 import { generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
-import { peerRole, type Role } from '@protocol/cpace.ts';
+import type { Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
-import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
-import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type Hello, type PeerMessage, type ScreenState } from '@protocol/peer.ts';
+import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type PeerMessage } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
-import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import { CodeCheck } from './code-check.ts';
 import { Emitter } from './emitter.ts';
 import { LinkManager } from './link-manager.ts';
 import { NudgeCooldown, NudgeGate } from './nudge.ts';
-import type { PeerLink, PeerLinkOptions } from './peer-link.ts';
+import { routePeerMessage, type Inbox } from './peer-inbox.ts';
 import { Portal } from './portal.ts';
+import { buildHello, type SessionEvents, type SessionOptions, type SessionState } from './session-contract.ts';
 
-export type SessionState = 'idle' | 'waiting' | 'joining' | 'pake' | 'connecting' | 'verified' | 'ended' | 'failed';
+export type { SessionEvents, SessionOptions, SessionState };
 
 /** How long the key agreement and the direct connection may take before we give up. */
 const PAKE_TIMEOUT_MS = 20_000;
 /** Sealed signals kept while the key is being confirmed (an offer and its candidates fit easily). */
 const MAX_EARLY_SIGNALS = 64;
 const CONNECT_TIMEOUT_MS = 30_000;
-
-export interface SessionEvents {
-  state: SessionState;
-  /** Rep side: the room exists and the code can be shown. */
-  code: { code: SessionCode; link: string; expiresAt: number };
-  'peer-joined': void;
-  'key-confirmed': void;
-  verified: { safetyCode: SasSymbol[] };
-  hello: Hello;
-  chat: Chat;
-  ack: string;
-  typing: boolean;
-  /** Customer side: the rep asks to open this (already validated) http(s) address. */
-  'url-push': string;
-  /** Customer side: the rep asks for attention (already let through the cooldown). */
-  nudge: void;
-  /**
-   * The direct link after verification: `false` when it dropped and a re-pair is under way
-   * (messages cannot be sent meanwhile), `true` when a link is verified (the first, or a re-pair).
-   */
-  link: boolean;
-  /** A verified peer message whose type starts with `file-` (the file-transfer engine's). */
-  'file-message': PeerMessage;
-  /** One opened bulk-channel frame (file chunk). */
-  bulk: Uint8Array;
-  /** Customer side: the rep asks to see the screen. */
-  'screen-request': void;
-  /** Rep side: what the customer did about screen sharing. */
-  'screen-state': ScreenState;
-  /** Rep side: the customer's screen-share stream arrived (again, after a re-pair). */
-  'screen-stream': MediaStream;
-  /**
-   * The other side is gone: `ended` / `left` when it said goodbye (rep ends, customer leaves),
-   * `lost` when the channel closed without a goodbye.
-   */
-  'peer-left': 'ended' | 'left' | 'lost';
-  /** A recoverable problem: one message was rejected. */
-  warning: ParleyError;
-  /** The session stopped because of this error (state is `failed`). */
-  failed: ParleyError;
-}
-
-export interface SessionOptions {
-  role: Role;
-  name: string;
-  /** Customer: the "how can we help?" text, sent in the (end-to-end encrypted) hello. */
-  request?: string;
-  serverUrl?: string;
-  /** Where join links point; defaults to the page origin. */
-  origin?: string;
-  /** A portal opened ahead of time (see Portal.connect); the session takes it over. */
-  portal?: Portal;
-  /** Makes the peer link (tests pass an in-memory one; the default is WebRTC). */
-  createLink?: (options: PeerLinkOptions) => PeerLink;
-}
 
 export class Session extends Emitter<SessionEvents> {
   state: SessionState = 'idle';
@@ -105,16 +49,24 @@ export class Session extends Emitter<SessionEvents> {
   private pendingSignals: Uint8Array[] = [];
   /** Relays that arrive while `join-room` is still being answered (they can share a packet). */
   private earlyRelays: string[] = [];
-  private helloSeen = false;
   private lastWarning = new Map<string, number>();
   private readonly nudgesOut = new NudgeCooldown();
-  private readonly nudgesIn = new NudgeGate();
+  /** Where verified peer messages go (peer-inbox.ts). */
+  private readonly inbox: Inbox;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private tornDown = false;
 
   constructor(private readonly options: SessionOptions) {
     super();
     this.role = options.role;
+    this.inbox = {
+      role: this.role,
+      emit: (event, payload) => this.emit(event, payload),
+      warn: (err) => this.warn(err),
+      fail: (step) => this.guard(step),
+      peerGone: (reason) => this.peerGone(reason),
+      nudgesIn: new NudgeGate(),
+    };
     this.portal = options.portal ?? new Portal(options.serverUrl);
     this.portal.on('peer-joined', () => this.onPeerJoined());
     this.portal.on('relay', (data) => {
@@ -290,72 +242,13 @@ export class Session extends Emitter<SessionEvents> {
     this.clearTimer();
     this.setState('verified');
     this.emit('verified', { safetyCode: safetyEmoji(sas) });
-    this.guard(() =>
-      this.links?.send({
-        type: PeerType.Hello,
-        version: PROTOCOL_VERSION,
-        role: this.role,
-        name: this.options.name.slice(0, MAX_NAME_CHARS),
-        capabilities: ['chat', 'files', 'screen'],
-        userAgent: this.role === 'customer' ? globalThis.navigator?.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
-        locale: globalThis.navigator?.language.slice(0, MAX_LOCALE_CHARS),
-        request: this.role === 'customer' ? this.options.request?.trim().slice(0, MAX_REQUEST_CHARS) || undefined : undefined,
-      }),
-    );
+    this.guard(() => this.links?.send(buildHello(this.role, this.options.name, this.options.request)));
   }
 
   private onPeerMessage(message: PeerMessage): void {
     // After end() the channel lingers a moment to flush our bye: nothing more is taken in.
     if (this.state !== 'verified') return;
-    switch (message.type) {
-      case PeerType.Hello:
-        return this.guard(() => this.onHello(message));
-      case PeerType.Chat:
-        // The view acknowledges it (acknowledge()) as it takes it in.
-        return this.emit('chat', message);
-      case PeerType.Ack:
-        globalThis.performance?.mark?.('parley:chat-acked', { detail: message.id });
-        return this.emit('ack', message.id);
-      case PeerType.Typing:
-        return this.emit('typing', message.active);
-      case PeerType.Bye:
-        return this.peerGone(message.reason);
-      case PeerType.FingerprintProof:
-        return this.warn(new ParleyError('MALFORMED', 'late fingerprint proof'));
-      case PeerType.UrlPush:
-        // Only a rep may open pages on the customer's side.
-        if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'url-push to a rep'));
-        return this.emit('url-push', message.url);
-      case PeerType.Nudge:
-        return this.onNudge();
-      case PeerType.ScreenRequest:
-        if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'screen-request to a rep'));
-        return this.emit('screen-request', undefined);
-      case PeerType.ScreenState:
-        if (this.role !== 'rep') return this.warn(new ParleyError('MALFORMED', 'screen-state to a customer'));
-        return this.emit('screen-state', message.state);
-      case PeerType.RtcSignal:
-        return; // handled by the link itself
-      default:
-        if ((message as { type: string }).type.startsWith('file-')) return this.emit('file-message', message);
-    }
-  }
-
-  /** Only a rep may nudge, and a flood acts at most once per window whatever the sender does. */
-  private onNudge(): void {
-    if (this.role !== 'customer') return this.warn(new ParleyError('MALFORMED', 'nudge to a rep'));
-    const verdict = this.nudgesIn.receive(Date.now());
-    if (verdict === 'act') this.emit('nudge', undefined);
-    else if (verdict === 'warn') this.warn(new ParleyError('NUDGE_TOO_SOON', 'nudge inside the cooldown ignored'));
-  }
-
-  /** One hello, from the other role, speaking our version. */
-  private onHello(hello: Hello): void {
-    if (this.helloSeen) return this.warn(new ParleyError('MALFORMED', 'second hello'));
-    if (hello.role !== peerRole(this.role)) throw new ParleyError('MALFORMED', 'peer claims our role');
-    if (hello.version !== PROTOCOL_VERSION) throw new ParleyError('VERSION_MISMATCH', `peer speaks v${hello.version}`);
-    this.helloSeen = true;
-    this.emit('hello', hello);
+    routePeerMessage(this.inbox, message);
   }
 
   /** Tells the peer its message `id` arrived (authenticated and valid). */

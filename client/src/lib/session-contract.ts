@@ -1,0 +1,90 @@
+/**
+ * What a Session promises its users: its states, the events it emits and the options it takes,
+ * plus the `hello` each side introduces itself with. Kept apart from the state machine so the
+ * contract reads in one place.
+ */
+import type { SessionCode } from '@protocol/code.ts';
+import type { Role } from '@protocol/cpace.ts';
+import type { ParleyError } from '@protocol/errors.ts';
+import { MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_USER_AGENT_CHARS } from '@protocol/limits.ts';
+import { PeerType, type Chat, type Hello, type PeerMessage, type ScreenState } from '@protocol/peer.ts';
+import type { SasSymbol } from '@protocol/sas.ts';
+import { PROTOCOL_VERSION } from '@protocol/version.ts';
+import type { PeerLink, PeerLinkOptions } from './peer-link.ts';
+import type { Portal } from './portal.ts';
+
+export type SessionState = 'idle' | 'waiting' | 'joining' | 'pake' | 'connecting' | 'verified' | 'ended' | 'failed';
+
+
+export interface SessionEvents {
+  state: SessionState;
+  /** Rep side: the room exists and the code can be shown. */
+  code: { code: SessionCode; link: string; expiresAt: number };
+  'peer-joined': void;
+  'key-confirmed': void;
+  verified: { safetyCode: SasSymbol[] };
+  hello: Hello;
+  chat: Chat;
+  ack: string;
+  typing: boolean;
+  /** Customer side: the rep asks to open this (already validated) http(s) address. */
+  'url-push': string;
+  /** Customer side: the rep asks for attention (already let through the cooldown). */
+  nudge: void;
+  /**
+   * The direct link after verification: `false` when it dropped and a re-pair is under way
+   * (messages cannot be sent meanwhile), `true` when a link is verified (the first, or a re-pair).
+   */
+  link: boolean;
+  /** A verified peer message whose type starts with `file-` (the file-transfer engine's). */
+  'file-message': PeerMessage;
+  /** One opened bulk-channel frame (file chunk). */
+  bulk: Uint8Array;
+  /** Customer side: the rep asks to see the screen. */
+  'screen-request': void;
+  /** Rep side: what the customer did about screen sharing. */
+  'screen-state': ScreenState;
+  /** Rep side: the customer's screen-share stream arrived (again, after a re-pair). */
+  'screen-stream': MediaStream;
+  /**
+   * The other side is gone: `ended` / `left` when it said goodbye (rep ends, customer leaves),
+   * `lost` when the channel closed without a goodbye.
+   */
+  'peer-left': 'ended' | 'left' | 'lost';
+  /** A recoverable problem: one message was rejected. */
+  warning: ParleyError;
+  /** The session stopped because of this error (state is `failed`). */
+  failed: ParleyError;
+}
+
+export interface SessionOptions {
+  role: Role;
+  name: string;
+  /** Customer: the "how can we help?" text, sent in the (end-to-end encrypted) hello. */
+  request?: string;
+  serverUrl?: string;
+  /** Where join links point; defaults to the page origin. */
+  origin?: string;
+  /** A portal opened ahead of time (see Portal.connect); the session takes it over. */
+  portal?: Portal;
+  /** Makes the peer link (tests pass an in-memory one; the default is WebRTC). */
+  createLink?: (options: PeerLinkOptions) => PeerLink;
+}
+
+/**
+ * Our `hello`: name cut to the limit; the customer adds its browser (for the rep's notes) and
+ * its "how can we help?" text; both say which language they read.
+ */
+export function buildHello(role: Role, name: string, request?: string): Hello {
+  const customer = role === 'customer';
+  return {
+    type: PeerType.Hello,
+    version: PROTOCOL_VERSION,
+    role,
+    name: name.slice(0, MAX_NAME_CHARS),
+    capabilities: ['chat', 'files', 'screen'],
+    userAgent: customer ? globalThis.navigator?.userAgent.slice(0, MAX_USER_AGENT_CHARS) : undefined,
+    locale: globalThis.navigator?.language.slice(0, MAX_LOCALE_CHARS),
+    request: customer ? request?.trim().slice(0, MAX_REQUEST_CHARS) || undefined : undefined,
+  };
+}
