@@ -1,4 +1,5 @@
 import { expect, test, type Download, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { closePair, expectConnected, openPair, safetyCode, sendMessage, startSession, type Pair } from './fixtures.ts';
 
@@ -89,6 +90,20 @@ test('the rep exports an HTML report of the whole journey, the customer\'s reque
   await rep.getByRole('button', { name: 'Push URL' }).click();
   await expect(rep.getByRole('log')).toContainText('You sent a page to open');
   await expect(customer.getByRole('heading', { name: 'Your support rep wants to show you a page' })).toBeVisible();
+  // The session's other tools: a nudge, a file, screen sharing started and stopped.
+  await rep.getByRole('button', { name: 'Nudge' }).click();
+  await expect(customer.getByRole('log')).toContainText('Sam from support nudged you.');
+  const fileBytes = Buffer.from('printer log: paused – driver error\n');
+  const fileHash = createHash('sha256').update(fileBytes).digest('hex');
+  await customer.getByLabel('Attach files').setInputFiles([{ name: 'printer.log.txt', mimeType: 'text/plain', buffer: fileBytes }]);
+  await customer.getByRole('button', { name: 'Send' }).click();
+  await rep.getByRole('button', { name: 'Accept printer.log.txt', exact: true }).click();
+  await expect(rep.getByRole('log')).toContainText('Received — checked intact (SHA-256)');
+  await rep.getByRole('button', { name: 'Request screen' }).click();
+  await customer.getByRole('button', { name: 'Share screen' }).click();
+  await expect(rep.getByRole('log')).toContainText('Ada Lovelace started sharing their screen.');
+  await customer.getByRole('button', { name: 'Stop sharing' }).click();
+  await expect(rep.getByRole('log')).toContainText('Ada Lovelace stopped sharing their screen.');
   await rep.getByLabel('Session notes').fill('Driver reinstalled.');
 
   await rep.getByRole('button', { name: 'End session' }).click();
@@ -123,6 +138,14 @@ test('the rep exports an HTML report of the whole journey, the customer\'s reque
     'Hello Ada, let us look 👋',
     'Thanks! <script>alert(1)</script> 🙂',
     `You sent a page to open: ${pushed}`,
+    'You nudged Ada Lovelace.',
+    `Ada Lovelace offered “printer.log.txt”`,
+    'You accepted “printer.log.txt”.',
+    `Received “printer.log.txt” from Ada Lovelace`,
+    fileHash,
+    'You asked Ada Lovelace to share their screen.',
+    'Ada Lovelace started sharing their screen.',
+    'Ada Lovelace stopped sharing their screen.',
     'Session ended.',
   ]) {
     await expect(log).toContainText(line);
