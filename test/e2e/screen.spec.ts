@@ -72,4 +72,5 @@ test('a customer can decline the request, and share later on their own', async (
   await customer.getByRole('button', { name: 'Leave session' }).click();
   await customer.getByRole('button', { name: 'Yes, leave' }).click();
   await expect(rep.getByRole('region', { name: 'Customer screen' }).locator('video')).toHaveCount(0);
+  await expect(rep.getByRole('log')).toContainText('Ada stopped sharing their screen.');
 });

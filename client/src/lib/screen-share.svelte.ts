@@ -42,7 +42,11 @@ export class ScreenShare {
       session.on('screen-stream', (stream) => this.onStream(stream));
     }
     session.on('state', (state) => {
-      if (state === 'ended' || state === 'failed') this.release();
+      if (state !== 'ended' && state !== 'failed') return;
+      // The share ends with the session: say so in the log, so the report shows when it stopped.
+      if (this.sharing) this.log('event.screenStopped', {}, 'info');
+      else if (this.remote) this.log('event.screenPeerStopped', { name: this.peerName() }, 'info');
+      this.release();
     });
   }
 
