@@ -150,11 +150,10 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
       candidate.handleSignal(sealed);
     } catch (err) {
       candidate.destroy();
-      this.link = previous;
       throw err;
     }
     this.epoch = epoch;
-    if (previous && previous !== candidate) this.retire(previous);
+    if (previous) this.retire(previous);
     this.link = candidate;
     if (this.up) this.markDown();
     this.armAttempt();

@@ -50,8 +50,6 @@ export interface PeerLinkOptions {
   relay: (data: string) => void;
   /** Which link of the session this is (0 = first); `keys` must be this epoch's. */
   epoch?: number;
-  /** Who makes the offer; by default the rep. */
-  initiator?: boolean;
 }
 
 export class PeerLink extends Emitter<PeerLinkEvents> {
@@ -73,7 +71,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     super();
     const { keys, role } = options;
     this.epoch = options.epoch ?? 0;
-    this.initiator = options.initiator ?? role === 'rep';
+    this.initiator = role === 'rep'; // the rep always makes the offer, on every epoch
     this.signalSealer = new Sealer(keys.signalSend);
     this.signalOpener = new Opener(keys.signalRecv);
     this.dataSealer = new Sealer(keys.dataSend);

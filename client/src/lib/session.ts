@@ -309,11 +309,6 @@ export class Session extends Emitter<SessionEvents> {
     this.links.send(message);
   }
 
-  /** A file-transfer control message (see protocol/file.ts). @throws ParleyError `PEER_GONE` */
-  sendFileMessage(message: PeerMessage): void {
-    this.sendPeer(message);
-  }
-
   /** One file chunk frame on the bulk channel; resolves when it can take more. Rejects `PEER_GONE`. */
   sendBulk(plaintext: Uint8Array): Promise<void> {
     if (this.state !== 'verified' || !this.links) return Promise.reject(new ParleyError('PEER_GONE', 'not connected'));

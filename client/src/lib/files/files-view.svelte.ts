@@ -129,7 +129,7 @@ export class FilesView {
       role: this.host.role,
       policy: session.filePolicy,
       createHash: workerHash() ?? undefined,
-      link: { sendFileMessage: (m) => session.sendFileMessage(m), sendBulk: (p) => session.sendBulk(p) },
+      link: { sendFileMessage: (m) => session.sendPeer(m), sendBulk: (p) => session.sendBulk(p) },
     });
     this.engine = engine;
     session.on('file-message', (message) => isFileMessage(message) && engine.handleMessage(message));
