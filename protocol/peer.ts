@@ -31,6 +31,7 @@ export const PeerType = {
   ScreenRequest: 'screen-request',
   ScreenState: 'screen-state',
   Nudge: 'nudge',
+  Ping: 'ping',
 } as const;
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
@@ -169,6 +170,13 @@ export const ScreenStateSchema = v.object({
   state: v.picklist(['started', 'stopped', 'declined']),
 });
 
+/**
+ * Heartbeat, sent every second on a verified link (peer-link.ts): a side that hears nothing
+ * for a few seconds knows the connection stalled long before the browser would say so.
+ * @example { type: 'ping' }
+ */
+export const PingSchema = v.object({ type: v.literal(PeerType.Ping) });
+
 export const PeerMessageSchema = v.variant('type', [
   HelloSchema,
   ChatSchema,
@@ -181,6 +189,7 @@ export const PeerMessageSchema = v.variant('type', [
   ScreenRequestSchema,
   ScreenStateSchema,
   NudgeSchema,
+  PingSchema,
   // file-offer, file-accept, … (file.ts)
   ...FILE_MESSAGE_SCHEMAS,
 ]);

@@ -328,6 +328,21 @@ export class FakeLink extends Emitter<PeerLinkEvents> {
     if (this.epoch > 0) this.sendSignal({ type: 'renegotiate', renegotiate: true });
   }
 
+  /** ICE restarts this link was asked to make (rep) or asked the peer for (customer). */
+  restarts = 0;
+
+  /** As PeerLink: the rep restarts ICE on a verified link (nothing to do in memory). */
+  restartIce(): void {
+    if (!this.destroyed && this.verified && this.role === 'rep') this.restarts++;
+  }
+
+  /** As PeerLink: the customer asks the rep for an ICE restart, sealed through the server. */
+  askForRestart(): void {
+    if (this.destroyed || this.role === 'rep') return;
+    this.restarts++;
+    this.sendSignal({ type: 'renegotiate', renegotiate: true });
+  }
+
   /** As PeerLink: the frame goes to the peer's link (if verified) as a `bulk` event. */
   sendBulk(plaintext: Uint8Array): Promise<void> {
     if (this.destroyed || !this.verified) return Promise.reject(new ParleyError('PEER_GONE', 'link not ready'));
@@ -353,7 +368,7 @@ export class FakeLink extends Emitter<PeerLinkEvents> {
     if (this.destroyed) return;
     const signal = parsePeerSignal(openJson(this.signalOpener, frame));
     this.signals.push(signal);
-    if (signal.type === 'renegotiate') return;
+    if (signal.type === 'renegotiate') return this.verified ? this.restartIce() : undefined;
     if (signal.type === 'offer') this.sendSignal({ type: 'answer', sdp: 'v=0' });
     if (signal.type === 'answer') this.net.open();
   }

@@ -42,6 +42,7 @@ const valid = {
   screenStopped: { type: 'screen-state', state: 'stopped' },
   screenDeclined: { type: 'screen-state', state: 'declined' },
   nudge: { type: 'nudge' },
+  ping: { type: 'ping' },
 } as const;
 
 const malformed = (value: unknown) => expect(codeOf(() => parsePeerMessage(value))).toBe('MALFORMED');

@@ -14,12 +14,13 @@ import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '../../protocol/err
 import { MAX_CHAT_CHARS, MAX_REQUEST_CHARS, PeerType, type Hello } from '../../protocol/peer.ts';
 import { Sealer, sealJson } from '../../protocol/seal.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
-import { REPAIR_ATTEMPT_MS, REPAIR_GIVE_UP_MS } from '../../client/src/lib/link-manager.ts';
+import { REPAIR_ATTEMPT_MS } from '../../client/src/lib/link-manager.ts';
+import { MAX_OUTBOX } from '../../client/src/lib/outbox.ts';
 import { FakeLinkNet, FakeSignalingServer, gate, kindOf, settle, tamperRelay, type RelayPacket } from './fakes.ts';
 
 type EventName = keyof SessionEvents;
 const EVENT_NAMES: EventName[] = [
-  'state', 'code', 'peer-joined', 'key-confirmed', 'verified', 'hello', 'chat', 'ack', 'typing', 'peer-left', 'warning', 'failed',
+  'state', 'code', 'peer-joined', 'key-confirmed', 'verified', 'hello', 'chat', 'ack', 'chat-sent', 'typing', 'peer-left', 'warning', 'failed',
 ];
 
 /** Everything a session emits, in order. */
@@ -611,15 +612,101 @@ describe('Session: ending', () => {
     expect(t.customer.linkUp).toBe(true);
   });
 
-  it('while the link is down, sending throws PEER_GONE so the text is kept', async () => {
+  it('chat typed while the link is down waits as pending and goes once, in order, when a link is back', async () => {
     const t = setup();
     await pairUp(t);
-    t.server.intercept = () => []; // the server drops the re-pair signals
+    const deliver = t.server.intercept;
+    t.server.intercept = () => []; // the server drops the re-pair signals for now
     t.net.link('customer').destroy();
     await settle();
     expect(t.customer.linkUp).toBe(false);
-    expect(() => t.customer.sendChat('hello?')).toThrow(expect.objectContaining({ code: 'PEER_GONE' }));
+    const first = t.customer.sendChat('hello?');
+    const second = t.customer.sendChat('are you there?');
+    expect([t.customer.isPending(first.id), t.customer.isPending(second.id)]).toEqual([true, true]);
     expect(t.customer.state).toBe('verified');
+    await settle();
+    expect(t.repLog.of('chat')).toEqual([]);
+    t.server.intercept = deliver;
+    t.net.link('customer').destroy(); // the customer tries the next epoch, and this one gets through
+    await settle();
+    expect(t.customer.linkUp).toBe(true);
+    expect(t.repLog.of('chat').map((c) => c.text)).toEqual(['hello?', 'are you there?']);
+    expect(t.customerLog.of('chat-sent')).toEqual([first.id, second.id]);
+    // Sent now: no longer pending, and a later message goes straight out.
+    expect(t.customer.isPending(t.customer.sendChat('thanks').id)).toBe(false);
+  });
+
+  it('a message sent on a link that then dropped is sent again on the next one, and shown once', async () => {
+    const t = setup();
+    await pairUp(t);
+    // The rep's ack never makes it: the customer cannot know its message arrived.
+    t.net.rewrite = (from, message) => (from === 'rep' && message.type === PeerType.Ack ? { type: PeerType.Typing, active: false } : message);
+    const chat = t.customer.sendChat('did you get this?');
+    await settle();
+    expect(t.repLog.of('chat').map((c) => c.id)).toEqual([chat.id]);
+    t.net.rewrite = null;
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.net.link('customer').epoch).toBe(1);
+    // Sent again on epoch 1; the rep acknowledges it again but does not show it twice.
+    expect(t.net.link('customer').sent.filter((m) => m.type === PeerType.Chat)).toHaveLength(1);
+    expect(t.repLog.of('chat').map((c) => c.id)).toEqual([chat.id]);
+    expect(t.customerLog.of('ack')).toEqual([chat.id]);
+    // Acknowledged: a further drop sends nothing again.
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.net.link('customer').sent.filter((m) => m.type === PeerType.Chat)).toHaveLength(0);
+  });
+
+  it('a stalled link: the rep restarts ICE on it, the customer asks for a restart; heard again, the same link is up and pending chat goes', async () => {
+    const t = setup();
+    const repLinks: boolean[] = [];
+    t.rep.on('link', (up) => repLinks.push(up));
+    await pairUp(t);
+    const repLink = t.net.link('rep');
+    const customerLink = t.net.link('customer');
+    repLink.fire('stalled', undefined);
+    customerLink.fire('stalled', undefined);
+    await settle();
+    expect(t.rep.linkUp).toBe(false);
+    expect(t.customer.linkUp).toBe(false);
+    // The rep restarted on its own, then once more when the customer's request arrived through the server.
+    expect(repLink.restarts).toBe(2);
+    expect(customerLink.restarts).toBe(1);
+    const waiting = t.rep.sendChat('one moment');
+    expect(t.rep.isPending(waiting.id)).toBe(true);
+    repLink.fire('resumed', undefined);
+    customerLink.fire('resumed', undefined);
+    await settle();
+    expect(repLinks).toEqual([true, false, true]);
+    expect(t.net.link('rep')).toBe(repLink); // no re-pair: the same connection recovered
+    expect(t.customerLog.of('chat').map((c) => c.text)).toEqual(['one moment']);
+  });
+
+  it('a stalled link that is not heard again within an attempt is re-paired with the next epoch', async () => {
+    const t = setup();
+    await pairUp(t);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      t.net.link('rep').fire('stalled', undefined);
+      await vi.advanceTimersByTimeAsync(REPAIR_ATTEMPT_MS);
+      await settle();
+      expect(t.net.link('rep').epoch).toBe(1);
+      expect(t.rep.linkUp).toBe(true);
+      expect(t.customer.linkUp).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a chat message while MAX_OUTBOX messages already wait is refused with PEER_GONE (the text stays with the caller)', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.server.intercept = () => [];
+    t.net.link('customer').destroy();
+    await settle();
+    for (let i = 0; i < MAX_OUTBOX; i++) t.customer.sendChat(`m${i}`);
+    expect(() => t.customer.sendChat('one too many')).toThrow(expect.objectContaining({ code: 'PEER_GONE' }));
   });
 
   it('a peer that left the room while the link is down is gone: peer-left "lost"', async () => {
@@ -1019,7 +1106,7 @@ describe('Session: screen sharing and file plumbing', () => {
 describe('Session: re-pair timing', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('retries with the next epoch every 15 s while the server drops the signals, and gives up after 120 s', async () => {
+  it('retries with the next epoch every 15 s for as long as it takes; only the peer leaving the room ends it', async () => {
     const t = setup();
     await pairUp(t);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -1032,10 +1119,13 @@ describe('Session: re-pair timing', () => {
     await vi.advanceTimersByTimeAsync(REPAIR_ATTEMPT_MS);
     expect(t.net.link('rep').epoch).toBe(3);
     expect(t.rep.state).toBe('verified');
-    await vi.advanceTimersByTimeAsync(REPAIR_GIVE_UP_MS);
+    await vi.advanceTimersByTimeAsync(10 * REPAIR_ATTEMPT_MS);
+    expect(t.net.link('rep').epoch).toBe(13);
+    expect(t.rep.state).toBe('verified');
+    expect(t.repLog.of('peer-left')).toEqual([]);
+    t.server.portals.customer!.leave(); // the server says the customer is gone for good
     await settle();
     expect(t.repLog.of('peer-left')).toEqual(['lost']);
-    expect(t.customerLog.of('peer-left')).toEqual(['lost']);
     expect(t.rep.state).toBe('ended');
   });
 

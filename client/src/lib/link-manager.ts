@@ -9,6 +9,12 @@
  * relay (envelope.ts) names its epoch; a frame for a newer epoch than ours that opens with
  * that epoch's keys moves us to it, so the two sides always meet at the higher epoch.
  *
+ * A link that stalls (its heartbeat falls silent: a network fault) first gets an ICE restart
+ * on the same connection, its signals sealed through the server; if it is not heard again
+ * within REPAIR_ATTEMPT_MS, or the connection fails outright, the next epoch is tried. There is
+ * no time limit: re-pairing goes on for as long as the session lives, and stops only when the
+ * peer is gone for good (the server says it left, after its rejoin window) or someone ends it.
+ *
  * Relays are the server's to tamper with: once the session is verified a relay that fails to
  * open is dropped with a warning and never ends the session.
  */
@@ -21,15 +27,13 @@ import type { IceServer } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
 import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
 
-/** How long one re-pair attempt may take before the next epoch is tried. */
+/** How long one recovery attempt (ICE restart or re-pair) may take before the next epoch is tried. */
 export const REPAIR_ATTEMPT_MS = 15_000;
-/** How long a dropped link may stay down before the peer is considered gone. */
-export const REPAIR_GIVE_UP_MS = 120_000;
 
 export interface LinkManagerEvents {
   /** A link is verified: `epoch` 0 is the first, later ones are re-pairs. */
   up: { epoch: number };
-  /** The verified link dropped; a re-pair is under way. */
+  /** The verified link dropped or stalled; a recovery is under way. */
   down: void;
   message: PeerMessage;
   bulk: Uint8Array;
@@ -56,7 +60,6 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
   private everUp = false;
   private peerPresent = true;
   private attemptTimer: ReturnType<typeof setTimeout> | null = null;
-  private giveUpTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   /** Set by windDown(): our goodbye is on its way, a closing link is expected. */
   private ending = false;
@@ -128,10 +131,15 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
     this.clearTimers();
   }
 
-  /** The peer left the signaling room: if the link is down there is nobody to re-pair with. */
+  /** The peer left the signaling room for good: if the link is down there is nobody to re-pair with. */
   peerAbsent(): void {
     this.peerPresent = false;
     if (!this.up && this.everUp) this.giveUp();
+  }
+
+  /** The peer is in the signaling room again (it came back after a reload or an outage). */
+  peerPresentAgain(): void {
+    this.peerPresent = true;
   }
 
   destroy(): void {
@@ -180,6 +188,13 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
     link.on('bulk', (plaintext) => link === this.link && this.emit('bulk', plaintext));
     link.on('stream', (stream) => link === this.link && this.emit('stream', stream));
     link.on('rejected', (err) => this.emit('warning', err));
+    link.on('stalled', () => link === this.link && this.onStalled(link));
+    link.on('resumed', () => {
+      if (link !== this.link || this.up || this.closed) return;
+      this.clearTimers();
+      this.up = true;
+      this.emit('up', { epoch });
+    });
     link.on('closed', (err) => {
       if (link !== this.link || this.closed || this.ending) return;
       this.onLinkClosed(err);
@@ -196,10 +211,18 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
     this.repair();
   }
 
+  /** The link went silent: restart ICE on it (the rep does; the customer asks) and give it one attempt's time. */
+  private onStalled(link: PeerLink): void {
+    if (this.closed || this.ending || !this.up) return;
+    this.markDown();
+    if (this.options.role === 'rep') link.restartIce();
+    else link.askForRestart();
+    this.armAttempt();
+  }
+
   private markDown(): void {
     this.up = false;
     this.emit('down', undefined);
-    this.giveUpTimer ??= setTimeout(() => this.giveUp(), REPAIR_GIVE_UP_MS);
   }
 
   /** Starts the next epoch: the rep offers; the customer asks for an offer. */
@@ -249,8 +272,6 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
 
   private clearTimers(): void {
     if (this.attemptTimer) clearTimeout(this.attemptTimer);
-    if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
     this.attemptTimer = null;
-    this.giveUpTimer = null;
   }
 }

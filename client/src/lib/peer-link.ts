@@ -12,6 +12,10 @@
  *
  * A link belongs to one `epoch` (keys.ts): the first link is epoch 0, each re-pair after a
  * lost connection builds a new link with the next epoch's keys.
+ *
+ * A verified link sends a heartbeat (heartbeat.ts) and reports `stalled` when the peer falls
+ * silent. While stalled, and until an ICE restart has settled, its signals go sealed through
+ * the server again: the data channel they would otherwise use is the thing that is broken.
  */
 import Peer from '@thaunknown/simple-peer';
 import { ParleyError } from '@protocol/errors.ts';
@@ -25,6 +29,7 @@ import type { IceServer } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
 import { readDtlsFingerprints } from './fingerprints.ts';
 import { BulkChannel } from './bulk-channel.ts';
+import { Heartbeat } from './heartbeat.ts';
 
 /** Messages kept while our own fingerprint check is still running (see receive). */
 const MAX_EARLY_MESSAGES = 64;
@@ -40,6 +45,10 @@ export interface PeerLinkEvents {
   bulk: Uint8Array;
   /** The peer's media stream (screen sharing) arrived. */
   stream: MediaStream;
+  /** The verified peer fell silent: the path is broken (see heartbeat.ts). */
+  stalled: void;
+  /** The peer is heard again after a stall. */
+  resumed: void;
 }
 
 export interface PeerLinkOptions {
@@ -64,6 +73,9 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   private pendingProof: PeerMessage | null = null;
   private bulk: BulkChannel | null = null;
   private earlyMessages: PeerMessage[] = [];
+  /** Signals go through the server (sealed) rather than the data channel: see the header. */
+  private relaySignals = true;
+  private readonly heartbeat: Heartbeat;
   readonly epoch: number;
   private readonly initiator: boolean;
 
@@ -82,12 +94,22 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       config: { iceServers: options.iceServers },
       channelConfig: { ordered: true },
     });
+    this.heartbeat = new Heartbeat({
+      ping: () => this.send({ type: PeerType.Ping }),
+      onStalled: () => {
+        this.relaySignals = true;
+        this.emit('stalled', undefined);
+      },
+      onResumed: () => {
+        this.emit('resumed', undefined);
+        this.settleSignalPath();
+      },
+    });
     this.peer.on('signal', (signal: unknown) => {
       if (this.destroyed) return;
       try {
-        if (this.verified) return this.send({ type: PeerType.RtcSignal, signal: parsePeerSignal(signal) });
-        const sealed = sealJson(this.signalSealer, signal);
-        options.relay(this.epoch === 0 ? encodeRelay(RelayKind.Signal, sealed) : encodeRelay(RelayKind.Repair, encodeRepair(this.epoch, sealed)));
+        if (!this.relaySignals) return this.send({ type: PeerType.RtcSignal, signal: parsePeerSignal(signal) });
+        this.relaySealed(sealJson(this.signalSealer, signal));
       } catch (err) {
         // Thrown inside simple-peer's event: end the link here instead of leaving it half set up.
         this.destroy(err instanceof ParleyError ? err : new ParleyError('CONNECTION_FAILED', String(err)));
@@ -122,6 +144,46 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       const state = internals._pc?.connectionState;
       if (state === 'failed' || state === 'closed') gone();
     });
+    internals._pc?.addEventListener('signalingstatechange', () => this.settleSignalPath());
+    internals._pc?.addEventListener('icegatheringstatechange', () => this.settleSignalPath());
+  }
+
+  private get pc(): RTCPeerConnection | undefined {
+    return (this.peer as unknown as { _pc?: RTCPeerConnection })._pc;
+  }
+
+  private relaySealed(sealed: Uint8Array): void {
+    this.options.relay(this.epoch === 0 ? encodeRelay(RelayKind.Signal, sealed) : encodeRelay(RelayKind.Repair, encodeRepair(this.epoch, sealed)));
+  }
+
+  /**
+   * Back to the data channel for signals once the link is verified, heard, and no offer,
+   * answer or candidate of a restart is still on its way (all of one negotiation must take
+   * the same path, or a candidate could overtake its description).
+   */
+  private settleSignalPath(): void {
+    const pc = this.pc;
+    if (!this.verified || this.heartbeat.isStalled || !pc) return;
+    if (pc.signalingState === 'stable' && pc.iceGatheringState === 'complete') this.relaySignals = false;
+  }
+
+  /**
+   * Rep: restarts ICE on this connection (new candidates, same DTLS session and channels),
+   * the offer going through the server. A negotiation already under way is left to finish.
+   */
+  restartIce(): void {
+    const pc = this.pc;
+    if (this.destroyed || !this.verified || !pc || !this.initiator || pc.signalingState !== 'stable') return;
+    this.relaySignals = true;
+    pc.restartIce();
+    (this.peer as unknown as { negotiate(): void }).negotiate(); // missing from the type definitions
+  }
+
+  /** Customer: asks the rep, through the server, to restart ICE on this link. */
+  askForRestart(): void {
+    if (this.destroyed || this.initiator) return;
+    this.relaySignals = true;
+    this.relaySealed(sealJson(this.signalSealer, { type: 'renegotiate', renegotiate: true }));
   }
 
   private openBulk(): void {
@@ -131,7 +193,10 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       sendKey: this.options.keys.bulkSend,
       recvKey: this.options.keys.bulkRecv,
       accepting: () => this.verified && !this.destroyed,
-      onFrame: (plaintext) => this.emit('bulk', plaintext),
+      onFrame: (plaintext) => {
+        this.heartbeat.heard();
+        this.emit('bulk', plaintext);
+      },
       onFatal: (err) => this.destroy(err),
     });
   }
@@ -165,8 +230,14 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   handleSignal(frame: Uint8Array): void {
     if (this.destroyed) return;
     const signal = parsePeerSignal(openJson(this.signalOpener, frame));
-    // A re-pair request reaching the offering side: its fresh link is already making the offer.
-    if (signal.type === 'renegotiate' && this.initiator) return;
+    // Once verified, a signal through the server means the peer cannot use the channel: answer the same way.
+    if (this.verified) this.relaySignals = true;
+    if (signal.type === 'renegotiate' && this.initiator) {
+      // Before verification this is a re-pair request (our fresh link is already offering);
+      // after it, the customer lost us and asks for an ICE restart.
+      if (this.verified) this.restartIce();
+      return;
+    }
     this.peer.signal(signal);
   }
 
@@ -176,8 +247,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
    */
   requestOffer(): void {
     if (this.destroyed || this.epoch === 0) return;
-    const sealed = sealJson(this.signalSealer, { type: 'renegotiate', renegotiate: true });
-    this.options.relay(encodeRelay(RelayKind.Repair, encodeRepair(this.epoch, sealed)));
+    this.relaySealed(sealJson(this.signalSealer, { type: 'renegotiate', renegotiate: true }));
   }
 
   send(message: PeerMessage): void {
@@ -220,6 +290,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     if (!ok) throw new ParleyError('FINGERPRINT_MISMATCH', 'DTLS fingerprints differ');
     this.verified = true;
     this.pendingProof = null;
+    this.heartbeat.start();
+    this.settleSignalPath();
     this.emit('verified', undefined);
     for (const early of this.earlyMessages.splice(0)) {
       if (this.destroyed) return;
@@ -234,6 +306,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     try {
       // Authentication and ordering failures are attacks: fatal.
       const value = openJson(this.dataOpener, chunk);
+      this.heartbeat.heard();
       try {
         message = parsePeerMessage(value);
       } catch (err) {
@@ -246,6 +319,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         // The peer may verify us (and start talking) while our own stats are still being
         // read: keep what follows its proof until we have checked that proof.
         if (this.pendingProof && message.type !== PeerType.FingerprintProof) {
+          if (message.type === PeerType.Ping) return; // the peer verified us first; nothing to keep
           if (this.earlyMessages.length >= MAX_EARLY_MESSAGES) throw new ParleyError('MALFORMED', 'too many messages before verification');
           this.earlyMessages.push(message);
           return;
@@ -257,6 +331,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
         this.peer.signal(message.signal);
         return;
       }
+      if (message.type === PeerType.Ping) return;
     } catch (err) {
       this.destroy(err instanceof ParleyError ? err : new ParleyError('MALFORMED', String(err)));
       return;
@@ -268,6 +343,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   destroy(err: ParleyError | null = null): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.heartbeat.stop();
     this.bulk?.close();
     try {
       this.peer.destroy();

@@ -25,15 +25,18 @@ export interface SessionEvents {
   verified: { safetyCode: SasSymbol[] };
   hello: Hello;
   chat: Chat;
+  /** The peer has our chat message `id` (sent once, or again after a dropped link). */
   ack: string;
+  /** A chat message typed while the link was down has now been sent (it is no longer pending). */
+  'chat-sent': string;
   typing: boolean;
   /** Customer side: the rep asks to open this (already validated) http(s) address. */
   'url-push': string;
   /** Customer side: the rep asks for attention (already let through the cooldown). */
   nudge: void;
   /**
-   * The direct link after verification: `false` when it dropped and a re-pair is under way
-   * (messages cannot be sent meanwhile), `true` when a link is verified (the first, or a re-pair).
+   * The direct link after verification: `false` when it dropped or stalled and a recovery is
+   * under way (chat typed meanwhile waits as pending), `true` when a link is verified again.
    */
   link: boolean;
   /** A verified peer message whose type starts with `file-` (the file-transfer engine's). */

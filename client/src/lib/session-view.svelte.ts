@@ -26,6 +26,8 @@ export class SessionView {
   /** Stored events are immutable: a raw array (replaced on append) spares a deep proxy per message. */
   events = $state.raw<TranscriptEvent[]>([]);
   readonly delivered = new SvelteSet<string>();
+  /** Our chat messages typed while the link was down, not sent yet (they go once it is back). */
+  readonly pending = new SvelteSet<string>();
   code = $state<{ code: SessionCode; link: string; expiresAt: number } | null>(null);
   safetyCode = $state<SasSymbol[] | null>(null);
   error = $state<UserError | null>(null);
@@ -196,7 +198,9 @@ export class SessionView {
       // `at` is our clock (the peer's `sentAt` is its claim, kept apart).
       void this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: Date.now(), sentAt: chat.sentAt });
     });
+    session.on('chat-sent', (id) => this.pending.delete(id));
     session.on('ack', (id) => {
+      this.pending.delete(id);
       this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
     });
     session.on('typing', (active) => {
@@ -282,6 +286,7 @@ export class SessionView {
     if (!this.session) return { ok: false, error: describeError(new ParleyError('PEER_GONE'), this.role) };
     try {
       const chat = this.session.sendChat(text);
+      if (this.session.isPending(chat.id)) this.pending.add(chat.id);
       await this.append({ kind: 'chat', id: chat.id, from: this.role, name: this.displayName, text, at: chat.sentAt });
       return { ok: true };
     } catch (err) {

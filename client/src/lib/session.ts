@@ -23,6 +23,7 @@ import { CodeCheck } from './code-check.ts';
 import { Emitter } from './emitter.ts';
 import { LinkManager } from './link-manager.ts';
 import { NudgeCooldown, NudgeGate } from './nudge.ts';
+import { Outbox } from './outbox.ts';
 import { routePeerMessage, type Inbox } from './peer-inbox.ts';
 import { Portal } from './portal.ts';
 import { buildHello, type SessionEvents, type SessionOptions, type SessionState } from './session-contract.ts';
@@ -51,6 +52,8 @@ export class Session extends Emitter<SessionEvents> {
   private earlyRelays: string[] = [];
   private lastWarning = new Map<string, number>();
   private readonly nudgesOut = new NudgeCooldown();
+  /** Chat not yet acknowledged by the peer, and ids already received (outbox.ts). */
+  private readonly outbox = new Outbox();
   /** Where verified peer messages go (peer-inbox.ts). */
   private readonly inbox: Inbox;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -223,7 +226,9 @@ export class Session extends Emitter<SessionEvents> {
     this.links = links;
     links.on('up', ({ epoch }) => {
       if (epoch === 0) this.onFirstLinkUp(sas);
-      if (this.state === 'verified') this.emit('link', true);
+      if (this.state !== 'verified') return;
+      this.emit('link', true);
+      this.flushOutbox(epoch);
     });
     links.on('down', () => this.emit('link', false));
     links.on('message', (message) => this.onPeerMessage(message));
@@ -248,7 +253,28 @@ export class Session extends Emitter<SessionEvents> {
   private onPeerMessage(message: PeerMessage): void {
     // After end() the channel lingers a moment to flush our bye: nothing more is taken in.
     if (this.state !== 'verified') return;
+    if (message.type === PeerType.Ack) this.outbox.acknowledged(message.id);
+    // Sent again after a dropped link: acknowledge again (the first ack may be what was lost), show once.
+    if (message.type === PeerType.Chat && !this.outbox.firstSight(message.id)) return this.acknowledge(message.id);
     routePeerMessage(this.inbox, message);
+  }
+
+  /** Sends, in order, every chat message the peer has not acknowledged and that this link has not carried. */
+  private flushOutbox(epoch: number): void {
+    for (const chat of this.outbox.due(epoch)) {
+      try {
+        this.links?.send(chat);
+      } catch {
+        return; // down again: the next link takes the rest
+      }
+      if (this.outbox.sent(chat.id, epoch)) this.emit('chat-sent', chat.id);
+    }
+  }
+
+
+  /** True while our chat message `id` waits for a link to be sent on. */
+  isPending(id: string): boolean {
+    return this.outbox.isPending(id);
   }
 
   /** Tells the peer its message `id` arrived (authenticated and valid). */
@@ -258,12 +284,26 @@ export class Session extends Emitter<SessionEvents> {
 
   /**
    * Sends a chat message. Checks the limit before anything leaves, so the caller keeps the
-   * text on error. Returns the message as sent (id and time) so it can be logged.
+   * text on error. Returns the message (id and time) so it can be logged. Typed while the link
+   * is down, it waits (`isPending`) and is sent as soon as a link is up again.
+   * @throws ParleyError `PAYLOAD_TOO_LARGE`; `PEER_GONE` before verification, after the end, or
+   *   when MAX_OUTBOX messages already wait for the peer
    */
   sendChat(text: string): Chat {
     if (text.length > MAX_CHAT_CHARS) throw new ParleyError('PAYLOAD_TOO_LARGE', 'chat message too long');
+    if (this.state !== 'verified' || !this.links) throw new ParleyError('PEER_GONE', 'not connected');
+    if (this.outbox.full) throw new ParleyError('PEER_GONE', 'too many messages waiting for the peer');
     const chat: Chat = { type: PeerType.Chat, id: newMessageId(), text, sentAt: Date.now() };
-    this.sendPeer(chat);
+    let sentOn: number | null = null;
+    if (this.links.isUp) {
+      try {
+        this.links.send(chat);
+        sentOn = this.links.currentEpoch;
+      } catch {
+        // the link dropped between the check and the send: it waits like the others
+      }
+    }
+    this.outbox.add(chat, sentOn);
     globalThis.performance?.mark?.('parley:chat-sent', { detail: chat.id });
     return chat;
   }

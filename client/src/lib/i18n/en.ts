@@ -91,6 +91,7 @@ export const en = {
   'chat.send': 'Send',
   'chat.you': 'You',
   'chat.sent': 'Sent',
+  'chat.pending': 'Waiting for the connection — sent when it is back',
   'chat.delivered': 'Delivered',
   'chat.tooLong': 'Your message is {length} characters long; the limit is {max}. Shorten it or split it in two. Your text is kept.',
   'chat.notConnected': 'You are not connected, so the message was not sent. Your text is kept.',

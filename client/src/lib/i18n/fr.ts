@@ -93,6 +93,7 @@ export const fr: Record<MessageKey, string> = {
   'chat.send': 'Envoyer',
   'chat.you': 'Vous',
   'chat.sent': 'Envoyé',
+  'chat.pending': 'En attente de la connexion — envoyé dès son retour',
   'chat.delivered': 'Remis',
   'chat.tooLong': 'Votre message fait {length} caractères ; la limite est {max}. Raccourcissez-le ou coupez-le en deux. Votre texte est conservé.',
   'chat.notConnected': 'Vous n’êtes pas connecté : le message n’a pas été envoyé. Votre texte est conservé.',
