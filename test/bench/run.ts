@@ -6,6 +6,7 @@
  *   - chat round trip, on the wire: the sealed chat leaves → the customer's sealed ack is opened
  *   - gzipped JavaScript of the customer page (initial, and everything needed to join)
  *   - file transfer: encrypted throughput against a raw data channel, and the sender's memory (files.ts)
+ *   - network faults: time to notice a cut network, time to recover once it returns (network.ts)
  * Headless Chromium and the real server (in this process, loopback) on one machine.
  */
 import { chromium, type Page } from '@playwright/test';
@@ -16,11 +17,14 @@ import { loadConfig } from '../../signaling/config.ts';
 import { createLogger } from '../../signaling/logger.ts';
 import { createParleyServer } from '../../signaling/server.ts';
 import { fileBench } from './files.ts';
+import { networkBench } from './network.ts';
 
 const JOIN_RUNS = Number(process.env.BENCH_JOIN_RUNS ?? 20);
 const CHAT_RUNS = Number(process.env.BENCH_CHAT_RUNS ?? 100);
 /** Size of the file sent for the file figures (0 skips them). */
 const FILE_MB = Number(process.env.BENCH_FILE_MB ?? 200);
+/** Network cuts for the drop/recovery figures (0 skips them). */
+const NETWORK_RUNS = Number(process.env.BENCH_NETWORK_RUNS ?? 10);
 const DIST = join(import.meta.dirname, '../../client/dist');
 
 function stats(samples: number[]) {
@@ -204,6 +208,7 @@ async function main(): Promise<void> {
     await custCtx.close();
   }
   const files = FILE_MB > 0 ? await fileBench(browser, base, FILE_MB) : null;
+  const network = NETWORK_RUNS > 0 ? await networkBench(browser, base, NETWORK_RUNS) : null;
   await browser.close();
   await server.close();
 
@@ -217,6 +222,11 @@ async function main(): Promise<void> {
   console.log(row('chat round trip, on screen', stats(rtts)));
   console.log(row('chat round trip, sealed on the wire', stats(wireRtts)));
   console.log(row('raw RTCDataChannel round trip', stats(rawRtts)));
+  if (network) {
+    console.log(row('network cut → noticed, rep', stats(network.detectRep)));
+    console.log(row('network cut → noticed, customer', stats(network.detectCustomer)));
+    console.log(row('network back → both Connected', stats(network.recover)));
+  }
   console.log(`\n${'customer page JS, initial'.padEnd(34)} ${(customer.initial / 1024).toFixed(1)} kB gzipped`);
   console.log(`${'customer page JS, all to join'.padEnd(34)} ${(customerAll / 1024).toFixed(1)} kB gzipped`);
   console.log(`${'rep console JS, initial'.padEnd(34)} ${(rep.initial / 1024).toFixed(1)} kB gzipped`);

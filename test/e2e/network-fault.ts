@@ -53,7 +53,9 @@ export class UdpFaultProxy {
         this.dropped++;
         return;
       }
-      const fromTarget = from.address === host && from.port === port;
+      // A browser socket bound to all interfaces answers a loopback address from 127.0.0.1, not
+      // from the address in its candidate: on one machine, the port alone tells who it is.
+      const fromTarget = from.port === port && (from.address === host || from.address === '127.0.0.1');
       if (fromTarget) {
         if (!forwarder.peer) return;
         socket.send(msg, forwarder.peer.port, forwarder.peer.address);
