@@ -1,93 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
 import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, type Pair } from './fixtures.ts';
+import { MB, attach, controlBulk, downloadHash, holdChunksAfter, payload, progressOf, releaseChunks, send, sha256, waitForProgress } from './file-fixtures.ts';
 
 let pair: Pair;
 test.afterEach(async () => closePair(pair));
-
-const MB = 1024 * 1024;
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-interface Payload {
-  name: string;
-  mimeType: string;
-  buffer: Buffer;
-}
-
-function payload(name: string, size: number, mimeType = 'application/pdf'): Payload {
-  return { name, mimeType, buffer: randomBytes(size) };
-}
-
-function attach(page: Page, files: Payload[]): Promise<void> {
-  return page.getByLabel('Attach files').setInputFiles(files);
-}
-
-function send(page: Page): Promise<void> {
-  return page.getByRole('button', { name: 'Send', exact: true }).click();
-}
-
-/** Clicks the received file's link and returns the SHA-256 of what the browser saved. */
-async function downloadHash(page: Page, name: string): Promise<string> {
-  const download = page.waitForEvent('download');
-  await page.getByRole('link', { name, exact: true }).click();
-  const saved = await download;
-  expect(saved.suggestedFilename()).toBe(name);
-  return sha256(await readFile((await saved.path())!));
-}
-
-/** The fraction a file's progress bar shows (0–1). */
-function progressOf(page: Page, name: string): Locator {
-  return page.getByRole('progressbar', { name: `Progress of ${name}` });
-}
-
-async function waitForProgress(page: Page, name: string, atLeast: number): Promise<void> {
-  const fraction = () => progressOf(page, name).evaluate((bar) => (bar as HTMLProgressElement).value, undefined, { timeout: 1000 }).catch(() => 0);
-  await expect.poll(fraction, { timeout: 30_000 }).toBeGreaterThan(atLeast);
-}
-
-/**
- * Lets a test hold a transfer mid-way, whatever the machine's speed: in this page, file chunks
- * (messages of the `parley-bulk` data channel) after the first `holdAfter` are kept back until
- * `release`, so the receiver's progress stops there while everything else (clicks, control
- * messages, the chat) goes on. Call before the page loads.
- */
-async function controlBulk(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const held: (() => void)[] = [];
-    const bulk = { holdAfter: Infinity, delivered: 0, release: () => held.splice(0).forEach((deliver) => deliver()) };
-    Object.assign(window, { __bulk: bulk });
-    const add = RTCDataChannel.prototype.addEventListener;
-    RTCDataChannel.prototype.addEventListener = function (this: RTCDataChannel, type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) {
-      if (type !== 'message' || this.label !== 'parley-bulk' || typeof listener !== 'function') return add.call(this, type, listener, options);
-      const deliver = (event: Event) => listener.call(this, event);
-      return add.call(this, type, (event: Event) => {
-        if (bulk.delivered >= bulk.holdAfter) return void held.push(() => deliver(event));
-        bulk.delivered += 1;
-        deliver(event);
-      }, options);
-    } as typeof RTCDataChannel.prototype.addEventListener;
-  });
-}
-
-/** From now on, chunks after the first `frames` this page receives are held (see controlBulk). */
-function holdChunksAfter(page: Page, frames: number): Promise<void> {
-  return page.evaluate((frames) => {
-    const bulk = (window as unknown as { __bulk: { holdAfter: number; delivered: number } }).__bulk;
-    bulk.delivered = 0;
-    bulk.holdAfter = frames;
-  }, frames);
-}
-
-/** Lets held chunks through, and all later ones. */
-function releaseChunks(page: Page): Promise<void> {
-  return page.evaluate(() => {
-    const bulk = (window as unknown as { __bulk: { holdAfter: number; release: () => void } }).__bulk;
-    bulk.holdAfter = Infinity;
-    bulk.release();
-  });
-}
 
 test('a 3 MB binary file goes each way with the same SHA-256, and the transcript records each transfer', async ({ browser, baseURL }) => {
   pair = await openPair(browser, baseURL!);

@@ -86,7 +86,7 @@ export async function routeThrough(page: Page, proxy: UdpFaultProxy): Promise<vo
   await page.addInitScript(() => {
     const forward = (window as unknown as { __parleyForward(host: string, port: number): Promise<number> }).__parleyForward;
     const proto = RTCPeerConnection.prototype;
-    const addIceCandidate = proto.addIceCandidate;
+    const addIceCandidate = proto.addIceCandidate as (this: RTCPeerConnection, candidate?: RTCIceCandidateInit) => Promise<void>;
     proto.addIceCandidate = async function (this: RTCPeerConnection, candidate?: RTCIceCandidateInit | RTCIceCandidate | null) {
       const line = candidate?.candidate;
       if (!candidate || !line) return addIceCandidate.call(this, candidate ?? undefined);
@@ -102,7 +102,7 @@ export async function routeThrough(page: Page, proxy: UdpFaultProxy): Promise<vo
         usernameFragment: candidate.usernameFragment,
       });
     };
-    const setRemoteDescription = proto.setRemoteDescription;
+    const setRemoteDescription = proto.setRemoteDescription as (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) => Promise<void>;
     proto.setRemoteDescription = function (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) {
       // Candidates inside the SDP would bypass the forwarders: take them out (they also trickle).
       const sdp = description?.sdp?.replace(/^a=candidate:.*\r?\n/gm, '');

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { closePair, connectPair, openPair, recordPeerConnections, safetyCode, sendMessage, type Pair } from './fixtures.ts';
+import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, safetyCode, sendMessage, type Pair } from './fixtures.ts';
+import { MB, attach, chunksDelivered, controlBulk, downloadHash, holdChunksAfter, payload, releaseChunks, send, sha256 } from './file-fixtures.ts';
 import { UdpFaultProxy, routeThrough } from './network-fault.ts';
 
 let pair: Pair;
@@ -83,4 +84,55 @@ test('an outage longer than one recovery attempt ends in a re-paired link, still
   await expect(customer.getByRole('log')).toContainText('are you still there?');
   expect(await connectionsMade(rep)).toBeGreaterThan(1); // a new connection (next epoch) took over
   expect(await safetyCode(customer)).toBe(before);
+});
+
+test('a 20 MB transfer cut three times (network outage, customer’s connection closed, rep’s connection closed) arrives once, hash intact', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  pair = await openPair(browser, baseURL!);
+  const { rep, customer } = pair;
+  for (const page of [rep, customer]) {
+    await routeThrough(page, proxy);
+    await recordPeerConnections(page);
+  }
+  await controlBulk(customer);
+  await connectPair(pair);
+  const file = payload('disk-image.bin', 20 * MB, 'application/pdf');
+  // Each cut comes once the customer holds 64 more chunks (4 MB): a point reached on any machine.
+  const holdAfterMore = async () => {
+    await holdChunksAfter(customer, 64);
+    await expect.poll(() => chunksDelivered(customer), { timeout: 30_000 }).toBe(64);
+  };
+  const reconnected = async () => {
+    await releaseChunks(customer); // what the cut connection still held goes nowhere useful
+    for (const page of [rep, customer]) await expect(status(page)).toContainText('Connected — end-to-end encrypted', { timeout: 30_000 });
+  };
+
+  await holdChunksAfter(customer, 64);
+  await attach(rep, [file]);
+  await send(rep);
+  await customer.getByRole('button', { name: 'Accept disk-image.bin', exact: true }).click();
+  await expect.poll(() => chunksDelivered(customer), { timeout: 30_000 }).toBe(64);
+
+  // 1: the network drops out for a few seconds.
+  proxy.cut();
+  for (const page of [rep, customer]) await expect(status(page)).toContainText('Connection lost — reconnecting…');
+  await expect(customer.getByText('Paused — reconnecting…')).toBeVisible();
+  proxy.restore();
+  await reconnected();
+
+  // 2: the customer's connection closes.
+  await holdAfterMore();
+  expect(await dropLinks(customer)).toBeGreaterThan(0);
+  await reconnected();
+
+  // 3: the rep's connection closes.
+  await holdAfterMore();
+  expect(await dropLinks(rep)).toBeGreaterThan(0);
+  await reconnected();
+
+  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible({ timeout: 60_000 });
+  expect(await downloadHash(customer, 'disk-image.bin')).toBe(sha256(file.buffer));
+  await expect(rep.getByText('Delivered — Ada checked that it arrived intact')).toBeVisible();
+  await expect(customer.getByRole('link', { name: 'disk-image.bin', exact: true })).toHaveCount(1); // once
+  await expect(customer.getByRole('log')).not.toContainText('failed');
 });

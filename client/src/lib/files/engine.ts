@@ -192,6 +192,9 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     // Chunks in flight when a transfer ended, or from a link that just dropped, are expected.
     if (t && (FINAL_STATES.has(t.state) || t.state === 'paused')) return;
     if (t?.state === 'offered') return this.warn(new ParleyError('MALFORMED', 'chunk before the file was accepted'));
+    // A chunk we already have: after a stall the connection delivers what it still held, and
+    // the sender then resends from the point we asked to resume at. Authentic, so harmless.
+    if (t && chunk.index < t.next) return;
     try {
       checkFileChunk(chunk, t ? { next: t.next, size: t.meta.size } : undefined);
     } catch (err) {
