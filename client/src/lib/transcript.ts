@@ -334,7 +334,9 @@ export class TranscriptStore extends Emitter<{ health: StorageHealth }> {
   private ready(): Promise<Db> {
     if (this.conn) return Promise.resolve(this.conn);
     const open = this.connect();
-    if (this.waiting) return Promise.reject(waitingError());
+    // Held up by another tab (known, or found out by an earlier wait): carry on from memory at once.
+    const problem = this.state.problem;
+    if (this.waiting || problem === 'blocked' || problem === 'superseded') return Promise.reject(waitingError());
     return new Promise<Db>((resolve, reject) => {
       const settle = (fn: () => void) => {
         clearTimeout(timer);
