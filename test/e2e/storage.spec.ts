@@ -96,7 +96,7 @@ test('the rep\'s storage taken by another tab: warning, chat goes on, export has
   await expect(customer.getByRole('log')).toContainText('Rep during the fault');
   await expect(rep.getByRole('log')).toContainText('Customer during the fault');
   // Held in memory (the database can't even be read while the other tab migrates it).
-  await expect(warning).toContainText(/Not saved yet: \d+/);
+  await expect(warning).toContainText(/Entries not saved yet: \d+/);
   await expect(rep.getByTestId('connection-status')).toContainText('Connected');
 
   // The export, from the warning itself, has what was written before and what is only in memory.
@@ -126,4 +126,59 @@ test('the rep\'s storage taken by another tab: warning, chat goes on, export has
   for (const text of ['Rep before the fault', 'Rep during the fault', 'Customer during the fault']) {
     await expect(log.getByText(text, { exact: true })).toHaveCount(1);
   }
+});
+
+/**
+ * The customer's copy with a full disk. A real QuotaExceededError can't be produced here (see
+ * above), so an init script makes the page's own IndexedDB writes (`add`/`put`) throw one while
+ * `window.__diskFull` is set: the fallback the issue allows when the real quota can't be lowered.
+ */
+test('the customer\'s disk full: warning, chat goes on, the transcript download has everything, then it lands once', async () => {
+  const { rep, customer } = pair;
+  await customer.addInitScript(() => {
+    const w = window as unknown as { __diskFull: boolean };
+    w.__diskFull = false;
+    for (const key of ['add', 'put'] as const) {
+      const original = IDBObjectStore.prototype[key];
+      IDBObjectStore.prototype[key] = function (this: IDBObjectStore, ...args: Parameters<typeof original>) {
+        if (w.__diskFull) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return original.apply(this, args);
+      };
+    }
+  });
+  await connectPair(pair);
+  await sendMessage(rep, 'Rep before the disk filled');
+  await expect(customer.getByRole('log')).toContainText('Rep before the disk filled');
+
+  await customer.evaluate(() => ((window as unknown as { __diskFull: boolean }).__diskFull = true));
+  await sendMessage(customer, 'Customer with a full disk');
+  await sendMessage(rep, 'Rep while the customer disk is full');
+  const warning = customer.getByRole('alert').filter({ hasText: 'Storage is full' });
+  await expect(warning).toContainText('the transcript is kept in this tab only until you free space');
+  await expect(customer.getByRole('log')).toContainText('Rep while the customer disk is full');
+  await expect(rep.getByRole('log')).toContainText('Customer with a full disk');
+
+  const downloading = customer.waitForEvent('download');
+  await warning.getByRole('button', { name: 'Export transcript now' }).click();
+  const exported = await textOf(await downloading);
+  for (const text of ['Rep before the disk filled', 'Customer with a full disk', 'Rep while the customer disk is full']) expect(exported).toContain(text);
+
+  // Space is back: the next write takes everything held with it, in order.
+  await customer.evaluate(() => ((window as unknown as { __diskFull: boolean }).__diskFull = false));
+  await sendMessage(customer, 'Customer after the disk was freed');
+  await expect(customer.getByRole('status').filter({ hasText: 'Storage works again' })).toBeVisible();
+  await expect(warning).toHaveCount(0);
+  const stored = await customer.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('parley-customer');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const req = open.result.transaction('events').objectStore('events').getAll();
+          req.onsuccess = () => resolve((req.result as Array<{ kind: string; text?: string }>).filter((e) => e.kind === 'chat').map((e) => e.text!));
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+  expect(stored).toEqual(['Rep before the disk filled', 'Customer with a full disk', 'Rep while the customer disk is full', 'Customer after the disk was freed']);
 });

@@ -277,7 +277,7 @@ export const en = {
   'storage.unavailable': 'This browser does not let Parley save the transcript (private window or storage turned off): it is kept in this tab only. Export it before you close the tab.',
   'storage.blocked': 'Close other Parley tabs to finish updating storage. Until then the transcript is kept in this tab only; export it now if you need it.',
   'storage.superseded': 'A newer Parley is updating storage in another tab. Saving resumes when it has finished; until then the transcript is kept in this tab only. Export it now.',
-  'storage.pending': 'Not saved yet: {count}',
+  'storage.pending': 'Entries not saved yet: {count}',
   'storage.export': 'Export transcript now',
   'storage.exportFailed': 'The export failed: {detail}',
   'storage.recovered': 'Storage works again: the whole transcript is saved in this browser.',

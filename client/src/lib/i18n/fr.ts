@@ -279,7 +279,7 @@ export const fr: Record<MessageKey, string> = {
   'storage.unavailable': 'Ce navigateur ne permet pas à Parley d’enregistrer la transcription (fenêtre privée ou stockage désactivé) : elle est conservée dans cet onglet seulement. Exportez-la avant de fermer l’onglet.',
   'storage.blocked': 'Fermez les autres onglets Parley pour terminer la mise à jour du stockage. En attendant, la transcription est conservée dans cet onglet seulement ; exportez-la maintenant si besoin.',
   'storage.superseded': 'Une version plus récente de Parley met à jour le stockage dans un autre onglet. L’enregistrement reprendra ensuite ; en attendant, la transcription est conservée dans cet onglet seulement. Exportez-la maintenant.',
-  'storage.pending': 'Pas encore enregistré : {count}',
+  'storage.pending': 'Entrées pas encore enregistrées : {count}',
   'storage.export': 'Exporter la transcription maintenant',
   'storage.exportFailed': 'L’export a échoué : {detail}',
   'storage.recovered': 'Le stockage fonctionne de nouveau : toute la transcription est enregistrée dans ce navigateur.',
