@@ -7,7 +7,10 @@ import { renderHtml } from './report/html.ts';
 import { toJsonReport } from './report/json.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import { buildReport, type ReportInput } from './report/model.ts';
-import { reportFileName, reportMimeType, type ReportFormat } from './report/download.ts';
+import { download, reportFileName, reportMimeType, type ReportFormat } from './report/download.ts';
+import { gatherReport } from './report/gather.ts';
+import type { Locale } from './i18n/index.svelte.ts';
+import type { SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
 
 export { describeUserAgent, parseUserAgent } from './report/device.ts';
 export { download, reportFileName, type ReportFormat } from './report/download.ts';
@@ -21,4 +24,13 @@ export { buildReport, describeEvent, systemText, type ReportInput, type ReportMo
 export function renderReport(input: ReportInput, format: ReportFormat): { name: string; content: string; type: string } {
   const content = format === 'json' ? toJsonReport(input) : format === 'html' ? renderHtml(buildReport(input)) : renderMarkdown(buildReport(input));
   return { name: reportFileName(input.session.startedAt, format), content, type: reportMimeType(format) };
+}
+
+/**
+ * Gathers, renders and downloads one session's report. `memory` is the log on screen: the
+ * report falls back on it when storage cannot be read (the store itself includes held writes).
+ */
+export async function saveReport(store: TranscriptStore, record: SessionRecord, memory: readonly TranscriptEvent[], format: ReportFormat, locale: Locale): Promise<void> {
+  const file = renderReport(await gatherReport(store, record, locale, memory), format);
+  download(file.name, file.content, file.type);
 }

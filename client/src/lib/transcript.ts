@@ -1,11 +1,20 @@
 /**
  * The transcript store (IndexedDB via idb): sessions, append-only events ordered by
  * [sessionId, seq], and the rep's notes. The database is opened once per page and reused.
- * Every event is written before the UI shows it; a failed write is reported, never hidden.
+ *
+ * Storage faults never lose an event and never stop a session. A write that cannot land
+ * (quota exhausted, transaction aborted, database unavailable, blocked or closed for another
+ * tab's upgrade) stays in an in-memory queue, in order; `health` says what is wrong; the queue
+ * is retried on the next write and on a backoff timer, one all-or-nothing transaction per batch,
+ * so everything lands once, in order, when storage comes back. Reads include the queue.
+ * Nothing is ever deleted or cleared because of an error.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Role } from '@protocol/cpace.ts';
+import { Emitter } from './emitter.ts';
 import type { MessageKey } from './i18n/en.ts';
+import { DB_VERSION, openTranscriptDb, writeBatch, type Db, type StorageHealth, type StorageProblem, type StoreOptions, type WriteOp } from './transcript-db.ts';
+
+export type { StorageHealth, StorageProblem, StoreOptions } from './transcript-db.ts';
 
 export interface SessionRecord {
   id: string;
@@ -67,119 +76,318 @@ export interface NoteRecord {
   updatedAt: number;
 }
 
-interface ParleyDB extends DBSchema {
-  sessions: { key: string; value: SessionRecord; indexes: { startedAt: number } };
-  events: { key: [string, number]; value: TranscriptEvent };
-  notes: { key: string; value: NoteRecord };
-}
 
 const DB_NAME = 'parley';
-const DB_VERSION = 1;
+/** Operations per transaction when the queue drains (each batch is all-or-nothing). */
+const BATCH = 100;
 
-export class TranscriptStore {
-  private dbPromise: Promise<IDBPDatabase<ParleyDB>> | null = null;
+export class TranscriptStore extends Emitter<{ health: StorageHealth }> {
+  private conn: Db | null = null;
+  private opening: Promise<Db> | null = null;
+  /** Bumped by close(), so an open that finishes after it is closed straight away. */
+  private generation = 0;
+  /** True while our open waits on another tab: operations then use memory instead of waiting. */
+  private waiting = false;
+  private readonly wakers = new Set<() => void>();
+  /** Writes not yet written, oldest first. */
+  private readonly queue: WriteOp[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly nextSeq = new Map<string, number>();
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retries = 0;
+  private state: StorageHealth = { problem: null, pending: 0, recovered: false };
 
-  constructor(private readonly name: string = DB_NAME) {}
+  constructor(
+    private readonly name: string = DB_NAME,
+    private readonly options: StoreOptions = {},
+  ) {
+    super();
+  }
 
-  private db(): Promise<IDBPDatabase<ParleyDB>> {
-    this.dbPromise ??= openDB<ParleyDB>(this.name, DB_VERSION, {
-      upgrade(db, oldVersion) {
-        // Cumulative migrations: each block brings a database from version N-1 to N.
-        if (oldVersion < 1) {
-          const sessions = db.createObjectStore('sessions', { keyPath: 'id' });
-          sessions.createIndex('startedAt', 'startedAt');
-          db.createObjectStore('events', { keyPath: ['sessionId', 'seq'] });
-          db.createObjectStore('notes', { keyPath: 'sessionId' });
-        }
-      },
-    });
-    return this.dbPromise;
+  get health(): StorageHealth {
+    return this.state;
   }
 
   /** Opens the database ahead of need (the first open of a new database takes ~100 ms). */
   warmUp(): void {
-    this.db().catch(() => {
-      this.dbPromise = null; // reported on first real use
-    });
+    this.connect().catch(() => {}); // reported through `health`
   }
 
   async putSession(session: SessionRecord): Promise<void> {
-    await (await this.db()).put('sessions', session);
+    await this.write({ kind: 'put', record: { ...session } });
   }
 
+  /** Merges `patch` into the stored record; resolves with the result (as held in memory while storage is down). */
   async updateSession(id: string, patch: Partial<SessionRecord>): Promise<SessionRecord | undefined> {
-    const db = await this.db();
-    const tx = db.transaction('sessions', 'readwrite');
-    const current = await tx.store.get(id);
-    const updated = current ? { ...current, ...patch, id } : undefined;
-    if (updated) await tx.store.put(updated);
-    await tx.done;
-    return updated;
+    const op: WriteOp = { kind: 'update', id, patch: { ...patch } };
+    await this.write(op);
+    if (!this.queue.includes(op)) return op.result;
+    return this.getSession(id).catch(() => this.applyQueued(id, undefined)); // stored record + held changes
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    return (await this.db()).get('sessions', id);
+    return this.serial(async () => {
+      try {
+        return this.applyQueued(id, await (await this.ready()).get('sessions', id));
+      } catch (err) {
+        if (this.queue.some((op) => op.kind === 'put' && op.record.id === id)) return this.applyQueued(id, undefined);
+        throw err;
+      }
+    });
   }
 
-  /** Newest first. */
+  /** Newest first, including sessions held in memory. */
   async listSessions(limit = 50): Promise<SessionRecord[]> {
-    const db = await this.db();
-    const out: SessionRecord[] = [];
-    let cursor = await db.transaction('sessions').store.index('startedAt').openCursor(null, 'prev');
-    while (cursor && out.length < limit) {
-      out.push(cursor.value);
-      cursor = await cursor.continue();
-    }
-    return out;
+    return this.serial(async () => {
+      const db = await this.ready();
+      const out: SessionRecord[] = [];
+      let cursor = await db.transaction('sessions').store.index('startedAt').openCursor(null, 'prev');
+      while (cursor && out.length < limit) {
+        out.push(cursor.value);
+        cursor = await cursor.continue();
+      }
+      const ids = new Set([...out.map((s) => s.id), ...this.queue.flatMap((op) => (op.kind === 'put' ? [op.record.id] : []))]);
+      const merged = [...ids].flatMap((id) => this.applyQueued(id, out.find((s) => s.id === id)) ?? []);
+      return merged.sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
+    });
   }
 
   /**
-   * Appends one event and resolves once it is written, with its sequence number. The number is
-   * taken inside the same transaction as the write, so two tabs (or a reload racing a live
-   * page) can never hand out the same one.
+   * Appends one event and resolves with it once it is written, or held in memory if storage
+   * fails (then `seq` is provisional: the number it will most likely get). The number is taken
+   * inside the writing transaction, so two tabs can never hand out the same one.
    */
   async append(sessionId: string, event: NewEvent): Promise<TranscriptEvent> {
-    const db = await this.db();
-    // 'relaxed': complete once the OS has the write (survives a tab or browser crash), without
-    // waiting for a disk flush; halves the time before a message can be shown.
-    const tx = db.transaction('events', 'readwrite', { durability: 'relaxed' });
-    const range = IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]);
-    const last = await tx.store.openCursor(range, 'prev');
-    const stored = { ...event, sessionId, seq: last ? last.value.seq + 1 : 0 } as TranscriptEvent;
-    await Promise.all([tx.store.add(stored), tx.done]);
-    return stored;
+    const seq = this.nextSeq.get(sessionId) ?? 0;
+    this.nextSeq.set(sessionId, seq + 1);
+    const op: WriteOp = { kind: 'append', sessionId, event, seq };
+    await this.write(op);
+    return op.result ?? ({ ...event, sessionId, seq } as TranscriptEvent);
   }
 
+  /** The session's events: those written, then those held in memory, in order. */
   async events(sessionId: string): Promise<TranscriptEvent[]> {
-    const range = IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]);
-    return (await this.db()).getAll('events', range);
+    return this.serial(async () => {
+      const range = IDBKeyRange.bound([sessionId, 0], [sessionId, Number.MAX_SAFE_INTEGER]);
+      const stored = await (await this.ready()).getAll('events', range);
+      let seq = (stored.at(-1)?.seq ?? -1) + 1;
+      this.nextSeq.set(sessionId, Math.max(this.nextSeq.get(sessionId) ?? 0, seq));
+      const held = this.queue.flatMap((op) => (op.kind === 'append' && op.sessionId === sessionId ? [{ ...op.event, sessionId, seq: seq++ } as TranscriptEvent] : []));
+      return [...stored, ...held];
+    });
   }
 
   async saveNote(sessionId: string, text: string): Promise<void> {
-    await (await this.db()).put('notes', { sessionId, text, updatedAt: Date.now() });
+    await this.serial(async () => {
+      // Only the latest text matters: an older one still held is replaced.
+      this.dropQueued((op) => op.kind === 'note' && op.note.sessionId === sessionId);
+      this.queue.push({ kind: 'note', note: { sessionId, text, updatedAt: Date.now() } });
+      await this.drain();
+    });
   }
 
   async getNote(sessionId: string): Promise<NoteRecord | undefined> {
-    return (await this.db()).get('notes', sessionId);
+    return this.serial(async () => {
+      const held = this.queue.filter((op) => op.kind === 'note' && op.note.sessionId === sessionId).pop();
+      if (held?.kind === 'note') return held.note;
+      return (await this.ready()).get('notes', sessionId);
+    });
   }
 
-  /** Deletes one session: its record, its events and its note (the customer's "Leave session"). */
+  /** Deletes one session: its record, its events and its note (the customer's "Leave session"), held writes included. */
   async deleteSession(id: string): Promise<void> {
-    const db = await this.db();
-    const tx = db.transaction(['sessions', 'events', 'notes'], 'readwrite');
-    const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
-    await Promise.all([tx.objectStore('sessions').delete(id), tx.objectStore('events').delete(range), tx.objectStore('notes').delete(id), tx.done]);
+    return this.serial(async () => {
+      this.dropQueued((op) => (op.kind === 'append' ? op.sessionId : op.kind === 'note' ? op.note.sessionId : op.kind === 'put' ? op.record.id : op.id) === id);
+      this.nextSeq.delete(id);
+      const db = await this.ready();
+      const tx = db.transaction(['sessions', 'events', 'notes'], 'readwrite');
+      const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
+      await Promise.all([tx.objectStore('sessions').delete(id), tx.objectStore('events').delete(range), tx.objectStore('notes').delete(id), tx.done]);
+    });
   }
 
-  /** Deletes everything (the customer's "clear my transcripts"). */
+  /** Deletes everything (the customer's "clear my transcripts"), held writes included. */
   async clearAll(): Promise<void> {
-    const db = await this.db();
-    const tx = db.transaction(['sessions', 'events', 'notes'], 'readwrite');
-    await Promise.all([tx.objectStore('sessions').clear(), tx.objectStore('events').clear(), tx.objectStore('notes').clear(), tx.done]);
+    return this.serial(async () => {
+      this.dropQueued(() => true);
+      this.nextSeq.clear();
+      const db = await this.ready();
+      const tx = db.transaction(['sessions', 'events', 'notes'], 'readwrite');
+      await Promise.all([tx.objectStore('sessions').clear(), tx.objectStore('events').clear(), tx.objectStore('notes').clear(), tx.done]);
+    });
   }
 
+  /** Closes the connection and stops retrying; held writes stay in memory (the next operation reopens). */
   close(): void {
-    void this.dbPromise?.then((db) => db.close());
-    this.dbPromise = null;
+    this.generation++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.conn?.close();
+    this.conn = null;
+    this.opening = null;
+    this.waiting = false;
   }
+
+  // --- the queue -------------------------------------------------------------------------
+
+  private write(op: WriteOp): Promise<void> {
+    return this.serial(async () => {
+      this.queue.push(op);
+      await this.drain();
+    });
+  }
+
+  /**
+   * Writes the held operations, oldest first, a batch per transaction. Never throws: a failure
+   * leaves the batch in the queue (its transaction was aborted whole), says so, and retries later.
+   */
+  private async drain(): Promise<void> {
+    if (!this.queue.length && !this.state.problem) return;
+    try {
+      const db = await this.ready();
+      while (this.queue.length) {
+        const batch = this.queue.slice(0, BATCH);
+        await writeBatch(db, batch);
+        this.queue.splice(0, batch.length);
+        for (const op of batch) {
+          if (op.kind === 'append' && op.result) this.nextSeq.set(op.sessionId, Math.max(this.nextSeq.get(op.sessionId) ?? 0, op.result.seq + 1));
+        }
+      }
+    } catch (err) {
+      this.report(this.classify(err), err);
+      this.scheduleRetry();
+      return;
+    }
+    this.retries = 0;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.setHealth({ problem: null, pending: 0, recovered: this.state.recovered || this.state.problem !== null });
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    const { first, max } = this.options.retryMs ?? { first: 1_000, max: 30_000 };
+    const delay = Math.min(max, first * 2 ** this.retries++);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.serial(() => this.drain());
+    }, delay);
+  }
+
+  private dropQueued(match: (op: WriteOp) => boolean): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) if (match(this.queue[i]!)) this.queue.splice(i, 1);
+    if (this.state.pending !== this.queue.length) this.setHealth({ ...this.state, pending: this.queue.length });
+  }
+
+  /** A session record as it will be once the held writes land. */
+  private applyQueued(id: string, base: SessionRecord | undefined): SessionRecord | undefined {
+    let record = base;
+    for (const op of this.queue) {
+      if (op.kind === 'put' && op.record.id === id) record = { ...op.record };
+      else if (op.kind === 'update' && op.id === id && record) record = { ...record, ...op.patch, id };
+    }
+    return record;
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(task, task);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  // --- the connection --------------------------------------------------------------------
+
+  private connect(): Promise<Db> {
+    if (this.conn) return Promise.resolve(this.conn);
+    if (this.opening) return this.opening;
+    const generation = this.generation;
+    const opening = openTranscriptDb(this.name, this.options.version ?? DB_VERSION, {
+      blocked: () => {
+        this.waiting = true;
+        this.report('blocked');
+        this.wake();
+      },
+      versionchange: () => this.lost('superseded'),
+      terminated: () => this.lost('failed'),
+    });
+    this.opening = opening;
+    opening.then(
+      (db) => {
+        if (generation !== this.generation) return db.close();
+        this.opening = null;
+        this.waiting = false;
+        this.conn = db;
+        if (this.queue.length || this.state.problem) void this.serial(() => this.drain());
+      },
+      (err) => {
+        if (generation !== this.generation) return;
+        this.opening = null;
+        this.waiting = false;
+        this.report(err instanceof Error && err.name === 'QuotaExceededError' ? 'full' : 'unavailable', err);
+        this.scheduleRetry();
+      },
+    );
+    return opening;
+  }
+
+  /** The open database, or an error at once (or after openWaitMs) if it is held up by another tab. */
+  private ready(): Promise<Db> {
+    if (this.conn) return Promise.resolve(this.conn);
+    const open = this.connect();
+    // Held up by another tab (known, or found out by an earlier wait): carry on from memory at once.
+    const problem = this.state.problem;
+    if (this.waiting || problem === 'blocked' || problem === 'superseded') return Promise.reject(waitingError());
+    return new Promise<Db>((resolve, reject) => {
+      const settle = (fn: () => void) => {
+        clearTimeout(timer);
+        this.wakers.delete(giveUp);
+        fn();
+      };
+      const giveUp = () => settle(() => reject(waitingError()));
+      const timer = setTimeout(() => {
+        this.waiting = true; // later operations don't wait for this open either
+        giveUp();
+      }, this.options.openWaitMs ?? 3_000);
+      this.wakers.add(giveUp);
+      open.then((db) => settle(() => resolve(db)), (err: unknown) => settle(() => reject(err)));
+    });
+  }
+
+  private wake(): void {
+    for (const giveUp of [...this.wakers]) giveUp();
+  }
+
+  /** The connection went away under us (another tab's upgrade, or the browser). */
+  private lost(problem: StorageProblem): void {
+    this.conn = null;
+    this.report(problem);
+    this.scheduleRetry();
+  }
+
+  private classify(err: unknown): StorageProblem {
+    const name = err instanceof Error || err instanceof DOMException ? err.name : '';
+    if (name === 'QuotaExceededError') return 'full';
+    const current = this.state.problem;
+    if (current && current !== 'full' && current !== 'failed') return current; // still waiting on the same cause
+    if (name === WAITING) return 'blocked';
+    return this.conn ? 'failed' : 'unavailable';
+  }
+
+  private report(problem: StorageProblem, err?: unknown): void {
+    const detail = err instanceof Error || err instanceof DOMException ? `${err.name}: ${err.message}` : this.state.detail;
+    if (problem !== this.state.problem) console.warn(`transcript storage: ${problem}`, detail ?? '');
+    this.setHealth({ problem, pending: this.queue.length, recovered: false, detail });
+  }
+
+  private setHealth(next: StorageHealth): void {
+    const s = this.state;
+    if (s.problem === next.problem && s.pending === next.pending && s.recovered === next.recovered && s.detail === next.detail) return;
+    this.state = next;
+    this.emit('health', next);
+  }
+}
+
+const WAITING = 'StorageWaitingError';
+function waitingError(): DOMException {
+  return new DOMException('the database is held by another tab', WAITING);
 }

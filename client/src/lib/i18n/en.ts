@@ -273,6 +273,16 @@ export const en = {
   'error.rep.NUDGE_TOO_SOON': 'Wait a few seconds before nudging again.',
   'error.dismiss': 'Dismiss',
 
+  'storage.full': 'Storage is full: the transcript is kept in this tab only until you free space in this browser. Export it now; saving resumes by itself once there is room.',
+  'storage.failed': 'The transcript could not be saved in this browser: it is kept in this tab only, and saving is retried by itself. Export it now.',
+  'storage.unavailable': 'This browser does not let Parley save the transcript (private window or storage turned off): it is kept in this tab only. Export it before you close the tab.',
+  'storage.blocked': 'Close other Parley tabs to finish updating storage. Until then the transcript is kept in this tab only; export it now if you need it.',
+  'storage.superseded': 'A newer Parley is updating storage in another tab. Saving resumes when it has finished; until then the transcript is kept in this tab only. Export it now.',
+  'storage.pending': 'Entries not saved yet: {count}',
+  'storage.export': 'Export transcript now',
+  'storage.exportFailed': 'The export failed: {detail}',
+  'storage.recovered': 'Storage works again: the whole transcript is saved in this browser.',
+
   'report.title': 'Parley session report',
   'report.session': 'Session',
   'report.started': 'Started',

@@ -275,6 +275,16 @@ export const fr: Record<MessageKey, string> = {
   'error.rep.NUDGE_TOO_SOON': 'Patientez quelques secondes avant de solliciter à nouveau le client.',
   'error.dismiss': 'Fermer',
 
+  'storage.full': 'Le stockage est plein : la transcription est conservée dans cet onglet seulement, jusqu’à ce que vous libériez de l’espace dans ce navigateur. Exportez-la maintenant ; l’enregistrement reprendra tout seul dès qu’il y aura de la place.',
+  'storage.failed': 'La transcription n’a pas pu être enregistrée dans ce navigateur : elle est conservée dans cet onglet seulement, et l’enregistrement est réessayé tout seul. Exportez-la maintenant.',
+  'storage.unavailable': 'Ce navigateur ne permet pas à Parley d’enregistrer la transcription (fenêtre privée ou stockage désactivé) : elle est conservée dans cet onglet seulement. Exportez-la avant de fermer l’onglet.',
+  'storage.blocked': 'Fermez les autres onglets Parley pour terminer la mise à jour du stockage. En attendant, la transcription est conservée dans cet onglet seulement ; exportez-la maintenant si besoin.',
+  'storage.superseded': 'Une version plus récente de Parley met à jour le stockage dans un autre onglet. L’enregistrement reprendra ensuite ; en attendant, la transcription est conservée dans cet onglet seulement. Exportez-la maintenant.',
+  'storage.pending': 'Entrées pas encore enregistrées : {count}',
+  'storage.export': 'Exporter la transcription maintenant',
+  'storage.exportFailed': 'L’export a échoué : {detail}',
+  'storage.recovered': 'Le stockage fonctionne de nouveau : toute la transcription est enregistrée dans ce navigateur.',
+
   'report.title': 'Rapport de session Parley',
   'report.session': 'Session',
   'report.started': 'Début',

@@ -1,14 +1,22 @@
 /** Collects what a report is made of from the transcript store. */
 import type { Locale } from '../i18n/index.svelte.ts';
-import type { SessionRecord, TranscriptStore } from '../transcript.ts';
+import type { SessionRecord, TranscriptEvent, TranscriptStore } from '../transcript.ts';
 import type { ReportInput } from './model.ts';
 
 /**
- * Reads the stored session, its log and (for a rep) its notes. `fallback` is the in-memory
- * record, used when the stored one cannot be read. Callers flush pending writes first.
+ * Reads the stored session, its log and (for a rep) its notes; the store includes writes it
+ * still holds in memory. `fallback` is the in-memory record and `memory` the log on screen:
+ * used when storage cannot be read at all (another tab holds it, private mode), so an export
+ * always works. Callers flush pending writes first.
  */
-export async function gatherReport(store: TranscriptStore, fallback: SessionRecord, locale: Locale): Promise<ReportInput> {
-  const session = (await store.getSession(fallback.id)) ?? fallback;
-  const [events, note] = await Promise.all([store.events(session.id), session.role === 'rep' ? store.getNote(session.id) : undefined]);
+export async function gatherReport(store: TranscriptStore, fallback: SessionRecord, locale: Locale, memory?: readonly TranscriptEvent[]): Promise<ReportInput> {
+  const session = (await store.getSession(fallback.id).catch(() => undefined)) ?? fallback;
+  const [events, note] = await Promise.all([
+    store.events(session.id).catch((err: unknown) => {
+      if (memory) return [...memory];
+      throw err;
+    }),
+    session.role === 'rep' ? store.getNote(session.id).catch(() => undefined) : undefined,
+  ]);
   return { session, events, note, locale };
 }
