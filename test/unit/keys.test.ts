@@ -206,6 +206,12 @@ describe('roomProof', () => {
     }
   });
 
+  it('matches the PROTOCOL.md §15 vector (the full Parley run)', () => {
+    const runIsk = Uint8Array.from(Buffer.from('acaf4d14b78fe4fa9b10eb73b9a41cc9125eda1c1d3807a27ef26935fb2471c283e74ac7b639b30e3882ee89d9945d05776e5ffebfd9c6dacd702fc7929aa273', 'hex'));
+    const runSid = Uint8Array.from({ length: 32 }, (_, i) => i);
+    expect(h(roomProof(runIsk, runSid))).toBe('27507254606cc205c1670fb166632e444ea60992b1caa97fdaf664cfac7a5e94');
+  });
+
   it('rejects a short ISK and a non-byte sid', () => {
     expectParleyError(() => roomProof(new Uint8Array(31), sid), 'BAD_KEY');
     expectParleyError(() => roomProof(isk, 'sid' as unknown as Uint8Array), 'MALFORMED');
