@@ -19,8 +19,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startServer(port = 0): Promise<{ server: ParleyServer; url: string; port: number }> {
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent' });
+async function startServer(port = 0, env: Record<string, string> = {}): Promise<{ server: ParleyServer; url: string; port: number }> {
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'silent', ...env });
   const server = createParleyServer(config, { logger: createLogger('silent'), staticDir: pathJoin(tmpdir(), 'parley-no-such-dir') });
   const listening = await server.listen();
   const closeOnce = server.close.bind(server);
@@ -144,6 +144,21 @@ describe('Portal', () => {
     rep.relay('afterRestart');
     expect(await got).toBe('afterRestart');
   }, 30_000);
+
+  it('a reconnection refused by the server (RATE_LIMITED) is tried again until it gets through', async () => {
+    const { server, url } = await startServer(0, { CONNECTIONS_PER_IP: '1' });
+    const p = portal(url);
+    await p.connect();
+    const dropped = next(p, 'disconnected');
+    cut(server);
+    await dropped;
+    const squatter = portal(url); // takes the only connection slot before the portal comes back
+    await squatter.connect();
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the portal's first retries are refused
+    const reconnected = next(p, 'reconnected', 10_000);
+    squatter.destroy();
+    await reconnected;
+  }, 20_000);
 
   it('destroy() stops reconnecting and silences the portal', async () => {
     const { server, url } = await startServer();
