@@ -11,7 +11,7 @@ import type { LogLevel } from './config.ts';
 
 export type { Logger };
 
-const FORBIDDEN_FIELDS = ['nameplate', 'sid', 'data', 'code', 'secret', 'ip', 'address', 'headers', 'auth', 'payload', 'url'];
+const FORBIDDEN_FIELDS = ['nameplate', 'sid', 'proof', 'data', 'code', 'secret', 'ip', 'address', 'headers', 'auth', 'payload', 'url'];
 
 export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
   const options = {
