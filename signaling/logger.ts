@@ -2,7 +2,7 @@
  * The server's JSON logger (pino).
  *
  * Rule: logs carry event names, counts and opaque internal ids (a per-process connection or
- * room number) only. Never session codes, nameplates, sids, relayed data, IP addresses or
+ * room number) only. Never session codes, nameplates, sids, room proofs, relayed data, IP addresses or
  * headers. Call sites follow the rule; `redact` below is a second line of defence in case a
  * field with one of those names slips into a log call.
  */
