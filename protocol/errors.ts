@@ -55,6 +55,8 @@ export const ErrorCode = {
   TOO_MANY_FILES: 'TOO_MANY_FILES',
   /** A received file's SHA-256 differs from the one offered. */
   FILE_CORRUPT: 'FILE_CORRUPT',
+  /** The server refused to give a session's room back (wrong proof, or the room was never claimed). */
+  RESUME_REFUSED: 'RESUME_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -36,7 +36,11 @@ const INFO = {
   bulkCustomerToRep: 'parley/1 bulk customer->rep',
   fingerprint: 'parley/1 fingerprint',
   sas: 'parley/1 sas',
+  roomProof: 'parley/1 room proof',
 } as const;
+
+/** Length of {@link roomProof}, in bytes. */
+export const ROOM_PROOF_BYTES = 32;
 
 /** Domain label mixed into every fingerprint proof, so the MAC cannot be confused with another use of the key. */
 const FP_PROOF_LABEL = utf8ToBytes('parley/1 fingerprint proof');
@@ -108,6 +112,28 @@ export function deriveSessionKeys(isk: Uint8Array, sid: Uint8Array, role: Role, 
   };
   prk.fill(0);
   return keys;
+}
+
+/**
+ * Proof of room membership for the signaling server (`claim-room`, `resume-room`): both members
+ * derive the same 32 bytes, so whoever shows them later holds the session's key and may take a
+ * slot back after a reload or a server restart. The server only keeps SHA-256 of it.
+ *
+ * Why its own HKDF label (and no epoch, no role): the value is handed to the untrusted server, so
+ * it must reveal nothing about any key that protects content; HKDF outputs under different labels
+ * are independent. It is the same for the whole session (re-pairs included) and for both roles.
+ *
+ * @throws ParleyError `BAD_KEY` if `isk` is shorter than 32 bytes; `MALFORMED` for a non-byte sid.
+ * @example
+ * await portal.claimRoom(roomProof(result.isk, roomNonce));
+ */
+export function roomProof(isk: Uint8Array, sid: Uint8Array): Uint8Array {
+  if (!(isk instanceof Uint8Array) || isk.length < 32) throw new ParleyError('BAD_KEY', 'ISK too short');
+  if (!(sid instanceof Uint8Array)) throw new ParleyError('MALFORMED', 'sid must be bytes');
+  const prk = extract(sha512, isk, sid);
+  const proof = expand(sha512, prk, utf8ToBytes(INFO.roomProof), ROOM_PROOF_BYTES);
+  prk.fill(0);
+  return proof;
 }
 
 /**

@@ -19,6 +19,10 @@
  *   |   (either side: bad confirm -> bad-key -> room burned, both told)
  *   |-- relay SIGNAL(sealed SDP/ICE) <-------------------------> |
  *   |=========== WebRTC data channel (DTLS + sealed messages) ===|
+ *   |-- claim-room {proof} ---->|<---------- claim-room {proof} -|  (after verification)
+ *   |     (a member's socket drops: the other gets peer-away; the slot is kept for a while)
+ *   |                           |<- resume-room {sid,role,proof} |  (new socket)
+ *   |<-------------- peer-back -|--- {ok, peerPresent} --------->|
  * ```
  * See PROTOCOL.md for the full description.
  */
@@ -39,6 +43,8 @@ export const ClientEvent = {
   Relay: 'relay',
   BadKey: 'bad-key',
   LeaveRoom: 'leave-room',
+  ClaimRoom: 'claim-room',
+  ResumeRoom: 'resume-room',
 } as const;
 
 /** Event names, server → client. */
@@ -48,6 +54,8 @@ export const ServerEvent = {
   PeerLeft: 'peer-left',
   RoomClosed: 'room-closed',
   ServerError: 'server-error',
+  PeerAway: 'peer-away',
+  PeerBack: 'peer-back',
 } as const;
 
 /** An ICE server as handed to RTCPeerConnection. */
@@ -131,6 +139,45 @@ export const JoinRoomResultSchema = v.union([
 ]);
 export type JoinRoomResult = v.InferOutput<typeof JoinRoomResultSchema>;
 
+/** A room proof (keys.ts `roomProof`): 32 bytes as 43 base64url characters. */
+const ProofSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+
+/**
+ * `claim-room`: a member whose session is verified hands the server its room proof, so the room
+ * can later be resumed (`resume-room`) by whoever shows the same proof. `sid`: see
+ * {@link RoomRefSchema}.
+ * @example socket.emit('claim-room', { proof: '…43 chars…' }, (res) => …) // res: { ok: true }
+ */
+export const ClaimRoomRequestSchema = v.object({ sid: v.optional(SidSchema), proof: ProofSchema });
+export type ClaimRoomRequest = v.InferOutput<typeof ClaimRoomRequestSchema>;
+
+/** Answer to `claim-room`. @example { ok: true } */
+export const ClaimRoomResultSchema = v.union([v.object({ ok: v.literal(true) }), FailureSchema]);
+export type ClaimRoomResult = v.InferOutput<typeof ClaimRoomResultSchema>;
+
+/** The two members of a room. */
+export const RoomRoleSchema = v.picklist(['rep', 'customer']);
+export type RoomRole = v.InferOutput<typeof RoomRoleSchema>;
+
+/**
+ * `resume-room`: a member on a new socket (reconnected, reloaded page, or a restarted server)
+ * takes its slot of the room back by showing the proof it claimed with.
+ * @example socket.emit('resume-room', { sid: '…43 chars…', role: 'customer', proof: '…43 chars…' }, (res) => …)
+ */
+export const ResumeRoomRequestSchema = v.object({ sid: SidSchema, role: RoomRoleSchema, proof: ProofSchema });
+export type ResumeRoomRequest = v.InferOutput<typeof ResumeRoomRequestSchema>;
+
+/**
+ * Answer to `resume-room`. `peerPresent`: the other member is connected now (otherwise expect
+ * `peer-back` when it resumes); `iceServers` and `filePolicy` as for `join-room`.
+ * @example { ok: true, peerPresent: true, iceServers: [] }
+ */
+export const ResumeRoomResultSchema = v.union([
+  v.object({ ok: v.literal(true), peerPresent: v.boolean(), iceServers: v.array(IceServerSchema), filePolicy: v.optional(FilePolicySchema) }),
+  FailureSchema,
+]);
+export type ResumeRoomResult = v.InferOutput<typeof ResumeRoomResultSchema>;
+
 /** `room-closed`: the room can no longer be used. @example { reason: 'ROOM_BURNED' } */
 export const RoomClosedSchema = v.object({ reason: ErrorCodeSchema, sid: v.optional(SidSchema) });
 export type RoomClosed = v.InferOutput<typeof RoomClosedSchema>;
@@ -139,7 +186,7 @@ export type RoomClosed = v.InferOutput<typeof RoomClosedSchema>;
 export const ServerErrorSchema = v.object({ code: ErrorCodeSchema });
 export type ServerError = v.InferOutput<typeof ServerErrorSchema>;
 
-/** Messages with no fields (`peer-joined`, `peer-left`, `bad-key`, `leave-room`). */
+/** Messages with no fields (`peer-joined`, `peer-left`, `peer-away`, `peer-back`, `bad-key`, `leave-room`). */
 export const EmptySchema = v.optional(v.object({}), {});
 
 type Ack<T> = (result: T) => void;
@@ -151,6 +198,8 @@ export interface ClientToServerEvents {
   relay: (msg: Relay) => void;
   'bad-key': (msg: RoomRef) => void;
   'leave-room': (msg: RoomRef) => void;
+  'claim-room': (req: ClaimRoomRequest, ack: Ack<ClaimRoomResult>) => void;
+  'resume-room': (req: ResumeRoomRequest, ack: Ack<ResumeRoomResult>) => void;
 }
 
 /** socket.io typing for the server → client direction. */
@@ -160,6 +209,10 @@ export interface ServerToClientEvents {
   'peer-left': (msg: RoomRef) => void;
   'room-closed': (msg: RoomClosed) => void;
   'server-error': (msg: ServerError) => void;
+  /** The other member's connection dropped; its slot is kept for the rejoin window. */
+  'peer-away': (msg: RoomRef) => void;
+  /** The other member resumed its slot (`resume-room`). */
+  'peer-back': (msg: RoomRef) => void;
 }
 
 /** Handshake `auth` payload. @example { version: 1 } */

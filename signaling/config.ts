@@ -27,8 +27,14 @@ export interface Config {
   codeTtlSeconds: number;
   /** How long a closed room's nameplate stays reserved and answers why. `TOMBSTONE_TTL_SECONDS`, default 3600. */
   tombstoneTtlSeconds: number;
-  /** Most tombstones kept in memory. `MAX_TOMBSTONES`, default 50000. */
+  /** Most tombstones kept in memory (of closed nameplates, and of closed sids). `MAX_TOMBSTONES`, default 50000. */
   maxTombstones: number;
+  /**
+   * How long a member of a verified (claimed) room whose connection dropped keeps its place, so a
+   * reload or a network blip can `resume-room`. `REJOIN_WINDOW_SECONDS`, default 120; 0 turns
+   * resuming off (a drop is a leave, as before).
+   */
+  rejoinWindowSeconds: number;
   /** Handed to the browsers' RTCPeerConnection. `ICE_SERVERS` (JSON array), default []. */
   iceServers: IceServer[];
   /**
@@ -195,6 +201,7 @@ const SettingsSchema = v.object({
   CODE_TTL_SECONDS: v.optional(integer(1, 7 * 24 * 3600), 900),
   TOMBSTONE_TTL_SECONDS: v.optional(integer(0, 7 * 24 * 3600), 3600),
   MAX_TOMBSTONES: v.optional(integer(0, NAMEPLATE_CAPACITY), 50_000),
+  REJOIN_WINDOW_SECONDS: v.optional(integer(0, 24 * 3600), 120),
   ICE_SERVERS: v.optional(iceServersSetting, []),
   JOINS_PER_MINUTE_PER_IP: v.optional(integer(1, 1_000_000), 30),
   ROOMS_PER_MINUTE_PER_IP: v.optional(integer(1, 1_000_000), 30),
@@ -276,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
     codeTtlSeconds: s.CODE_TTL_SECONDS,
     tombstoneTtlSeconds: s.TOMBSTONE_TTL_SECONDS,
     maxTombstones: s.MAX_TOMBSTONES,
+    rejoinWindowSeconds: s.REJOIN_WINDOW_SECONDS,
     iceServers: s.ICE_SERVERS,
     joinsPerMinutePerIp: s.JOINS_PER_MINUTE_PER_IP,
     roomsPerMinutePerIp: s.ROOMS_PER_MINUTE_PER_IP,

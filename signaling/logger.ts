@@ -2,7 +2,7 @@
  * The server's JSON logger (pino).
  *
  * Rule: logs carry event names, counts and opaque internal ids (a per-process connection or
- * room number) only. Never session codes, nameplates, sids, relayed data, IP addresses or
+ * room number) only. Never session codes, nameplates, sids, room proofs, relayed data, IP addresses or
  * headers. Call sites follow the rule; `redact` below is a second line of defence in case a
  * field with one of those names slips into a log call.
  */
@@ -11,7 +11,7 @@ import type { LogLevel } from './config.ts';
 
 export type { Logger };
 
-const FORBIDDEN_FIELDS = ['nameplate', 'sid', 'data', 'code', 'secret', 'ip', 'address', 'headers', 'auth', 'payload', 'url'];
+const FORBIDDEN_FIELDS = ['nameplate', 'sid', 'proof', 'data', 'code', 'secret', 'ip', 'address', 'headers', 'auth', 'payload', 'url'];
 
 export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
   const options = {

@@ -18,6 +18,11 @@ export interface LimitDecision {
 /** Counts events per key. */
 export interface Limiter {
   consume(key: string): Promise<LimitDecision>;
+  /**
+   * Whether `consume` would be allowed now, without counting anything (for limits that only count
+   * failures, like refused `resume-room`s). Optional: without it the caller consumes instead.
+   */
+  peek?(key: string): Promise<LimitDecision>;
   /** Forgets a key (a socket that disconnected). */
   forget(key: string): Promise<void>;
 }
@@ -35,6 +40,7 @@ export interface Limiters {
 interface FlexibleLimiter {
   consume(key: string | number, points?: number): Promise<RateLimiterRes>;
   delete(key: string | number): Promise<boolean>;
+  get?(key: string | number): Promise<RateLimiterRes | null>;
 }
 
 /** Adapts a rate-limiter-flexible limiter: a rejection with `RateLimiterRes` means "limited". */
@@ -52,6 +58,15 @@ export function flexibleLimiter(limiter: FlexibleLimiter): Limiter {
     async forget(key) {
       await limiter.delete(key);
     },
+    ...(limiter.get
+      ? {
+          async peek(key: string): Promise<LimitDecision> {
+            const res = await limiter.get?.(key);
+            if (!res || res.remainingPoints > 0) return { allowed: true, retryAfterMs: 0 };
+            return { allowed: false, retryAfterMs: Math.max(0, res.msBeforeNext) };
+          },
+        }
+      : {}),
   };
 }
 

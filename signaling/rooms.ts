@@ -12,193 +12,127 @@
  *                 │ CODE_TTL        ├─ bad-key (either member) ─> closed, tombstone ROOM_BURNED
  *                 v                 └─ rep leaves/disconnects ──> closed, tombstone PEER_GONE
  *   closed, tombstone CODE_EXPIRED
+ *
+ *   paired ──claim-room──> claimed: a member's socket that drops is "away" (peer-away) for the
+ *   rejoin window; resume-room with the claimed proof takes the slot back (peer-back); when the
+ *   window passes, it counts as that member leaving (above).
+ *   resume-room for an unknown sid (server restarted): a restored room, no nameplate, holding the
+ *   resumer, the other slot away.
  * ```
  *
  * Decisions:
- * - Nameplates are random (never sequential), never start with 0, and are unique among live
- *   rooms *and* tombstones, so a stale code never lands in someone else's new room (where a
- *   wrong-code PAKE would burn it). Length 3 is used while at most half of the 900 three-digit
- *   nameplates are taken, then 4, 5, 6 digits. Keeping each length at most half full bounds the
- *   random search to two draws on average.
- * - Relay before the peer is present (or after it left) answers `NOT_IN_ROOM` rather than
- *   dropping silently: the sender learns its message went nowhere.
+ * - Nameplates: see nameplates.ts.
+ * - Relay before the peer is present (or after it left, or while it is away) answers
+ *   `NOT_IN_ROOM` rather than dropping silently: the sender learns its message went nowhere.
  * - A room that has been joined once is never joinable again, even after the customer left
  *   (`ROOM_CROWDED`): a code is good for one customer, and nobody gets a second guess at it.
- *   A customer who lost its connection needs a new code from the rep.
+ *   Coming back is only by `resume-room`, which needs the room proof (keys.ts `roomProof`), i.e.
+ *   the session key: the server keeps only its SHA-256 and compares in constant time.
+ * - Only a claimed room (both members verified, or at least one) keeps an away slot: a room still
+ *   in setup loses a member on disconnect as before, since nobody could prove to be it again.
  * - A socket may be in several rooms (up to `roomsPerSocket`, counting both roles). Messages
  *   name the room with its `sid`; the `sid` may be left out when the socket is in one room only.
- * - Closed rooms leave a tombstone (reason + expiry) for `tombstoneTtlMs`, at most
- *   `maxTombstones` of them (oldest evicted first), so memory stays bounded.
+ * - Closed rooms leave a tombstone by nameplate (answers `join-room`) and one by sid (answers
+ *   `resume-room`, so a session that ended on purpose is not restored as an unknown sid), each
+ *   for `tombstoneTtlMs`, at most `maxTombstones` of each (oldest evicted first).
+ * - Every deadline (code TTL, away window, tombstones) is one constant per kind, so maps in
+ *   insertion order are in expiry order and `sweep` only looks at what has expired: no timers.
  */
-import { randomBytes as nodeRandomBytes, randomInt as nodeRandomInt } from 'node:crypto';
+import { createHash, randomBytes as nodeRandomBytes, randomInt as nodeRandomInt, timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '../protocol/errors.ts';
-import type { ServerToClientEvents } from '../protocol/signaling.ts';
+import type { RoomRole } from '../protocol/signaling.ts';
 import { toBase64Url } from '../protocol/base64.ts';
-import { NAMEPLATE_MAX_DIGITS, NAMEPLATE_MIN_DIGITS } from '../protocol/code.ts';
+import { ExpiringMap } from './expiring-map.ts';
+import { Memberships } from './memberships.ts';
+import { NameplatePool } from './nameplates.ts';
+import type { Failure, Result, Room, RoomManagerOptions, RoomSocket, RoomStats } from './room-types.ts';
 
-export type ServerEventName = keyof ServerToClientEvents;
-export type ServerEventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];
-
-/** What the room logic needs from a connection. */
-export interface RoomSocket {
-  readonly id: string;
-  emit<E extends ServerEventName>(event: E, payload: ServerEventPayload<E>): void;
-}
-
-export type Failure = { ok: false; error: ErrorCode };
-export type Result<T extends object = object> = ({ ok: true } & T) | Failure;
-
-export interface RoomManagerOptions {
-  /** Lifetime of an unjoined code, in milliseconds. */
-  codeTtlMs: number;
-  /** Most rooms one socket may be a member of at once (both roles counted). */
-  roomsPerSocket: number;
-  /** Most live rooms on this server; beyond it `create` answers `SERVER_FULL`. */
-  maxRooms: number;
-  /** How long a closed room's nameplate answers with its reason (default 1 hour). */
-  tombstoneTtlMs?: number;
-  /** Most tombstones kept (default 50 000); the oldest go first. */
-  maxTombstones?: number;
-  /** Clock in milliseconds (default `Date.now`). */
-  now?: () => number;
-  /** Uniform random integer in [min, max) (default `crypto.randomInt`). */
-  randomInt?: (min: number, max: number) => number;
-  /** Random bytes (default `crypto.randomBytes`). */
-  randomBytes?: (n: number) => Uint8Array;
-  /** Log hook. Receives opaque internal room numbers only: never nameplates, sids or data. */
-  log?: (level: 'debug' | 'info', event: string, fields: Record<string, string | number>) => void;
-}
-
-interface Room {
-  /** Internal number, for logs only. */
-  readonly id: number;
-  readonly sid: string;
-  readonly nameplate: string;
-  readonly rep: RoomSocket;
-  customer: RoomSocket | null;
-  /** A customer has joined once; the room never accepts another. */
-  paired: boolean;
-  readonly expiresAt: number;
-}
-
-interface Tombstone {
-  readonly reason: ErrorCode;
-  readonly expiresAt: number;
-}
-
-export interface RoomStats {
-  /** Live rooms. */
-  rooms: number;
-  /** Live rooms waiting for their customer. */
-  waiting: number;
-  /** Live rooms that have been joined. */
-  paired: number;
-  /** Closed rooms whose nameplate is still reserved. */
-  tombstones: number;
-  /** Sockets that are in at least one room. */
-  sockets: number;
-  /** Nameplates in use (rooms + tombstones) by number of digits. */
-  nameplatesByDigits: Record<number, number>;
-}
-
-/** Number of nameplates with `digits` digits (no leading zero). */
-export function nameplateSpace(digits: number): number {
-  return 9 * 10 ** (digits - 1);
-}
-
-/** Most nameplates that can be in use at once (each length at most half full). */
-export const NAMEPLATE_CAPACITY = (() => {
-  let total = 0;
-  for (let d = NAMEPLATE_MIN_DIGITS; d <= NAMEPLATE_MAX_DIGITS; d++) total += Math.floor(nameplateSpace(d) / 2);
-  return total;
-})();
+export { NAMEPLATE_CAPACITY, nameplateSpace } from './nameplates.ts';
+export type { Failure, Result, RoomManagerOptions, RoomSocket, RoomStats, ServerEventName, ServerEventPayload } from './room-types.ts';
 
 const DEFAULT_TOMBSTONE_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_TOMBSTONES = 50_000;
-const MAX_DRAWS = 64;
+
+const otherRole = (role: RoomRole): RoomRole => (role === 'rep' ? 'customer' : 'rep');
+const hashProof = (proof: Uint8Array): Buffer => createHash('sha256').update(proof).digest();
 
 export class RoomManager {
   readonly #codeTtlMs: number;
   readonly #roomsPerSocket: number;
   readonly #maxRooms: number;
-  readonly #tombstoneTtlMs: number;
-  readonly #maxTombstones: number;
+  readonly #rejoinWindowMs: number;
   readonly #now: () => number;
-  readonly #randomInt: (min: number, max: number) => number;
   readonly #randomBytes: (n: number) => Uint8Array;
   readonly #log: NonNullable<RoomManagerOptions['log']>;
+  readonly #nameplates: NameplatePool;
 
-  /** Live rooms by nameplate. */
+  /** Live rooms by sid. */
   readonly #rooms = new Map<string, Room>();
+  /** Live rooms by nameplate (restored rooms have none). */
+  readonly #byNameplate = new Map<string, Room>();
   /** Unjoined rooms by sid, in creation order = expiry order (constant TTL). */
   readonly #waiting = new Map<string, Room>();
-  /** Tombstones by nameplate, in closing order = expiry order (constant TTL). */
-  readonly #tombstones = new Map<string, Tombstone>();
-  /** Rooms of each socket, by socket id. */
-  readonly #memberships = new Map<string, Set<Room>>();
-  /** Nameplates in use (rooms + tombstones) per number of digits. */
-  readonly #usedByDigits = new Map<number, number>();
+  /** Away slots by `roomId:role`, in expiry order (constant window; re-inserted when renewed). */
+  readonly #away = new Map<string, { room: Room; role: RoomRole }>();
+  /** Reasons of closed rooms by nameplate; going frees the nameplate. */
+  readonly #tombstones: ExpiringMap<string, ErrorCode>;
+  /** Reasons of closed rooms by sid. */
+  readonly #closedSids: ExpiringMap<string, ErrorCode>;
+  /** Rooms of each socket. */
+  readonly #memberships = new Memberships<Room>();
   #nextRoomId = 1;
 
   constructor(options: RoomManagerOptions) {
     this.#codeTtlMs = options.codeTtlMs;
     this.#roomsPerSocket = options.roomsPerSocket;
     this.#maxRooms = options.maxRooms;
-    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_TOMBSTONE_TTL_MS;
-    this.#maxTombstones = options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES;
+    this.#rejoinWindowMs = options.rejoinWindowMs ?? 0;
+    const ttl = options.tombstoneTtlMs ?? DEFAULT_TOMBSTONE_TTL_MS;
+    const max = options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES;
     this.#now = options.now ?? Date.now;
-    this.#randomInt = options.randomInt ?? nodeRandomInt;
     this.#randomBytes = options.randomBytes ?? nodeRandomBytes;
     this.#log = options.log ?? (() => {});
+    this.#nameplates = new NameplatePool(options.randomInt ?? nodeRandomInt);
+    this.#tombstones = new ExpiringMap(ttl, max, (nameplate) => this.#nameplates.release(nameplate));
+    this.#closedSids = new ExpiringMap(ttl, max);
   }
 
   /** The rep opens a room. Answers its nameplate, sid and expiry time. */
   create(rep: RoomSocket): Result<{ nameplate: string; sid: string; expiresAt: number }> {
     this.sweep();
-    if (this.#roomCount(rep) >= this.#roomsPerSocket) return fail('RATE_LIMITED');
+    if (this.#memberships.count(rep) >= this.#roomsPerSocket) return fail('RATE_LIMITED');
     if (this.#rooms.size >= this.#maxRooms) return fail('SERVER_FULL');
-    const nameplate = this.#allocateNameplate();
+    const nameplate = this.#nameplates.allocate((n) => this.#byNameplate.has(n) || this.#tombstones.has(n));
     if (nameplate === null) return fail('SERVER_FULL');
-    const sid = toBase64Url(this.#randomBytes(32));
-    const room: Room = {
-      id: this.#nextRoomId++,
-      sid,
-      nameplate,
-      rep,
-      customer: null,
-      paired: false,
-      expiresAt: this.#now() + this.#codeTtlMs,
-    };
-    this.#rooms.set(nameplate, room);
-    this.#waiting.set(sid, room);
-    this.#addMembership(rep, room);
+    const room = this.#newRoom(toBase64Url(this.#randomBytes(32)), nameplate, rep, 'rep');
+    this.#waiting.set(room.sid, room);
     this.#log('debug', 'room-created', { room: room.id, rooms: this.#rooms.size });
-    return { ok: true, nameplate, sid, expiresAt: room.expiresAt };
+    return { ok: true, nameplate, sid: room.sid, expiresAt: room.expiresAt };
   }
 
   /** A customer joins by nameplate. On success the rep is told `peer-joined`. */
   join(customer: RoomSocket, nameplate: string): Result<{ sid: string }> {
     this.sweep();
-    const room = this.#rooms.get(nameplate);
-    if (!room) return fail(this.#tombstones.get(nameplate)?.reason ?? 'ROOM_NOT_FOUND');
-    if (room.paired || room.rep.id === customer.id) return fail('ROOM_CROWDED');
-    if (this.#roomCount(customer) >= this.#roomsPerSocket) return fail('RATE_LIMITED');
-    room.customer = customer;
+    const room = this.#byNameplate.get(nameplate);
+    if (!room) return fail(this.#tombstones.get(nameplate) ?? 'ROOM_NOT_FOUND');
+    if (room.paired || room.slots.rep.socket?.id === customer.id) return fail('ROOM_CROWDED');
+    if (this.#memberships.count(customer) >= this.#roomsPerSocket) return fail('RATE_LIMITED');
+    room.slots.customer.socket = customer;
     room.paired = true;
     this.#waiting.delete(room.sid);
-    this.#addMembership(customer, room);
+    this.#memberships.add(customer, room);
     this.#log('debug', 'room-joined', { room: room.id });
-    room.rep.emit('peer-joined', { sid: room.sid });
+    room.slots.rep.socket?.emit('peer-joined', { sid: room.sid });
     return { ok: true, sid: room.sid };
   }
 
   /** Forwards `data` to the other member of the sender's room, unchanged. */
   relay(from: RoomSocket, data: string, sid?: string): Result {
-    const room = this.#roomOf(from, sid);
-    if (!room) return fail('NOT_IN_ROOM');
-    const other = room.rep.id === from.id ? room.customer : room.rep;
+    const found = this.#memberOf(from, sid);
+    if (!found) return fail('NOT_IN_ROOM');
+    const other = found.room.slots[otherRole(found.role)].socket;
     if (!other) return fail('NOT_IN_ROOM');
-    other.emit('relay', { data, sid: room.sid });
+    other.emit('relay', { data, sid: found.room.sid });
     return { ok: true };
   }
 
@@ -208,50 +142,117 @@ export class RoomManager {
    * tombstone lives.
    */
   badKey(from: RoomSocket, sid?: string): Result {
-    const room = this.#roomOf(from, sid);
-    if (!room) return fail('NOT_IN_ROOM');
+    const found = this.#memberOf(from, sid);
+    if (!found) return fail('NOT_IN_ROOM');
+    const { room } = found;
+    const members = [room.slots.rep.socket, room.slots.customer.socket];
     this.#close(room, 'ROOM_BURNED');
-    for (const member of [room.rep, room.customer]) member?.emit('room-closed', { reason: 'ROOM_BURNED', sid: room.sid });
+    for (const member of members) member?.emit('room-closed', { reason: 'ROOM_BURNED', sid: room.sid });
     this.#log('info', 'room-burned', { room: room.id });
     return { ok: true };
   }
 
   /**
-   * A member leaves. The other gets `peer-left`. When the rep leaves, the room closes (the
-   * customer also gets `room-closed {reason: 'PEER_GONE'}`); when the customer leaves, the room
-   * stays open for the rep but never accepts another customer.
+   * A member leaves, at once (also from a claimed room). The other gets `peer-left`. When the rep
+   * leaves, the room closes (the customer also gets `room-closed {reason: 'PEER_GONE'}`); when the
+   * customer leaves, the room stays open for the rep but never accepts another customer.
    */
   leave(from: RoomSocket, sid?: string): Result {
-    const room = this.#roomOf(from, sid);
-    if (!room) return fail('NOT_IN_ROOM');
-    this.#leave(room, from);
+    const found = this.#memberOf(from, sid);
+    if (!found) return fail('NOT_IN_ROOM');
+    this.#leave(found.room, found.role);
     return { ok: true };
   }
 
-  /** The socket is gone: it leaves every room it was in. */
-  disconnect(socket: RoomSocket): void {
-    const rooms = this.#memberships.get(socket.id);
-    if (!rooms) return;
-    for (const room of [...rooms]) this.#leave(room, socket);
-    this.#memberships.delete(socket.id);
+  /**
+   * A verified member hands in the room proof. The first proof of a paired room is kept (as its
+   * SHA-256); a different one later is refused with `RESUME_REFUSED` and changes nothing.
+   */
+  claim(from: RoomSocket, proof: Uint8Array, sid?: string): Result {
+    const found = this.#memberOf(from, sid);
+    if (!found || !found.room.paired) return fail('NOT_IN_ROOM');
+    const { room } = found;
+    const hash = hashProof(proof);
+    if (room.proofHash === null) {
+      room.proofHash = hash;
+      this.#log('debug', 'room-claimed', { room: room.id });
+    } else if (!timingSafeEqual(room.proofHash, hash)) {
+      this.#log('debug', 'claim-mismatch', { room: room.id });
+      return fail('RESUME_REFUSED');
+    }
+    return { ok: true };
   }
 
   /**
-   * Expires unjoined rooms past their TTL (the rep gets `room-closed {reason: 'CODE_EXPIRED'}`)
-   * and forgets old tombstones. Cheap: it only looks at what has expired.
+   * A member takes its slot back on a (new) socket with the claimed proof. `peerLeft`: the other
+   * member has left for good (the caller tells the resumer `peer-left` after answering).
+   * See PROTOCOL.md §5.2 `resume-room` for every case.
+   */
+  resume(socket: RoomSocket, sid: string, role: RoomRole, proof: Uint8Array): Result<{ peerPresent: boolean; peerLeft: boolean }> {
+    this.sweep();
+    if (this.#rejoinWindowMs <= 0) return fail('RESUME_REFUSED');
+    const hash = hashProof(proof);
+    const room = this.#rooms.get(sid);
+    if (!room) return this.#restore(socket, sid, role, hash);
+    if (room.proofHash === null || !timingSafeEqual(room.proofHash, hash)) {
+      this.#log('debug', 'resume-refused', { room: room.id });
+      return fail('RESUME_REFUSED');
+    }
+    const slot = room.slots[role];
+    const other = room.slots[otherRole(role)];
+    if (other.socket?.id === socket.id) return fail('RESUME_REFUSED'); // one socket, both roles
+    const peer = { peerPresent: other.socket !== null, peerLeft: other.socket === null && other.awayUntil === null };
+    if (slot.socket?.id === socket.id) return { ok: true, ...peer }; // already resumed
+    if (slot.socket === null && slot.awayUntil === null) return fail('PEER_GONE'); // it left for good
+    if (this.#memberships.count(socket) >= this.#roomsPerSocket) return fail('RATE_LIMITED');
+    // The old socket (away, or not timed out yet) loses the slot without being told.
+    if (slot.socket) this.#memberships.remove(slot.socket, room);
+    this.#away.delete(`${room.id}:${role}`);
+    slot.socket = socket;
+    slot.awayUntil = null;
+    this.#memberships.add(socket, room);
+    other.socket?.emit('peer-back', { sid });
+    this.#log('debug', 'member-back', { room: room.id });
+    return { ok: true, ...peer };
+  }
+
+  /**
+   * The socket is gone. In a claimed room (and with a rejoin window) its slot is kept: the other
+   * member gets `peer-away`. Anywhere else it leaves as with `leave`.
+   */
+  disconnect(socket: RoomSocket): void {
+    for (const room of this.#memberships.of(socket)) {
+      const role = this.#roleOf(room, socket);
+      if (!role) continue;
+      if (room.proofHash !== null && this.#rejoinWindowMs > 0) this.#setAway(room, role);
+      else this.#leave(room, role);
+    }
+    this.#memberships.forget(socket);
+  }
+
+  /**
+   * Expires unjoined rooms past their TTL (the rep gets `room-closed {reason: 'CODE_EXPIRED'}`),
+   * gives up away slots past the rejoin window (as if that member left), and forgets old
+   * tombstones. Cheap: it only looks at what has expired.
    */
   sweep(): void {
     const now = this.#now();
     for (const room of this.#waiting.values()) {
       if (room.expiresAt > now) break;
+      const rep = room.slots.rep.socket;
       this.#close(room, 'CODE_EXPIRED');
-      room.rep.emit('room-closed', { reason: 'CODE_EXPIRED', sid: room.sid });
+      rep?.emit('room-closed', { reason: 'CODE_EXPIRED', sid: room.sid });
       this.#log('debug', 'room-expired', { room: room.id });
     }
-    for (const [nameplate, tombstone] of this.#tombstones) {
-      if (tombstone.expiresAt > now) break;
-      this.#deleteTombstone(nameplate);
+    for (const [key, { room, role }] of this.#away) {
+      if ((room.slots[role].awayUntil ?? 0) > now) break;
+      this.#away.delete(key);
+      room.slots[role].awayUntil = null;
+      this.#log('debug', 'away-expired', { room: room.id });
+      this.#leave(room, role);
     }
+    this.#tombstones.sweep(now);
+    this.#closedSids.sweep(now);
   }
 
   stats(): RoomStats {
@@ -260,103 +261,114 @@ export class RoomManager {
       rooms: this.#rooms.size,
       waiting,
       paired: this.#rooms.size - waiting,
+      away: this.#away.size,
       tombstones: this.#tombstones.size,
+      closedSids: this.#closedSids.size,
       sockets: this.#memberships.size,
-      nameplatesByDigits: Object.fromEntries(this.#usedByDigits),
+      nameplatesByDigits: this.#nameplates.byDigits(),
     };
   }
 
-  #leave(room: Room, member: RoomSocket): void {
-    if (room.rep.id === member.id) {
+  /** `resume-room` for a sid this server does not know: closed here, or restored (server restart). */
+  #restore(socket: RoomSocket, sid: string, role: RoomRole, hash: Buffer): Result<{ peerPresent: boolean; peerLeft: boolean }> {
+    const closed = this.#closedSids.get(sid);
+    if (closed) return fail(closed);
+    if (this.#memberships.count(socket) >= this.#roomsPerSocket) return fail('RATE_LIMITED');
+    if (this.#rooms.size >= this.#maxRooms) return fail('SERVER_FULL');
+    const room = this.#newRoom(sid, null, socket, role);
+    room.paired = true;
+    room.proofHash = hash;
+    this.#setAway(room, otherRole(role), false); // the resumer learns it from `peerPresent`
+    this.#log('debug', 'room-restored', { room: room.id, rooms: this.#rooms.size });
+    return { ok: true, peerPresent: false, peerLeft: false };
+  }
+
+  #newRoom(sid: string, nameplate: string | null, member: RoomSocket, role: RoomRole): Room {
+    const room: Room = {
+      id: this.#nextRoomId++,
+      sid,
+      nameplate,
+      slots: { rep: { socket: null, awayUntil: null }, customer: { socket: null, awayUntil: null } },
+      paired: false,
+      expiresAt: this.#now() + this.#codeTtlMs,
+      proofHash: null,
+    };
+    room.slots[role].socket = member;
+    this.#rooms.set(sid, room);
+    if (nameplate !== null) this.#byNameplate.set(nameplate, room);
+    this.#memberships.add(member, room);
+    return room;
+  }
+
+  /** The member of `role` is away: its socket (if any) is dropped, its slot kept for the window. */
+  #setAway(room: Room, role: RoomRole, notify = true): void {
+    const slot = room.slots[role];
+    if (slot.socket) this.#memberships.remove(slot.socket, room);
+    slot.socket = null;
+    slot.awayUntil = this.#now() + this.#rejoinWindowMs;
+    const key = `${room.id}:${role}`;
+    this.#away.delete(key); // re-inserted last: the map stays in expiry order
+    this.#away.set(key, { room, role });
+    if (notify) room.slots[otherRole(role)].socket?.emit('peer-away', { sid: room.sid });
+    this.#log('debug', 'member-away', { room: room.id });
+  }
+
+  /** The member of `role` is gone for good (left, disconnected unclaimed, or away too long). */
+  #leave(room: Room, role: RoomRole): void {
+    if (role === 'rep') {
+      const customer = room.slots.customer.socket;
       this.#close(room, 'PEER_GONE');
-      if (room.customer) {
-        room.customer.emit('peer-left', { sid: room.sid });
-        room.customer.emit('room-closed', { reason: 'PEER_GONE', sid: room.sid });
+      if (customer) {
+        customer.emit('peer-left', { sid: room.sid });
+        customer.emit('room-closed', { reason: 'PEER_GONE', sid: room.sid });
       }
       this.#log('debug', 'room-closed', { room: room.id });
-    } else if (room.customer?.id === member.id) {
-      room.customer = null;
-      this.#removeMembership(member, room);
-      room.rep.emit('peer-left', { sid: room.sid });
+    } else {
+      const slot = room.slots.customer;
+      if (slot.socket) this.#memberships.remove(slot.socket, room);
+      slot.socket = null;
+      slot.awayUntil = null;
+      this.#away.delete(`${room.id}:customer`);
+      room.slots.rep.socket?.emit('peer-left', { sid: room.sid });
       this.#log('debug', 'customer-left', { room: room.id });
     }
   }
 
-  /** Removes a live room and leaves a tombstone with `reason`. Does not notify anyone. */
+  /** Removes a live room and leaves tombstones with `reason`. Does not notify anyone. */
   #close(room: Room, reason: ErrorCode): void {
-    this.#rooms.delete(room.nameplate);
+    const now = this.#now();
+    this.#rooms.delete(room.sid);
     this.#waiting.delete(room.sid);
-    this.#removeMembership(room.rep, room);
-    if (room.customer) this.#removeMembership(room.customer, room);
-    if (this.#maxTombstones > 0 && this.#tombstoneTtlMs > 0) {
-      while (this.#tombstones.size >= this.#maxTombstones) {
-        const oldest = this.#tombstones.keys().next();
-        if (oldest.done) break;
-        this.#deleteTombstone(oldest.value);
-      }
-      this.#tombstones.set(room.nameplate, { reason, expiresAt: this.#now() + this.#tombstoneTtlMs });
-    } else {
-      this.#releaseNameplate(room.nameplate);
+    for (const role of ['rep', 'customer'] as const) {
+      const slot = room.slots[role];
+      if (slot.socket) this.#memberships.remove(slot.socket, room);
+      slot.socket = null;
+      slot.awayUntil = null;
+      this.#away.delete(`${room.id}:${role}`);
     }
+    this.#closedSids.set(room.sid, reason, now);
+    if (room.nameplate === null) return;
+    this.#byNameplate.delete(room.nameplate);
+    if (!this.#tombstones.set(room.nameplate, reason, now)) this.#nameplates.release(room.nameplate);
   }
 
-  #deleteTombstone(nameplate: string): void {
-    if (this.#tombstones.delete(nameplate)) this.#releaseNameplate(nameplate);
+  #roleOf(room: Room, socket: RoomSocket): RoomRole | null {
+    if (room.slots.rep.socket?.id === socket.id) return 'rep';
+    if (room.slots.customer.socket?.id === socket.id) return 'customer';
+    return null;
   }
 
-  /** The room of `socket` named by `sid`, or its only room when `sid` is absent. */
-  #roomOf(socket: RoomSocket, sid: string | undefined): Room | null {
-    const rooms = this.#memberships.get(socket.id);
-    if (!rooms) return null;
+  /** The room of `socket` named by `sid` (or its only room when `sid` is absent) and its role there. */
+  #memberOf(socket: RoomSocket, sid: string | undefined): { room: Room; role: RoomRole } | null {
+    const rooms = this.#memberships.of(socket);
+    let room: Room | undefined;
     if (sid === undefined) {
-      if (rooms.size !== 1) return null;
-      const [only] = rooms;
-      return only ?? null;
+      if (rooms.length === 1) [room] = rooms;
+    } else {
+      for (const candidate of rooms) if (candidate.sid === sid) room = candidate;
     }
-    for (const room of rooms) if (room.sid === sid) return room;
-    return null;
-  }
-
-  #roomCount(socket: RoomSocket): number {
-    return this.#memberships.get(socket.id)?.size ?? 0;
-  }
-
-  #addMembership(socket: RoomSocket, room: Room): void {
-    let rooms = this.#memberships.get(socket.id);
-    if (!rooms) this.#memberships.set(socket.id, (rooms = new Set()));
-    rooms.add(room);
-  }
-
-  #removeMembership(socket: RoomSocket, room: Room): void {
-    const rooms = this.#memberships.get(socket.id);
-    if (!rooms) return;
-    rooms.delete(room);
-    if (rooms.size === 0) this.#memberships.delete(socket.id);
-  }
-
-  /** A random free nameplate of the shortest length that stays at most half used, or null. */
-  #allocateNameplate(): string | null {
-    for (let digits = NAMEPLATE_MIN_DIGITS; digits <= NAMEPLATE_MAX_DIGITS; digits++) {
-      const space = nameplateSpace(digits);
-      const used = this.#usedByDigits.get(digits) ?? 0;
-      if ((used + 1) * 2 > space) continue;
-      const low = 10 ** (digits - 1);
-      for (let draw = 0; draw < MAX_DRAWS; draw++) {
-        const nameplate = String(this.#randomInt(low, low * 10));
-        if (nameplate.length !== digits) continue; // a broken random source; never trust it
-        if (this.#rooms.has(nameplate) || this.#tombstones.has(nameplate)) continue;
-        this.#usedByDigits.set(digits, used + 1);
-        return nameplate;
-      }
-    }
-    return null;
-  }
-
-  #releaseNameplate(nameplate: string): void {
-    const digits = nameplate.length;
-    const used = this.#usedByDigits.get(digits) ?? 0;
-    if (used <= 1) this.#usedByDigits.delete(digits);
-    else this.#usedByDigits.set(digits, used - 1);
+    const role = room ? this.#roleOf(room, socket) : null;
+    return room && role ? { room, role } : null;
   }
 }
 

@@ -14,8 +14,10 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import * as v from 'valibot';
+import { fromBase64Url } from '../protocol/base64.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import {
+  ClaimRoomRequestSchema,
   ClientEvent,
   CreateRoomRequestSchema,
   HandshakeAuthSchema,
@@ -23,11 +25,14 @@ import {
   MAX_RELAY_CHARS,
   MAX_SOCKET_MESSAGE_BYTES,
   RelaySchema,
+  ResumeRoomRequestSchema,
   RoomRefSchema,
   ServerEvent,
+  type ClaimRoomResult,
   type ClientToServerEvents,
   type CreateRoomResult,
   type JoinRoomResult,
+  type ResumeRoomResult,
   type ServerToClientEvents,
 } from '../protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
@@ -88,6 +93,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     maxRooms: config.maxRooms,
     tombstoneTtlMs: config.tombstoneTtlSeconds * 1000,
     maxTombstones: config.maxTombstones,
+    rejoinWindowMs: config.rejoinWindowSeconds * 1000,
     log: (level, event, fields) => logger[level]({ event, ...fields }),
   });
 
@@ -297,6 +303,41 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (!result.ok) serverError(result.error);
           return;
         }
+        case ClientEvent.ClaimRoom: {
+          const req = v.safeParse(ClaimRoomRequestSchema, payload);
+          const proof = req.success ? decodeProof(req.output.proof) : null;
+          if (!ack || !req.success || !proof) return malformed(ack);
+          const result = rooms.claim(peer, proof, req.output.sid);
+          ack((result.ok ? { ok: true } : result) satisfies ClaimRoomResult);
+          return;
+        }
+        case ClientEvent.ResumeRoom: {
+          const req = v.safeParse(ResumeRoomRequestSchema, payload);
+          const proof = req.success ? decodeProof(req.output.proof) : null;
+          if (!ack || !req.success || !proof) return malformed(ack);
+          // Refused resumes count against the per-IP join limit (a client guessing proofs is
+          // stopped like one guessing codes); good ones do not, so a whole office coming back
+          // after an outage is not locked out. Without `peek`, every resume counts.
+          const joins = limiters.joins;
+          const gate = joins.peek ? await joins.peek(ip) : await joins.consume(ip);
+          if (!gate.allowed) {
+            logger.info({ event: 'resume-rate-limited', conn });
+            ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies ResumeRoomResult);
+            return;
+          }
+          const { sid, role } = req.output;
+          const result = rooms.resume(peer, sid, role, proof);
+          if (!result.ok) {
+            if (result.error === ErrorCode.RESUME_REFUSED && joins.peek) await joins.consume(ip);
+            logger.debug({ event: 'resume-refused', conn, reason: result.error });
+            ack(result satisfies ResumeRoomResult);
+            return;
+          }
+          ack({ ok: true, peerPresent: result.peerPresent, iceServers: config.iceServers, filePolicy: config.filePolicy } satisfies ResumeRoomResult);
+          // The other member left for good while this one was away: said after the answer.
+          if (result.peerLeft) peer.emit('peer-left', { sid });
+          return;
+        }
         case ClientEvent.BadKey:
         case ClientEvent.LeaveRoom: {
           const msg = v.safeParse(RoomRefSchema, payload);
@@ -358,6 +399,15 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
 interface EngineConnection {
   id: string;
   on(event: 'packet', listener: (packet: { type: string; data?: unknown }) => void): void;
+}
+
+/** The 32 proof bytes, or null for a non-canonical base64url spelling (two spellings must not make two proofs). */
+function decodeProof(proof: string): Uint8Array | null {
+  try {
+    return fromBase64Url(proof);
+  } catch {
+    return null;
+  }
 }
 
 function isOversizedRelay(payload: unknown): boolean {

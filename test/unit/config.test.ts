@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       codeTtlSeconds: 900,
       tombstoneTtlSeconds: 3600,
       maxTombstones: 50_000,
+      rejoinWindowSeconds: 120,
       iceServers: [],
       joinsPerMinutePerIp: 30,
       roomsPerMinutePerIp: 30,
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       CODE_TTL_SECONDS: '60',
       TOMBSTONE_TTL_SECONDS: '120',
       MAX_TOMBSTONES: '10',
+      REJOIN_WINDOW_SECONDS: '30',
       ICE_SERVERS: '[{"urls":"stun:stun.example.org"},{"urls":["turn:turn.example.org"],"username":"u","credential":"c"}]',
       JOINS_PER_MINUTE_PER_IP: '3',
       ROOMS_PER_MINUTE_PER_IP: '6',
@@ -76,6 +78,7 @@ describe('loadConfig', () => {
       codeTtlSeconds: 60,
       tombstoneTtlSeconds: 120,
       maxTombstones: 10,
+      rejoinWindowSeconds: 30,
       iceServers: [
         { urls: 'stun:stun.example.org' },
         { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' },
@@ -93,6 +96,13 @@ describe('loadConfig', () => {
       filePolicy: { maxBytes: 1_048_576, maxCount: 2, types: ['text/plain', 'image/*', '.log'], autoAcceptFromRep: true },
       cannedMessages: [{ title: 'Hi', text: 'Hello!' }],
     });
+  });
+
+  it('REJOIN_WINDOW_SECONDS: 0 turns resuming off; negative, fractional or over a day is refused', () => {
+    expect(loadConfig({ REJOIN_WINDOW_SECONDS: '0' }).rejoinWindowSeconds).toBe(0);
+    for (const bad of ['-1', '1.5', '86401', 'soon']) {
+      expect(problems({ REJOIN_WINDOW_SECONDS: bad })[0]).toMatch(/^REJOIN_WINDOW_SECONDS \(environment variable\): must be/);
+    }
   });
 
   it('treats empty variables as unset', () => {

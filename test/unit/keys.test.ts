@@ -9,6 +9,8 @@ import {
   deriveSessionKeys,
   fingerprintProof,
   normalizeFingerprint,
+  ROOM_PROOF_BYTES,
+  roomProof,
   verifyFingerprintProof,
   type SessionKeys,
 } from '../../protocol/keys.ts';
@@ -169,5 +171,49 @@ describe('fingerprint proof', () => {
     const a = fingerprintProof(key, 'rep', 'sha-256 aa', 'bb');
     const b = fingerprintProof(key, 'rep', 'sha-256 a', 'abb');
     expect(h(a)).not.toBe(h(b));
+  });
+});
+
+describe('roomProof', () => {
+  it('is 32 bytes, the same for both roles (no role input), and HKDF(ISK, sid, "parley/1 room proof")', () => {
+    const proof = roomProof(isk, sid);
+    expect(proof).toHaveLength(ROOM_PROOF_BYTES);
+    expect(h(proof)).toBe(h(hkdf(sha512, isk, sid, utf8ToBytes('parley/1 room proof'), 32)));
+    expect(h(roomProof(isk.slice(), sid.slice()))).toBe(h(proof));
+  });
+
+  it('works end to end from a CPace run: both sides get the same proof', () => {
+    const r = cpaceStart({ password: '913775', sid, role: 'rep' });
+    const c = cpaceStart({ password: '913775', sid, role: 'customer' });
+    const pr = roomProof(cpaceFinish(r.state, c.message).isk, sid);
+    const pc = roomProof(cpaceFinish(c.state, r.message).isk, sid);
+    expect(h(pr)).toBe(h(pc));
+  });
+
+  it('differs per sid and per ISK', () => {
+    const proof = h(roomProof(isk, sid));
+    expect(h(roomProof(isk, sid.map((b) => b ^ 1)))).not.toBe(proof);
+    expect(h(roomProof(isk.map((b) => b ^ 1), sid))).not.toBe(proof);
+  });
+
+  it('equals no other derived key, of any role or epoch', () => {
+    const proof = h(roomProof(isk, sid));
+    for (const role of ['rep', 'customer'] as Role[]) {
+      for (const epoch of [0, 1, 7]) {
+        const keys = deriveSessionKeys(isk, sid, role, epoch);
+        for (const key of [...directional(keys), keys.fingerprint, keys.sas]) expect(h(key)).not.toBe(proof);
+      }
+    }
+  });
+
+  it('matches the PROTOCOL.md §15 vector (the full Parley run)', () => {
+    const runIsk = Uint8Array.from(Buffer.from('acaf4d14b78fe4fa9b10eb73b9a41cc9125eda1c1d3807a27ef26935fb2471c283e74ac7b639b30e3882ee89d9945d05776e5ffebfd9c6dacd702fc7929aa273', 'hex'));
+    const runSid = Uint8Array.from({ length: 32 }, (_, i) => i);
+    expect(h(roomProof(runIsk, runSid))).toBe('27507254606cc205c1670fb166632e444ea60992b1caa97fdaf664cfac7a5e94');
+  });
+
+  it('rejects a short ISK and a non-byte sid', () => {
+    expectParleyError(() => roomProof(new Uint8Array(31), sid), 'BAD_KEY');
+    expectParleyError(() => roomProof(isk, 'sid' as unknown as Uint8Array), 'MALFORMED');
   });
 });

@@ -365,3 +365,239 @@ describe('RoomManager', () => {
     expect(rooms.stats()).toMatchObject({ tombstones: 0, nameplatesByDigits: {} });
   });
 });
+
+describe('RoomManager: claim, away and resume', () => {
+  const WINDOW = 120_000;
+  const proof = new Uint8Array(32).fill(7);
+  const otherProof = new Uint8Array(32).fill(8);
+
+  /** A paired room, claimed by both members with `proof`. */
+  function claimed(options: Partial<RoomManagerOptions> = {}) {
+    const env = setup({ rejoinWindowMs: WINDOW, ...options });
+    const rep = env.socket();
+    const customer = env.socket();
+    const room = created(env.rooms.create(rep));
+    env.rooms.join(customer, room.nameplate);
+    expect(env.rooms.claim(rep, proof)).toEqual({ ok: true });
+    expect(env.rooms.claim(customer, proof)).toEqual({ ok: true });
+    rep.clear();
+    return { ...env, rep, customer, room };
+  }
+
+  it('claim needs a paired room; a different second proof is refused and changes nothing', () => {
+    const { rooms, socket } = setup({ rejoinWindowMs: WINDOW });
+    const rep = socket();
+    const customer = socket();
+    const room = created(rooms.create(rep));
+    expect(rooms.claim(rep, proof)).toEqual({ ok: false, error: 'NOT_IN_ROOM' }); // still waiting
+    expect(rooms.claim(socket(), proof)).toEqual({ ok: false, error: 'NOT_IN_ROOM' });
+    rooms.join(customer, room.nameplate);
+    expect(rooms.claim(customer, proof, room.sid)).toEqual({ ok: true });
+    expect(rooms.claim(rep, otherProof)).toEqual({ ok: false, error: 'RESUME_REFUSED' });
+    expect(rooms.claim(rep, proof)).toEqual({ ok: true });
+    rooms.disconnect(customer);
+    expect(rooms.resume(socket(), room.sid, 'customer', otherProof)).toEqual({ ok: false, error: 'RESUME_REFUSED' });
+    expect(rooms.resume(socket(), room.sid, 'customer', proof)).toMatchObject({ ok: true, peerPresent: true });
+  });
+
+  it('customer drops: the rep gets peer-away; the customer resumes on a new socket: peer-back, relays flow', () => {
+    const { rooms, socket, rep, customer, room } = claimed();
+    rooms.disconnect(customer);
+    expect(rep.received).toEqual([{ event: 'peer-away', payload: { sid: room.sid } }]);
+    expect(rooms.stats()).toMatchObject({ rooms: 1, away: 1, sockets: 1 });
+    expect(rooms.relay(rep, 'AAAA')).toEqual({ ok: false, error: 'NOT_IN_ROOM' }); // away
+    const back = socket();
+    expect(rooms.resume(back, room.sid, 'customer', proof)).toEqual({ ok: true, peerPresent: true, peerLeft: false });
+    expect(rep.events()).toEqual(['peer-away', 'peer-back']);
+    expect(rooms.stats()).toMatchObject({ away: 0, sockets: 2 });
+    expect(rooms.relay(rep, 'AAAA')).toEqual({ ok: true });
+    expect(rooms.relay(back, 'BBBB')).toEqual({ ok: true });
+    expect(back.received).toEqual([{ event: 'relay', payload: { data: 'AAAA', sid: room.sid } }]);
+    expect(rooms.relay(customer, 'CCCC')).toEqual({ ok: false, error: 'NOT_IN_ROOM' }); // the old socket
+  });
+
+  it('customer away past the window: the rep gets peer-left, the room stays for the rep; a late resume gets PEER_GONE', () => {
+    const { rooms, clock, socket, rep, customer, room } = claimed();
+    rooms.disconnect(customer);
+    clock.advance(WINDOW - 1);
+    rooms.sweep();
+    expect(rep.events()).toEqual(['peer-away']);
+    clock.advance(1);
+    rooms.sweep();
+    expect(rep.events()).toEqual(['peer-away', 'peer-left']);
+    expect(rooms.stats()).toMatchObject({ rooms: 1, away: 0, sockets: 1 });
+    expect(rooms.resume(socket(), room.sid, 'customer', proof)).toEqual({ ok: false, error: 'PEER_GONE' });
+  });
+
+  it('rep away past the window: the room closes, the customer gets peer-left and room-closed PEER_GONE; the sid answers PEER_GONE', () => {
+    const { rooms, clock, socket, rep, customer, room } = claimed();
+    rooms.disconnect(rep);
+    expect(customer.events()).toEqual(['peer-away']);
+    clock.advance(WINDOW);
+    rooms.sweep();
+    expect(customer.received.slice(1)).toEqual([
+      { event: 'peer-left', payload: { sid: room.sid } },
+      { event: 'room-closed', payload: { reason: 'PEER_GONE', sid: room.sid } },
+    ]);
+    expect(rooms.stats()).toMatchObject({ rooms: 0, away: 0, sockets: 0, tombstones: 1, closedSids: 1 });
+    expect(rooms.resume(socket(), room.sid, 'rep', proof)).toEqual({ ok: false, error: 'PEER_GONE' });
+    expect(rooms.stats().rooms).toBe(0); // not restored
+  });
+
+  it('the rep resumes within the window: the customer gets peer-back, the room lives on', () => {
+    const { rooms, clock, socket, rep, customer, room } = claimed();
+    rooms.disconnect(rep);
+    clock.advance(WINDOW - 1);
+    const rep2 = socket();
+    expect(rooms.resume(rep2, room.sid, 'rep', proof)).toMatchObject({ ok: true, peerPresent: true });
+    clock.advance(WINDOW);
+    rooms.sweep();
+    expect(customer.events()).toEqual(['peer-away', 'peer-back']);
+    expect(rooms.relay(customer, 'AAAA')).toEqual({ ok: true });
+    expect(rep2.events()).toEqual(['relay']);
+  });
+
+  it('a wrong proof is refused and the slot stays away', () => {
+    const { rooms, socket, customer, room } = claimed();
+    rooms.disconnect(customer);
+    expect(rooms.resume(socket(), room.sid, 'customer', otherProof)).toEqual({ ok: false, error: 'RESUME_REFUSED' });
+    expect(rooms.stats()).toMatchObject({ away: 1 });
+  });
+
+  it('an old socket still holding the slot is replaced silently', () => {
+    const { rooms, socket, rep, customer, room } = claimed();
+    const fresh = socket();
+    expect(rooms.resume(fresh, room.sid, 'customer', proof)).toMatchObject({ ok: true, peerPresent: true });
+    expect(rep.events()).toEqual(['peer-back']);
+    expect(customer.received).toEqual([]);
+    rooms.relay(rep, 'AAAA');
+    expect(fresh.events()).toEqual(['relay']);
+    expect(customer.received).toEqual([]);
+    rooms.disconnect(customer); // the old socket times out later: nothing happens
+    expect(rep.events()).toEqual(['peer-back']);
+    expect(rooms.stats()).toMatchObject({ away: 0, sockets: 2 });
+    expect(rooms.resume(fresh, room.sid, 'customer', proof)).toMatchObject({ ok: true }); // again: harmless
+    expect(rooms.resume(rep, room.sid, 'customer', proof)).toEqual({ ok: false, error: 'RESUME_REFUSED' }); // both roles
+  });
+
+  it('leave-room stays immediate in a claimed room', () => {
+    const { rooms, socket, rep, customer, room } = claimed();
+    rooms.leave(customer);
+    expect(rep.events()).toEqual(['peer-left']);
+    expect(rooms.resume(socket(), room.sid, 'customer', proof)).toEqual({ ok: false, error: 'PEER_GONE' });
+    rooms.leave(rep);
+    expect(rooms.stats()).toMatchObject({ rooms: 0, away: 0 });
+    expect(rooms.resume(socket(), room.sid, 'rep', proof)).toEqual({ ok: false, error: 'PEER_GONE' });
+  });
+
+  it('a burned room is not resumed: its sid answers ROOM_BURNED', () => {
+    const { rooms, socket, customer, room } = claimed();
+    rooms.badKey(customer);
+    expect(rooms.resume(socket(), room.sid, 'rep', proof)).toEqual({ ok: false, error: 'ROOM_BURNED' });
+  });
+
+  it('a customer leaving while the rep is away: the resuming rep is told the peer left for good', () => {
+    const { rooms, socket, rep, customer, room } = claimed();
+    rooms.disconnect(rep);
+    rooms.leave(customer);
+    expect(rooms.resume(socket(), room.sid, 'rep', proof)).toEqual({ ok: true, peerPresent: false, peerLeft: true });
+  });
+
+  it('an unclaimed room keeps the old behaviour on disconnect, and cannot be resumed', () => {
+    const { rooms, socket } = setup({ rejoinWindowMs: WINDOW });
+    const rep = socket();
+    const customer = socket();
+    const room = created(rooms.create(rep));
+    rooms.join(customer, room.nameplate);
+    rep.clear();
+    rooms.disconnect(customer);
+    expect(rep.events()).toEqual(['peer-left']);
+    expect(rooms.resume(socket(), room.sid, 'customer', proof)).toEqual({ ok: false, error: 'RESUME_REFUSED' });
+    expect(rooms.stats()).toMatchObject({ rooms: 1, away: 0 });
+  });
+
+  it('with a rejoin window of 0, a claimed room keeps the old behaviour and nothing is resumed', () => {
+    const { rooms, socket, rep, customer, room } = claimed({ rejoinWindowMs: 0 });
+    rooms.disconnect(customer);
+    expect(rep.events()).toEqual(['peer-left']);
+    expect(rooms.resume(socket(), room.sid, 'customer', proof)).toEqual({ ok: false, error: 'RESUME_REFUSED' });
+    expect(rooms.resume(socket(), 'A'.repeat(43), 'rep', proof)).toEqual({ ok: false, error: 'RESUME_REFUSED' });
+  });
+
+  it('an unknown sid (server restart) is restored; the other side resumes with the same proof and relays flow both ways', () => {
+    const { rooms, socket } = setup({ rejoinWindowMs: WINDOW });
+    const sid = 'B'.repeat(43);
+    const customer = socket();
+    expect(rooms.resume(customer, sid, 'customer', proof)).toEqual({ ok: true, peerPresent: false, peerLeft: false });
+    expect(rooms.stats()).toMatchObject({ rooms: 1, paired: 1, away: 1, nameplatesByDigits: {} });
+    expect(rooms.relay(customer, 'AAAA')).toEqual({ ok: false, error: 'NOT_IN_ROOM' });
+    expect(rooms.resume(socket(), sid, 'rep', otherProof)).toEqual({ ok: false, error: 'RESUME_REFUSED' });
+    const rep = socket();
+    expect(rooms.resume(rep, sid, 'rep', proof)).toEqual({ ok: true, peerPresent: true, peerLeft: false });
+    expect(customer.events()).toEqual(['peer-back']);
+    expect(rooms.relay(rep, 'AAAA')).toEqual({ ok: true });
+    expect(rooms.relay(customer, 'BBBB', sid)).toEqual({ ok: true });
+    expect(customer.received[1]).toEqual({ event: 'relay', payload: { data: 'AAAA', sid } });
+    expect(rep.received).toEqual([{ event: 'relay', payload: { data: 'BBBB', sid } }]);
+    expect(rooms.stats()).toMatchObject({ away: 0, sockets: 2 });
+  });
+
+  it('a restored room whose rep never comes back closes after the window', () => {
+    const { rooms, clock, socket } = setup({ rejoinWindowMs: WINDOW });
+    const sid = 'C'.repeat(43);
+    const customer = socket();
+    rooms.resume(customer, sid, 'customer', proof);
+    clock.advance(WINDOW);
+    rooms.sweep();
+    expect(customer.events()).toEqual(['peer-left', 'room-closed']);
+    expect(rooms.stats()).toMatchObject({ rooms: 0, away: 0, sockets: 0, tombstones: 0, closedSids: 1 });
+    expect(rooms.resume(socket(), sid, 'rep', proof)).toEqual({ ok: false, error: 'PEER_GONE' });
+  });
+
+  it('restored rooms count against roomsPerSocket and maxRooms', () => {
+    const { rooms, socket } = setup({ rejoinWindowMs: WINDOW, roomsPerSocket: 1, maxRooms: 2 });
+    const a = socket();
+    expect(rooms.resume(a, 'D'.repeat(43), 'rep', proof).ok).toBe(true);
+    expect(rooms.resume(a, 'E'.repeat(43), 'rep', proof)).toEqual({ ok: false, error: 'RATE_LIMITED' });
+    expect(rooms.resume(socket(), 'E'.repeat(43), 'rep', proof).ok).toBe(true);
+    expect(rooms.resume(socket(), 'F'.repeat(43), 'rep', proof)).toEqual({ ok: false, error: 'SERVER_FULL' });
+    expect(rooms.create(socket())).toEqual({ ok: false, error: 'SERVER_FULL' });
+  });
+
+  it('a rep away from several rooms: each customer is told, each slot has its own deadline', () => {
+    const { rooms, clock, socket } = setup({ rejoinWindowMs: WINDOW });
+    const rep = socket();
+    const customers = [socket(), socket()];
+    const sids = customers.map((customer) => {
+      const room = created(rooms.create(rep));
+      rooms.join(customer, room.nameplate);
+      rooms.claim(customer, proof, room.sid);
+      return room.sid;
+    });
+    rooms.disconnect(rep);
+    for (const customer of customers) expect(customer.events()).toEqual(['peer-away']);
+    expect(rooms.stats()).toMatchObject({ away: 2, sockets: 2 });
+    const rep2 = socket();
+    clock.advance(1000);
+    rooms.resume(rep2, sids[0]!, 'rep', proof);
+    clock.advance(WINDOW - 1000);
+    rooms.sweep();
+    expect(customers[0]!.events()).toEqual(['peer-away', 'peer-back']);
+    expect(customers[1]!.events()).toEqual(['peer-away', 'peer-left', 'room-closed']);
+    expect(rooms.stats()).toMatchObject({ rooms: 1, away: 0 });
+  });
+
+  it('sid tombstones are bounded like nameplate tombstones', () => {
+    const { rooms, clock, socket } = setup({ rejoinWindowMs: WINDOW, maxTombstones: 2, tombstoneTtlMs: 10_000 });
+    for (let i = 0; i < 4; i++) rooms.leave(socket(), created(rooms.create(socket())).sid);
+    for (let i = 0; i < 4; i++) {
+      const rep = socket();
+      rooms.create(rep);
+      rooms.leave(rep);
+    }
+    expect(rooms.stats()).toMatchObject({ tombstones: 2, closedSids: 2 });
+    clock.advance(10_000);
+    rooms.sweep();
+    expect(rooms.stats()).toMatchObject({ tombstones: 0, closedSids: 0, nameplatesByDigits: {} });
+  });
+});

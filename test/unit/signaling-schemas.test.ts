@@ -3,11 +3,15 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { ERROR_CODES } from '../../protocol/errors.ts';
 import {
+  ClaimRoomRequestSchema,
+  ClaimRoomResultSchema,
   CreateRoomResultSchema,
   JoinRoomRequestSchema,
   JoinRoomResultSchema,
   MAX_RELAY_CHARS,
   RelaySchema,
+  ResumeRoomRequestSchema,
+  ResumeRoomResultSchema,
   RoomClosedSchema,
   RoomRefSchema,
   ServerErrorSchema,
@@ -179,6 +183,36 @@ describe('RoomClosedSchema', () => {
     ['a bad sid', { reason: 'ROOM_BURNED', sid: 'x' }],
   ])('rejects %s', (_name, value) => {
     expect(ok(RoomClosedSchema, value)).toBe(false);
+  });
+});
+
+describe('claim-room and resume-room', () => {
+  const PROOF = 'B'.repeat(43);
+  it('claim: a 43-character base64url proof, an optional sid; unknown keys dropped', () => {
+    expect(v.parse(ClaimRoomRequestSchema, { proof: PROOF, x: 1 })).toEqual({ proof: PROOF });
+    expect(v.parse(ClaimRoomRequestSchema, { proof: PROOF, sid: SID })).toEqual({ proof: PROOF, sid: SID });
+    for (const bad of [undefined, null, {}, { proof: 'B'.repeat(42) }, { proof: 'B'.repeat(44) }, { proof: `${'B'.repeat(42)}=` }, { proof: PROOF, sid: 'x' }, { proof: 43 }]) {
+      expect(ok(ClaimRoomRequestSchema, bad)).toBe(false);
+    }
+    expect(ok(ClaimRoomResultSchema, { ok: true })).toBe(true);
+    expect(ok(ClaimRoomResultSchema, { ok: false, error: 'RESUME_REFUSED' })).toBe(true);
+    expect(ok(ClaimRoomResultSchema, { ok: false, error: 'NOPE' })).toBe(false);
+  });
+
+  it('resume: sid, role rep|customer and proof are all required', () => {
+    expect(v.parse(ResumeRoomRequestSchema, { sid: SID, role: 'customer', proof: PROOF, x: 1 })).toEqual({ sid: SID, role: 'customer', proof: PROOF });
+    for (const bad of [{ role: 'rep', proof: PROOF }, { sid: SID, proof: PROOF }, { sid: SID, role: 'admin', proof: PROOF }, { sid: SID, role: 'rep' }, { sid: SID, role: 'Rep', proof: PROOF }]) {
+      expect(ok(ResumeRoomRequestSchema, bad)).toBe(false);
+    }
+  });
+
+  it('resume answer: peerPresent and iceServers required, filePolicy optional', () => {
+    expect(ok(ResumeRoomResultSchema, { ok: true, peerPresent: false, iceServers: ICE })).toBe(true);
+    expect(v.parse(ResumeRoomResultSchema, { ok: true, peerPresent: true, iceServers: [], extra: 1 })).toEqual({ ok: true, peerPresent: true, iceServers: [] });
+    expect(ok(ResumeRoomResultSchema, { ok: true, iceServers: [] })).toBe(false);
+    expect(ok(ResumeRoomResultSchema, { ok: true, peerPresent: 'yes', iceServers: [] })).toBe(false);
+    expect(ok(ResumeRoomResultSchema, { ok: true, peerPresent: true, iceServers: [], filePolicy: { maxBytes: -1 } })).toBe(false);
+    expect(ok(ResumeRoomResultSchema, { ok: false, error: 'RESUME_REFUSED' })).toBe(true);
   });
 });
 

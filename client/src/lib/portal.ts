@@ -2,35 +2,64 @@
  * Portal: the socket.io connection to the signaling server. It validates everything the
  * server sends (the server is not trusted) and turns failures into ParleyErrors.
  * It knows nothing about keys: the session seals payloads before handing them over.
+ *
+ * Reconnection: the first `connect()` fails fast (SERVER_UNREACHABLE) as a page needs to say so.
+ * Once connected, a dropped connection is retried for ever (randomized backoff 0.5 s → 5 s):
+ * `disconnected` fires on each drop and `reconnected` once a new socket is up. The new socket is
+ * in no room: the session calls `resumeRoom` (with the proof it claimed with `claimRoom`).
+ *
+ * While disconnected, `relay`, `reportBadKey` and `leave` are dropped, not buffered (`relay`
+ * returns false): socket.io would otherwise flush them on the new socket *before* `resume-room`,
+ * where they would only meet NOT_IN_ROOM, and a counter-sealed relay replayed late is worse than
+ * one known lost. The session re-sends what matters after resuming. Requests (`createRoom`, …)
+ * reject at once with SERVER_UNREACHABLE.
  */
 import { io, type Socket } from 'socket.io-client';
 import * as v from 'valibot';
 import { ParleyError, type ErrorCode } from '@protocol/errors.ts';
 import type { FilePolicy } from '@protocol/file-policy.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
+import { toBase64Url } from '@protocol/base64.ts';
 import {
+  ClaimRoomResultSchema,
   ClientEvent,
   CreateRoomResultSchema,
   JoinRoomResultSchema,
   RelaySchema,
+  ResumeRoomResultSchema,
   RoomClosedSchema,
   ServerErrorSchema,
   ServerEvent,
   type ClientToServerEvents,
   type IceServer,
+  type RoomRole,
   type ServerToClientEvents,
 } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Reconnection backoff after a drop: first delay, cap, and ± spread (so clients do not come back in step). */
+const RECONNECT_DELAY_MS = 500;
+const RECONNECT_DELAY_MAX_MS = 5_000;
+const RECONNECT_RANDOMIZATION = 0.5;
+/** The server refused a reconnection at its handshake (e.g. RATE_LIMITED): socket.io stops; we try again after this. */
+const REFUSED_RETRY_MS = 5_000;
+const PROOF_BYTES = 32;
 
 export interface PortalEvents {
   'peer-joined': void;
   'peer-left': void;
+  /** The other member's connection dropped; the server keeps its place for the rejoin window. */
+  'peer-away': void;
+  /** The other member resumed its place. */
+  'peer-back': void;
   relay: string;
   'room-closed': ErrorCode;
   'server-error': ErrorCode;
+  /** The connection dropped (each time). Reconnection is automatic after the first connect. */
   disconnected: void;
+  /** Connected again after a drop, on a new socket in no room: call `resumeRoom`. */
+  reconnected: void;
 }
 
 export interface CreatedRoom {
@@ -48,9 +77,19 @@ export interface JoinedRoom {
   filePolicy?: FilePolicy;
 }
 
+export interface ResumedRoom {
+  /** The other member is connected now; otherwise `peer-back` comes when it resumes. */
+  peerPresent: boolean;
+  iceServers: IceServer[];
+  filePolicy?: FilePolicy;
+}
+
 export class Portal extends Emitter<PortalEvents> {
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private destroyed = false;
+  /** Set by the first successful connect: from then on drops are reconnected. */
+  private connectedOnce = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private connecting: Promise<void> | null = null;
   private abortConnect: (() => void) | null = null;
 
@@ -73,8 +112,14 @@ export class Portal extends Emitter<PortalEvents> {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.url, {
       auth: { version: PROTOCOL_VERSION },
       transports: ['websocket', 'polling'],
-      // A room belongs to one socket id: a reconnected socket would not be in it (see Session).
+      // Off for the first attempt (it must fail fast); switched on once connected.
       reconnection: false,
+      reconnectionAttempts: Infinity,
+      reconnectionDelay: RECONNECT_DELAY_MS,
+      reconnectionDelayMax: RECONNECT_DELAY_MAX_MS,
+      randomizationFactor: RECONNECT_RANDOMIZATION,
+      // Our own manager: the reconnection switch must not change another portal's connection.
+      forceNew: true,
       timeout: REQUEST_TIMEOUT_MS,
     });
     this.socket = socket;
@@ -83,6 +128,8 @@ export class Portal extends Emitter<PortalEvents> {
       const onConnect = () => {
         socket.off('connect_error', onError);
         this.abortConnect = null;
+        this.connectedOnce = true;
+        socket.io.reconnection(true);
         resolve();
       };
       const onError = (err: Error) => {
@@ -116,8 +163,26 @@ export class Portal extends Emitter<PortalEvents> {
       const parsed = v.safeParse(ServerErrorSchema, msg);
       if (parsed.success) this.emit('server-error', parsed.output.code);
     });
+    socket.on(ServerEvent.PeerAway, () => this.emit('peer-away', undefined));
+    socket.on(ServerEvent.PeerBack, () => this.emit('peer-back', undefined));
     socket.on('disconnect', () => {
       if (!this.destroyed) this.emit('disconnected', undefined);
+    });
+    // Registered before open()'s own `once('connect')`: on the first connect `connectedOnce` is still false.
+    socket.on('connect', () => {
+      if (this.connectedOnce && !this.destroyed) this.emit('reconnected', undefined);
+    });
+    socket.on('connect_error', (err: Error) => {
+      // A refusal by the server's handshake (not a network error) stops socket.io's retries.
+      if (!this.connectedOnce || this.destroyed || socket.active) return;
+      if (err.message === 'VERSION_MISMATCH') {
+        this.emit('server-error', 'VERSION_MISMATCH'); // the server was upgraded: retrying will not help
+        return;
+      }
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = null;
+        if (!this.destroyed && !socket.connected) socket.connect();
+      }, REFUSED_RETRY_MS);
     });
   }
 
@@ -137,22 +202,52 @@ export class Portal extends Emitter<PortalEvents> {
     return { sid, iceServers, filePolicy };
   }
 
-  relay(data: string): void {
-    this.socket?.emit(ClientEvent.Relay, { data });
+  /**
+   * Hands the server the room proof (keys.ts `roomProof`) once the session is verified, so the
+   * room can be resumed after a drop. Throws ParleyError (`RESUME_REFUSED`: the room was claimed
+   * with another proof; `NOT_IN_ROOM`; `SERVER_UNREACHABLE`; `MALFORMED`).
+   */
+  async claimRoom(proof: Uint8Array): Promise<void> {
+    const answer = await this.request(ClientEvent.ClaimRoom, { proof: encodeProof(proof) });
+    const result = v.safeParse(ClaimRoomResultSchema, answer);
+    if (!result.success) throw new ParleyError('MALFORMED', 'bad claim-room answer');
+    if (!result.output.ok) throw new ParleyError(result.output.error);
+  }
+
+  /**
+   * Takes our place in the room back on the current socket (after `reconnected`, or from a
+   * reloaded page). Throws ParleyError: `RESUME_REFUSED`, the room's closing reason
+   * (`PEER_GONE`, `ROOM_BURNED`, …), `RATE_LIMITED`, `SERVER_FULL`, `SERVER_UNREACHABLE`, `MALFORMED`.
+   */
+  async resumeRoom(sid: string, role: RoomRole, proof: Uint8Array): Promise<ResumedRoom> {
+    const answer = await this.request(ClientEvent.ResumeRoom, { sid, role, proof: encodeProof(proof) });
+    const result = v.safeParse(ResumeRoomResultSchema, answer);
+    if (!result.success) throw new ParleyError('MALFORMED', 'bad resume-room answer');
+    if (!result.output.ok) throw new ParleyError(result.output.error);
+    const { peerPresent, iceServers, filePolicy } = result.output;
+    return { peerPresent, iceServers, filePolicy };
+  }
+
+  /** Sends `data` to the other member. False when disconnected: dropped, not buffered (see top). */
+  relay(data: string): boolean {
+    if (!this.socket?.connected) return false;
+    this.socket.emit(ClientEvent.Relay, { data });
+    return true;
   }
 
   /** Tells the server the key confirmation failed, so it burns the room. */
   reportBadKey(): void {
-    this.socket?.emit(ClientEvent.BadKey, {});
+    if (this.socket?.connected) this.socket.emit(ClientEvent.BadKey, {});
   }
 
   leave(): void {
-    this.socket?.emit(ClientEvent.LeaveRoom, {});
+    if (this.socket?.connected) this.socket.emit(ClientEvent.LeaveRoom, {});
   }
 
-  private request(event: 'create-room' | 'join-room', payload: object): Promise<unknown> {
+  private request(event: 'create-room' | 'join-room' | 'claim-room' | 'resume-room', payload: object): Promise<unknown> {
     const socket = this.socket;
-    if (!socket) return Promise.reject(new ParleyError('SERVER_UNREACHABLE', 'not connected'));
+    // Not buffered while disconnected: it would go out on the next socket, maybe before resume-room.
+    if (!socket?.connected) return Promise.reject(new ParleyError('SERVER_UNREACHABLE', 'not connected'));
     return new Promise((resolve, reject) => {
       // socket.io's own ack timeout: rejects when the server never answers.
       (socket.timeout(REQUEST_TIMEOUT_MS) as unknown as { emit: (e: string, p: object, cb: (err: Error | null, res: unknown) => void) => void }).emit(
@@ -168,8 +263,15 @@ export class Portal extends Emitter<PortalEvents> {
     this.destroyed = true;
     this.abortConnect?.();
     this.abortConnect = null;
-    this.socket?.disconnect();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.socket?.disconnect(); // also stops reconnecting
     this.socket = null;
     this.clear();
   }
+}
+
+function encodeProof(proof: Uint8Array): string {
+  if (!(proof instanceof Uint8Array) || proof.length !== PROOF_BYTES) throw new ParleyError('MALFORMED', 'room proof must be 32 bytes');
+  return toBase64Url(proof);
 }
