@@ -82,8 +82,13 @@ export const FingerprintProofSchema = v.object({
   mac: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
 });
 
-/** The sender is leaving the session. @example { type: 'bye', reason: 'ended' } */
-export const ByeSchema = v.object({ type: v.literal(PeerType.Bye), reason: v.picklist(['ended', 'left']) });
+/**
+ * The sender is leaving: `ended` (the rep ended the session), `left` (the customer left), or
+ * `away` (its page is closing or reloading: it may rejoin within the server's rejoin window, so
+ * the session is kept, not ended).
+ * @example { type: 'bye', reason: 'ended' }
+ */
+export const ByeSchema = v.object({ type: v.literal(PeerType.Bye), reason: v.picklist(['ended', 'left', 'away']) });
 
 /** Longest pushed URL. */
 export const MAX_URL_CHARS = 2048;

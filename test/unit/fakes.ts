@@ -115,6 +115,16 @@ export class FakePortal extends Emitter<PortalEvents> {
     if (!this.destroyed) this.server.relay(this, data);
   }
 
+  claimRoom(proof: Uint8Array): Promise<void> {
+    this.calls.push('claimRoom');
+    return this.server.claim(this, proof);
+  }
+
+  resumeRoom(sid: string, role: Side, proof: Uint8Array): Promise<{ peerPresent: boolean; iceServers: [] }> {
+    this.calls.push(`resumeRoom:${role}`);
+    return this.server.resume(this, sid, role, proof);
+  }
+
   reportBadKey(): void {
     this.calls.push('reportBadKey');
     if (!this.destroyed) this.server.badKey(this);
@@ -165,6 +175,34 @@ export class FakeSignalingServer {
   /** When set, the join answer waits for it (the customer is already in the room meanwhile). */
   joinGate: Gate<void> | null = null;
   private members: { rep: FakePortal | null; customer: FakePortal | null } = { rep: null, customer: null };
+  /** The first room proof claimed (base64url), as the real server keeps its hash. */
+  claimed: string | null = null;
+
+  claim(portal: FakePortal, proof: Uint8Array): Promise<void> {
+    if (this.members[portal.side] !== portal) return Promise.reject(new ParleyError('NOT_IN_ROOM'));
+    this.claimed ??= toBase64Url(proof);
+    return this.claimed === toBase64Url(proof) ? Promise.resolve() : Promise.reject(new ParleyError('RESUME_REFUSED'));
+  }
+
+  /** As the real server: a member with the claimed proof takes its place again; the other is told. */
+  async resume(portal: FakePortal, sid: string, side: Side, proof: Uint8Array): Promise<{ peerPresent: boolean; iceServers: [] }> {
+    if (sid !== this.sid || this.claimed !== toBase64Url(proof)) throw new ParleyError('RESUME_REFUSED');
+    if (this.closed) throw new ParleyError(this.closed);
+    this.portals[side] = portal;
+    this.members[side] = portal;
+    const other = peerRole(side);
+    if (this.members[other]) this.send(other, 'peer-back', undefined);
+    return { peerPresent: !!this.members[other], iceServers: [] };
+  }
+
+  /** The member's socket dropped without leaving: its place is kept (the rejoin window), the other is told. */
+  drop(side: Side): void {
+    const portal = this.members[side];
+    if (!portal) return;
+    portal.destroyed = true; // its page is gone: it says nothing more, not even leave
+    this.members[side] = null;
+    this.send(peerRole(side), 'peer-away', undefined);
+  }
 
   portal(side: Side): FakePortal {
     const portal = new FakePortal(this, side);

@@ -20,7 +20,7 @@ import { FakeLinkNet, FakeSignalingServer, gate, kindOf, settle, tamperRelay, ty
 
 type EventName = keyof SessionEvents;
 const EVENT_NAMES: EventName[] = [
-  'state', 'code', 'peer-joined', 'key-confirmed', 'verified', 'hello', 'chat', 'ack', 'chat-sent', 'typing', 'peer-left', 'warning', 'failed',
+  'state', 'code', 'peer-joined', 'key-confirmed', 'verified', 'hello', 'chat', 'ack', 'chat-sent', 'typing', 'peer-left', 'peer-away', 'peer-back', 'resumed', 'warning', 'failed',
 ];
 
 /** Everything a session emits, in order. */
@@ -1145,5 +1145,135 @@ describe('Session: re-pair timing', () => {
     expect(t.net.link('customer')).toBe(current);
     expect(current.destroyed).toBe(false);
     expect(t.customer.linkUp).toBe(true);
+  });
+});
+
+describe('Session: rejoining after a reload or a signaling outage', () => {
+  it('after verification both sides claim the room with the same proof', async () => {
+    const t = setup();
+    await pairUp(t);
+    await settle();
+    expect(t.server.portals.rep!.calls).toContain('claimRoom');
+    expect(t.server.portals.customer!.calls).toContain('claimRoom');
+    expect(t.server.claimed).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('a reloaded customer rejoins with the saved key: same safety code, a re-paired link, unacknowledged chat sent again and shown once', async () => {
+    const t = setup();
+    await pairUp(t);
+    const safety = t.customerLog.of('verified')[0]!.safetyCode;
+    const unacked = t.customer.sendChat('sent just before the reload');
+    await settle();
+    expect(t.repLog.of('chat').map((c) => c.text)).toEqual(['sent just before the reload']);
+    const saved = t.customer.resumeSnapshot()!;
+    expect(saved.epoch).toBe(0);
+
+    // The page dies: its socket drops without leaving, its connection closes.
+    t.server.drop('customer');
+    t.customer.destroy();
+    await settle();
+    expect(t.repLog.of('peer-away')).toHaveLength(1);
+    expect(t.rep.state).toBe('verified');
+
+    const reloaded = new Session({ role: 'customer', name: 'Ada', portal: t.server.portal('customer') as unknown as Portal, createLink: t.net.createLink });
+    live.push(reloaded);
+    const log = new Recorder(reloaded);
+    const safetyAgain = await reloaded.resume({ sid: saved.sid, isk: saved.isk, lastEpoch: saved.epoch, unacked: [unacked], seen: [] });
+    await settle();
+    expect(safetyAgain).toEqual(safety);
+    expect(log.of('resumed')).toEqual([{ safetyCode: safety }]);
+    expect(reloaded.state).toBe('verified');
+    expect(reloaded.linkUp).toBe(true);
+    expect(t.rep.linkUp).toBe(true);
+    expect(t.net.link('customer').epoch).toBeGreaterThan(0); // a new link, whichever epoch they met at
+    expect(t.repLog.of('peer-back')).toHaveLength(1);
+    expect(log.of('hello')).toEqual([]); // hello is not sent again: the rep knows who this is
+    // Sent again, acknowledged again, shown once.
+    expect(t.repLog.of('chat').map((c) => c.text)).toEqual(['sent just before the reload']);
+    expect(log.of('ack')).toEqual([unacked.id]);
+    reloaded.sendChat('back after the reload');
+    await settle();
+    expect(t.repLog.of('chat').map((c) => c.text)).toEqual(['sent just before the reload', 'back after the reload']);
+  });
+
+  it('a reloaded rep rejoins and offers the next link; messages it already has are not shown twice', async () => {
+    const t = setup();
+    await pairUp(t);
+    const fromCustomer = t.customer.sendChat('hello rep');
+    await settle();
+    const saved = t.rep.resumeSnapshot()!;
+    t.server.drop('rep');
+    t.rep.destroy();
+    await settle();
+    const reloaded = new Session({ role: 'rep', name: 'Rita', portal: t.server.portal('rep') as unknown as Portal, createLink: t.net.createLink });
+    live.push(reloaded);
+    const log = new Recorder(reloaded);
+    await reloaded.resume({ sid: saved.sid, isk: saved.isk, lastEpoch: saved.epoch, unacked: [], seen: [fromCustomer.id] });
+    await settle();
+    expect(reloaded.linkUp).toBe(true);
+    expect(t.customer.linkUp).toBe(true);
+    expect(log.of('chat')).toEqual([]); // the unacknowledged 'hello rep' came again, and was known
+    t.customer.sendChat('are you back?');
+    await settle();
+    expect(log.of('chat').map((c) => c.text)).toEqual(['are you back?']);
+  });
+
+  it('a resume the server refuses (the session ended meanwhile) fails with its reason', async () => {
+    const t = setup();
+    await pairUp(t);
+    const saved = t.customer.resumeSnapshot()!;
+    t.server.drop('customer');
+    t.customer.destroy();
+    t.server.close('PEER_GONE');
+    const reloaded = new Session({ role: 'customer', name: 'Ada', portal: t.server.portal('customer') as unknown as Portal, createLink: t.net.createLink });
+    live.push(reloaded);
+    await expect(reloaded.resume({ sid: saved.sid, isk: saved.isk, lastEpoch: 0, unacked: [], seen: [] })).rejects.toMatchObject({ code: 'PEER_GONE' });
+    expect(reloaded.state).toBe('failed');
+  });
+
+  it('a resume with the wrong key is refused by the server (RESUME_REFUSED)', async () => {
+    const t = setup();
+    await pairUp(t);
+    const saved = t.customer.resumeSnapshot()!;
+    const reloaded = new Session({ role: 'customer', name: 'Eve', portal: t.server.portal('customer') as unknown as Portal, createLink: t.net.createLink });
+    live.push(reloaded);
+    const wrong = saved.isk.slice();
+    wrong[0] ^= 1;
+    await expect(reloaded.resume({ sid: saved.sid, isk: wrong, lastEpoch: 0, unacked: [], seen: [] })).rejects.toMatchObject({ code: 'RESUME_REFUSED' });
+  });
+
+  it('losing the signaling server does not touch a live link; reconnected, the session rejoins the room', async () => {
+    const t = setup();
+    await pairUp(t);
+    const signaling: boolean[] = [];
+    t.customer.on('signaling', (up) => signaling.push(up));
+    const portal = t.server.portals.customer!;
+    portal.fire('disconnected', undefined);
+    expect(t.customer.linkUp).toBe(true);
+    t.customer.sendChat('the server is down but we are not');
+    await settle();
+    expect(t.repLog.of('chat').map((c) => c.text)).toEqual(['the server is down but we are not']);
+    portal.fire('reconnected', undefined);
+    await settle();
+    expect(portal.calls).toContain('resumeRoom:customer');
+    expect(signaling).toEqual([false, true]);
+    expect(t.customer.state).toBe('verified');
+  });
+
+  it('a peer that says its page is closing is away; if it never comes back it left (not "lost")', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.customer.pageHiding();
+    await settle();
+    expect(t.repLog.of('peer-away')).toHaveLength(1);
+    expect(t.rep.state).toBe('verified');
+    t.server.drop('customer');
+    t.net.link('customer').destroy();
+    await settle();
+    expect(t.repLog.of('peer-away')).toHaveLength(1); // said once, however it was noticed
+    t.server.close('PEER_GONE'); // the rejoin window passed: the server gives the place up
+    t.server.portals.rep!.fire('peer-left', undefined);
+    await settle();
+    expect(t.repLog.of('peer-left')).toEqual(['left']);
   });
 });

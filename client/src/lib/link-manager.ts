@@ -74,6 +74,16 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
     for (const frame of earlySignals) link.handleSignal(frame);
   }
 
+  /**
+   * After a page reload: the session was verified before, with links up to `lastEpoch`. Starts
+   * re-pairing at the next epoch at once (the peer moves up to it when our first frame opens).
+   */
+  resume(lastEpoch: number): void {
+    this.everUp = true;
+    this.epoch = lastEpoch;
+    this.repair();
+  }
+
   get isUp(): boolean {
     return this.up;
   }
@@ -137,9 +147,10 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
     if (!this.up && this.everUp) this.giveUp();
   }
 
-  /** The peer is in the signaling room again (it came back after a reload or an outage). */
+  /** The peer is in the signaling room again (it came back after a reload or an outage): re-pair now if down. */
   peerPresentAgain(): void {
     this.peerPresent = true;
+    if (this.everUp && !this.up && !this.closed && !this.ending) this.repair();
   }
 
   destroy(): void {

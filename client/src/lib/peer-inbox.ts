@@ -17,6 +17,8 @@ export interface Inbox {
   /** Runs a step whose throw ends the session (a hello from the wrong role or version). */
   fail: (step: () => void) => void;
   peerGone: (reason: 'ended' | 'left') => void;
+  /** The peer's page is closing or reloading: it may come back (bye `away`). */
+  peerAway: () => void;
   nudgesIn: NudgeGate;
   helloSeen?: boolean;
 }
@@ -40,7 +42,7 @@ export function routePeerMessage(inbox: Inbox, message: PeerMessage): void {
     case PeerType.Typing:
       return emit('typing', message.active);
     case PeerType.Bye:
-      return inbox.peerGone(message.reason);
+      return message.reason === 'away' ? inbox.peerAway() : inbox.peerGone(message.reason);
     case PeerType.FingerprintProof:
       return warn(new ParleyError('MALFORMED', 'late fingerprint proof'));
     case PeerType.UrlPush:

@@ -54,6 +54,14 @@ export interface SessionEvents {
    * `lost` when the channel closed without a goodbye.
    */
   'peer-left': 'ended' | 'left' | 'lost';
+  /** The peer's page closed or reloaded (its goodbye said so, or the server saw its socket go): it may come back. */
+  'peer-away': void;
+  /** The peer is back in the signaling room after being away. */
+  'peer-back': void;
+  /** Our own connection to the signaling server: lost (the direct link goes on) or back and rejoined. */
+  signaling: boolean;
+  /** The session was rejoined after a page reload: same key, same safety code; a link is being re-paired. */
+  resumed: { safetyCode: SasSymbol[] };
   /** A recoverable problem: one message was rejected. */
   warning: ParleyError;
   /** The session stopped because of this error (state is `failed`). */

@@ -9,13 +9,13 @@
  * (data channel). Every way out goes through `destroy(err)`, which is safe to call twice.
  * It throws and emits typed ParleyErrors only; turning them into words is the UI's job.
  */
-import { fromBase64Url } from '@protocol/base64.ts';
+import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
 import { generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
 import type { Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
-import { deriveSessionKeys } from '@protocol/keys.ts';
+import { deriveSessionKeys, roomProof } from '@protocol/keys.ts';
 import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type PeerMessage } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
@@ -35,6 +35,8 @@ const PAKE_TIMEOUT_MS = 20_000;
 /** Sealed signals kept while the key is being confirmed (an offer and its candidates fit easily). */
 const MAX_EARLY_SIGNALS = 64;
 const CONNECT_TIMEOUT_MS = 30_000;
+/** Wait before asking the server again to rejoin the room when it could not answer. */
+const REJOIN_RETRY_MS = 5_000;
 
 export class Session extends Emitter<SessionEvents> {
   state: SessionState = 'idle';
@@ -46,6 +48,11 @@ export class Session extends Emitter<SessionEvents> {
   /** What files may be sent, from the room answer (the server's settings). */
   filePolicy: FilePolicy = DEFAULT_FILE_POLICY;
   private check: CodeCheck | null = null;
+  /** The session key once confirmed (kept to claim and rejoin the room, and for a reload). */
+  private isk: Uint8Array | null = null;
+  /** The peer said its page is closing, or the server saw it go: it may come back. */
+  private peerAway = false;
+  private rejoining = false;
   private links: LinkManager | null = null;
   private pendingSignals: Uint8Array[] = [];
   /** Relays that arrive while `join-room` is still being answered (they can share a packet). */
@@ -68,6 +75,7 @@ export class Session extends Emitter<SessionEvents> {
       warn: (err) => this.warn(err),
       fail: (step) => this.guard(step),
       peerGone: (reason) => this.peerGone(reason),
+      peerAway: () => this.markPeerAway(),
       nudgesIn: new NudgeGate(),
     };
     this.portal = options.portal ?? new Portal(options.serverUrl);
@@ -87,6 +95,14 @@ export class Session extends Emitter<SessionEvents> {
       const tampered = reason === 'ROOM_BURNED' && !!this.check?.confirmed;
       this.destroy(tampered ? new ParleyError('TAMPERED', 'peer detected tampering') : new ParleyError(reason));
     });
+    this.portal.on('peer-away', () => this.state === 'verified' && this.markPeerAway());
+    this.portal.on('peer-back', () => {
+      if (this.state !== 'verified') return;
+      this.peerAway = false;
+      this.links?.peerPresentAgain();
+      this.emit('peer-back', undefined);
+    });
+    this.portal.on('reconnected', () => this.state === 'verified' && void this.rejoinRoom());
     this.portal.on('peer-left', () => {
       // Once verified the data channel carries the session: signaling may come and go, but
       // a dropped link can no longer be re-paired.
@@ -95,8 +111,9 @@ export class Session extends Emitter<SessionEvents> {
     });
     this.portal.on('server-error', (code) => this.warn(new ParleyError(code)));
     this.portal.on('disconnected', () => {
-      // Before the direct channel exists, the room lives on this socket: without it the code is dead.
-      if (this.state === 'verified') return this.links?.peerAbsent();
+      // Once verified the direct link carries the session; the portal reconnects on its own and
+      // we rejoin the room (rejoinRoom). Before that, the room lives on this socket: the code is dead.
+      if (this.state === 'verified') return this.emit('signaling', false);
       this.destroy(new ParleyError('SERVER_UNREACHABLE', 'signaling connection lost'));
     });
   }
@@ -212,13 +229,57 @@ export class Session extends Emitter<SessionEvents> {
 
   private connectPeer(isk: Uint8Array): void {
     if (!this.sid) return;
+    this.isk = isk;
     const sas = deriveSessionKeys(isk, this.sid, this.role).sas;
     this.setState('connecting');
     this.armTimer(CONNECT_TIMEOUT_MS, 'direct connection timed out');
+    const links = this.makeLinks(isk, this.sid, sas);
+    this.guard(() => links.start(this.pendingSignals.splice(0)));
+  }
+
+  /**
+   * After a page reload: rejoins the room with the saved key (no code, no key agreement) and
+   * re-pairs at the epoch after `lastEpoch`. `unacked` (our chat the peer never acknowledged)
+   * goes again once a link is up; `seen` are the peer's messages already in our transcript.
+   * Resolves with the safety code (the same as before). @throws ParleyError as the server refuses.
+   */
+  async resume(saved: { sid: Uint8Array; isk: Uint8Array; lastEpoch: number; unacked: Chat[]; seen: string[] }): Promise<SasSymbol[]> {
+    this.assertState('idle');
+    this.sid = saved.sid;
+    this.isk = saved.isk;
+    try {
+      await this.portal.connect();
+      this.assertAlive();
+      const room = await this.portal.resumeRoom(toBase64Url(saved.sid), this.role, roomProof(saved.isk, saved.sid));
+      this.assertAlive();
+      this.iceServers = room.iceServers;
+      this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
+    } catch (err) {
+      this.destroy(toParleyError(err));
+      throw toParleyError(err);
+    }
+    for (const chat of saved.unacked) this.outbox.add(chat, -1);
+    this.outbox.remember(saved.seen);
+    const sas = deriveSessionKeys(saved.isk, saved.sid, this.role).sas;
+    this.setState('verified');
+    const safetyCode = safetyEmoji(sas);
+    this.emit('resumed', { safetyCode });
+    const links = this.makeLinks(saved.isk, saved.sid, sas);
+    this.guard(() => links.resume(saved.lastEpoch));
+    return safetyCode;
+  }
+
+  /** What a reloaded page needs to rejoin (resume-state.ts), or null before verification. */
+  resumeSnapshot(): { sid: Uint8Array; isk: Uint8Array; epoch: number } | null {
+    if (this.state !== 'verified' || !this.sid || !this.isk || !this.links) return null;
+    return { sid: this.sid, isk: this.isk, epoch: this.links.currentEpoch };
+  }
+
+  private makeLinks(isk: Uint8Array, sid: Uint8Array, sas: Uint8Array): LinkManager {
     const links = new LinkManager({
       role: this.role,
       isk,
-      sid: this.sid,
+      sid,
       iceServers: this.iceServers,
       relay: (d) => this.portal.relay(d),
       createLink: this.options.createLink,
@@ -237,9 +298,53 @@ export class Session extends Emitter<SessionEvents> {
     links.on('warning', (err) => this.warn(err));
     links.on('closed', (err) => {
       if (err) this.destroy(err);
-      else this.peerGone('lost');
+      else this.peerGone(this.peerAway ? 'left' : 'lost'); // gone for good; one that said it was closing its page left
     });
-    this.guard(() => links.start(this.pendingSignals.splice(0)));
+    return links;
+  }
+
+  private markPeerAway(): void {
+    if (this.peerAway) return;
+    this.peerAway = true;
+    this.emit('peer-away', undefined);
+  }
+
+  /** Proves to the server that we hold the session key, so either side may rejoin the room later. */
+  private claimRoom(): void {
+    if (!this.isk || !this.sid) return;
+    this.portal.claimRoom(roomProof(this.isk, this.sid)).catch((err: unknown) => this.warn(toParleyError(err)));
+  }
+
+  /** Our socket is back after a drop (or a server restart): take our place in the room again. */
+  private async rejoinRoom(): Promise<void> {
+    if (!this.isk || !this.sid || this.rejoining) return;
+    this.rejoining = true;
+    try {
+      await this.portal.resumeRoom(toBase64Url(this.sid), this.role, roomProof(this.isk, this.sid));
+      if (this.state === 'verified') this.emit('signaling', true);
+    } catch (err) {
+      const error = toParleyError(err);
+      if (this.state !== 'verified') return;
+      if (error.code === 'SERVER_UNREACHABLE' || error.code === 'RATE_LIMITED') {
+        setTimeout(() => this.state === 'verified' && void this.rejoinRoom(), REJOIN_RETRY_MS);
+        return;
+      }
+      // The room is gone (the peer left for good, or the server refuses): the direct link may
+      // go on, but a link that drops can no longer be re-paired.
+      this.warn(error);
+      this.links?.peerAbsent();
+    } finally {
+      this.rejoining = false;
+    }
+  }
+
+  /**
+   * The page is closing or reloading: tells the peer we may be back (bye `away`) and keeps our
+   * place in the room (no leave), so a reload within the server's rejoin window resumes.
+   */
+  pageHiding(): void {
+    if (this.state !== 'verified' || !this.links?.isUp) return;
+    this.guard(() => this.links?.send({ type: PeerType.Bye, reason: 'away' }));
   }
 
   private onFirstLinkUp(sas: Uint8Array): void {
@@ -247,6 +352,7 @@ export class Session extends Emitter<SessionEvents> {
     this.clearTimer();
     this.setState('verified');
     this.emit('verified', { safetyCode: safetyEmoji(sas) });
+    this.claimRoom();
     this.guard(() => this.links?.send(buildHello(this.role, this.options.name, this.options.request)));
   }
 
