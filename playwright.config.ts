@@ -25,6 +25,8 @@ const common = {
   CONNECTIONS_PER_IP: '1000',
   MESSAGES_PER_SECOND_PER_SOCKET: '500',
   LOG_LEVEL: 'warn',
+  // A page that closes or reloads keeps its place this long (the rejoin tests reload well within it).
+  REJOIN_WINDOW_SECONDS: '10',
   HOST: '127.0.0.1',
 };
 

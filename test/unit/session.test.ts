@@ -1238,7 +1238,7 @@ describe('Session: rejoining after a reload or a signaling outage', () => {
     const reloaded = new Session({ role: 'customer', name: 'Eve', portal: t.server.portal('customer') as unknown as Portal, createLink: t.net.createLink });
     live.push(reloaded);
     const wrong = saved.isk.slice();
-    wrong[0] ^= 1;
+    wrong[0] = wrong[0]! ^ 1;
     await expect(reloaded.resume({ sid: saved.sid, isk: wrong, lastEpoch: 0, unacked: [], seen: [] })).rejects.toMatchObject({ code: 'RESUME_REFUSED' });
   });
 

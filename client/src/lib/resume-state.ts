@@ -8,14 +8,14 @@ import * as v from 'valibot';
 import type { Role } from '@protocol/cpace.ts';
 
 const KEY_PREFIX = 'parley-resume-';
-const B64 = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
+const b64 = (chars: number) => v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}$`)));
 
 const ResumeStateSchema = v.object({
   v: v.literal(1),
   role: v.picklist(['rep', 'customer']),
-  /** Room id and session key (ISK), base64url, 32 bytes each. */
-  sid: B64,
-  isk: B64,
+  /** Room id (32 bytes) and session key (the 64-byte CPace ISK), base64url. */
+  sid: b64(43),
+  isk: b64(86),
   /** Epoch of the last link that was up. */
   epoch: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31)),
   /** The transcript's record in IndexedDB. */

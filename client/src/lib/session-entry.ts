@@ -5,3 +5,4 @@
  */
 export { Portal } from './portal.ts';
 export { SessionView } from './session-view.svelte.ts';
+export { loadResumeState, clearResumeState } from './resume-state.ts';

@@ -15,8 +15,11 @@ import { attention } from './attention-dom.ts';
 import { describeError, type UserError } from './errors.ts';
 import { FilesView } from './files/files-view.svelte.ts';
 import { notificationPreview } from './notify.ts';
-import { t, type MessageKey } from './i18n/index.svelte.ts';
+import { formatTime, t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
+import { clearResumeState, saveResumeState, type ResumeState } from './resume-state.ts';
+import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
+import { PeerType, type Chat } from '@protocol/peer.ts';
 import { Session, toParleyError, type SessionState } from './session.ts';
 import { ScreenShare } from './screen-share.svelte.ts';
 import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
@@ -58,6 +61,7 @@ export class SessionView {
   private unsaved = 0;
   private releaseLock: () => void = () => {};
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private peerAwaySince: number | null = null;
   /** Set when the customer left and deleted this session: nothing more is written. */
   private forgotten = false;
 
@@ -106,7 +110,10 @@ export class SessionView {
   }
 
   get live(): boolean {
-    return this.session !== null && (this.state !== 'ended' && this.state !== 'failed');
+    // `state` is read first: it is what makes this reactive (`session` is a plain field, set
+    // later than the view for a rejoined session).
+    const state = this.state;
+    return state !== 'ended' && state !== 'failed' && this.session !== null;
   }
 
   /** Loads a stored session's log (rep console after a reload, or history). */
@@ -140,6 +147,58 @@ export class SessionView {
     }
   }
 
+  /**
+   * After a page reload: shows the stored transcript and rejoins the live session saved in
+   * `state` (resume-state.ts). Resolves false (with `error` set and the session failed) when
+   * the session can no longer be rejoined.
+   */
+  async resume(state: ResumeState, record: SessionRecord): Promise<boolean> {
+    this.record = record;
+    this.peerName = record.peerName ?? null;
+    this.peerUserAgent = record.peerUserAgent ?? null;
+    this.peerRequest = record.peerRequest ?? null;
+    this.holdLock(record.id);
+    await this.load();
+    const awaySince = this.events.at(-1)?.at ?? state.savedAt;
+    this.linkUp = false; // until the re-paired link is up
+    const session = this.attach();
+    const receipts = new Set(this.events.filter((e) => e.kind === 'receipt').map((e) => e.id));
+    const chats = this.events.filter((e) => e.kind === 'chat');
+    const unacked: Chat[] = chats
+      .filter((e) => e.from === this.role && !receipts.has(e.id))
+      .map((e) => ({ type: PeerType.Chat, id: e.id, text: e.text, sentAt: e.at }));
+    const seen = chats.filter((e) => e.from !== this.role).map((e) => e.id);
+    try {
+      await session.resume({ sid: fromBase64Url(state.sid), isk: fromBase64Url(state.isk), lastEpoch: state.epoch, unacked, seen });
+      void this.log('event.rejoined', { from: formatTime(awaySince), to: formatTime(Date.now()) }, 'warning');
+      return true;
+    } catch {
+      clearResumeState(this.role);
+      return false; // the session's 'failed' event already set `error` and logged it
+    }
+  }
+
+  /** The page is closing or reloading: a verified session is kept for a rejoin, anything earlier ends. */
+  pageHiding(): void {
+    if (this.state === 'verified') this.session?.pageHiding();
+    else this.session?.end();
+  }
+
+  /** Saves what a reload needs to rejoin (this tab's sessionStorage; never sent anywhere). */
+  private persistForReload(): void {
+    const snapshot = this.session?.resumeSnapshot();
+    if (!snapshot || !this.record || this.forgotten) return;
+    saveResumeState({
+      v: 1,
+      role: this.role,
+      sid: toBase64Url(snapshot.sid),
+      isk: toBase64Url(snapshot.isk),
+      epoch: snapshot.epoch,
+      recordId: this.record.id,
+      savedAt: Date.now(),
+    });
+  }
+
   private attach(portal?: Portal): Session {
     const session = new Session({ role: this.role, name: this.ownName, request: this.request, portal });
     this.session = session;
@@ -148,6 +207,7 @@ export class SessionView {
     session.on('state', (state) => {
       this.state = state;
       if (state === 'ended' || state === 'failed') {
+        clearResumeState(this.role);
         this.peerTyping = false;
         this.files.close();
         this.linkUp = true; // nothing is reconnecting any more
@@ -161,7 +221,24 @@ export class SessionView {
     });
     session.on('peer-joined', () => this.log('event.peerJoined', {}, 'info'));
     session.on('key-confirmed', () => this.log('event.keyConfirmed', {}, 'info'));
+    session.on('resumed', ({ safetyCode }) => {
+      this.files.start(session);
+      this.safetyCode = safetyCode;
+      this.persistForReload();
+    });
+    session.on('peer-away', () => {
+      this.peerTyping = false;
+      this.peerAwaySince = Date.now();
+      this.log('event.peerAway', { name: this.peerName ?? defaultName(peer) }, 'warning');
+    });
+    session.on('peer-back', () => {
+      const seconds = Math.max(1, Math.round((Date.now() - (this.peerAwaySince ?? Date.now())) / 1000));
+      this.peerAwaySince = null;
+      this.log('event.peerBack', { name: this.peerName ?? defaultName(peer), seconds }, 'info');
+    });
+    session.on('signaling', (up) => this.log(up ? 'event.signalingBack' : 'event.signalingLost', {}, up ? 'info' : 'warning'));
     session.on('verified', ({ safetyCode }) => {
+      this.persistForReload();
       this.files.start(session);
       this.safetyCode = safetyCode;
       const code = safetyCode.map((s) => s.emoji).join(' ');
@@ -216,6 +293,7 @@ export class SessionView {
       void this.log('event.nudged', { name }, 'info');
     });
     session.on('link', (up) => {
+      if (up) this.persistForReload(); // the epoch a reload must continue from
       if (up === this.linkUp) return;
       this.linkUp = up;
       if (!up) this.peerTyping = false;

@@ -52,6 +52,8 @@ export class Session extends Emitter<SessionEvents> {
   private isk: Uint8Array | null = null;
   /** The peer said its page is closing, or the server saw it go: it may come back. */
   private peerAway = false;
+  /** The peer itself said so (bye `away`): if it never comes back, it left rather than was lost. */
+  private peerSaidAway = false;
   private rejoining = false;
   private links: LinkManager | null = null;
   private pendingSignals: Uint8Array[] = [];
@@ -75,7 +77,10 @@ export class Session extends Emitter<SessionEvents> {
       warn: (err) => this.warn(err),
       fail: (step) => this.guard(step),
       peerGone: (reason) => this.peerGone(reason),
-      peerAway: () => this.markPeerAway(),
+      peerAway: () => {
+        this.peerSaidAway = true;
+        this.markPeerAway();
+      },
       nudgesIn: new NudgeGate(),
     };
     this.portal = options.portal ?? new Portal(options.serverUrl);
@@ -99,6 +104,7 @@ export class Session extends Emitter<SessionEvents> {
     this.portal.on('peer-back', () => {
       if (this.state !== 'verified') return;
       this.peerAway = false;
+      this.peerSaidAway = false;
       this.links?.peerPresentAgain();
       this.emit('peer-back', undefined);
     });
@@ -298,7 +304,7 @@ export class Session extends Emitter<SessionEvents> {
     links.on('warning', (err) => this.warn(err));
     links.on('closed', (err) => {
       if (err) this.destroy(err);
-      else this.peerGone(this.peerAway ? 'left' : 'lost'); // gone for good; one that said it was closing its page left
+      else this.peerGone(this.peerSaidAway ? 'left' : 'lost'); // gone for good; one that said it was closing its page left
     });
     return links;
   }
