@@ -16,10 +16,12 @@ export const SERVERS = {
   shortTtl: base + 2, // codes expire after 2 s
   tamperSignals: base + 3, // flips bytes in sealed WebRTC signals only (after the key exchange)
   filesAuto: base + 4, // file policy: customers accept the rep's files automatically; 1 MiB, text and PNG only
+  // base + 5 … base + 9: hostile relays (security.spec.ts)
+  outage: base + 10, // started and stopped by outage.spec.ts itself (a signaling server that goes away)
 } as const;
 
 // Every browser in the suite comes from 127.0.0.1: lift the per-IP limits (they have their own unit tests).
-const common = {
+export const common = {
   JOINS_PER_MINUTE_PER_IP: '10000',
   ROOMS_PER_MINUTE_PER_IP: '10000',
   CONNECTIONS_PER_IP: '1000',
