@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
 import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, type Pair } from './fixtures.ts';
-import { MB, attach, controlBulk, downloadHash, holdChunksAfter, payload, progressOf, releaseChunks, send, sha256, waitForProgress } from './file-fixtures.ts';
+import { MB, attach, controlBulk, downloadHash, holdChunksAfter, payload, releaseChunks, send, sha256, waitForProgress } from './file-fixtures.ts';
 
 let pair: Pair;
 test.afterEach(async () => closePair(pair));

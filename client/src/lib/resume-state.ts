@@ -42,7 +42,12 @@ export function saveResumeState(state: ResumeState): void {
 
 /** The saved state for `role`, or null (none, or damaged: a damaged one is removed). */
 export function loadResumeState(role: Role): ResumeState | null {
-  const raw = storage()?.getItem(KEY_PREFIX + role);
+  let raw: string | null | undefined;
+  try {
+    raw = storage()?.getItem(KEY_PREFIX + role);
+  } catch {
+    return null; // storage denied: nothing to rejoin
+  }
   if (!raw) return null;
   try {
     const parsed = v.safeParse(ResumeStateSchema, JSON.parse(raw));

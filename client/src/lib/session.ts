@@ -12,31 +12,28 @@
 import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
 import { generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
 import type { Role } from '@protocol/cpace.ts';
-import { RelayKind, decodeRelay, encodeRelay } from '@protocol/envelope.ts';
+import { RelayKind, decodeRelay } from '@protocol/envelope.ts';
 import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
 import { deriveSessionKeys, roomProof } from '@protocol/keys.ts';
-import { MAX_CHAT_CHARS, PeerType, isPushableUrl, newMessageId, type Chat, type PeerMessage } from '@protocol/peer.ts';
+import { PeerType, type Chat, type PeerMessage } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
 import type { IceServer } from '@protocol/signaling.ts';
-import { CodeCheck } from './code-check.ts';
+import { Pairing } from './pairing.ts';
 import { Emitter } from './emitter.ts';
 import { LinkManager } from './link-manager.ts';
-import { NudgeCooldown, NudgeGate } from './nudge.ts';
-import { Outbox } from './outbox.ts';
+import { NudgeGate } from './nudge.ts';
+import { Conversation } from './conversation.ts';
 import { routePeerMessage, type Inbox } from './peer-inbox.ts';
 import { Portal } from './portal.ts';
+import { RoomPresence } from './room-presence.ts';
 import { buildHello, type SessionEvents, type SessionOptions, type SessionState } from './session-contract.ts';
 
 export type { SessionEvents, SessionOptions, SessionState };
 
 /** How long the key agreement and the direct connection may take before we give up. */
 const PAKE_TIMEOUT_MS = 20_000;
-/** Sealed signals kept while the key is being confirmed (an offer and its candidates fit easily). */
-const MAX_EARLY_SIGNALS = 64;
 const CONNECT_TIMEOUT_MS = 30_000;
-/** Wait before asking the server again to rejoin the room when it could not answer. */
-const REJOIN_RETRY_MS = 5_000;
 
 export class Session extends Emitter<SessionEvents> {
   state: SessionState = 'idle';
@@ -47,22 +44,18 @@ export class Session extends Emitter<SessionEvents> {
   private iceServers: IceServer[] = [];
   /** What files may be sent, from the room answer (the server's settings). */
   filePolicy: FilePolicy = DEFAULT_FILE_POLICY;
-  private check: CodeCheck | null = null;
+  /** The code check over the relay, until the key is confirmed (pairing.ts). */
+  private pairing: Pairing | null = null;
   /** The session key once confirmed (kept to claim and rejoin the room, and for a reload). */
   private isk: Uint8Array | null = null;
-  /** The peer said its page is closing, or the server saw it go: it may come back. */
-  private peerAway = false;
-  /** The peer itself said so (bye `away`): if it never comes back, it left rather than was lost. */
-  private peerSaidAway = false;
-  private rejoining = false;
+  /** Our place in the signaling room once verified (room-presence.ts). */
+  private readonly presence: RoomPresence;
   private links: LinkManager | null = null;
-  private pendingSignals: Uint8Array[] = [];
   /** Relays that arrive while `join-room` is still being answered (they can share a packet). */
   private earlyRelays: string[] = [];
   private lastWarning = new Map<string, number>();
-  private readonly nudgesOut = new NudgeCooldown();
-  /** Chat not yet acknowledged by the peer, and ids already received (outbox.ts). */
-  private readonly outbox = new Outbox();
+  /** Chat, receipts, typing, URL pushes and nudges (conversation.ts). */
+  private readonly conversation: Conversation;
   /** Where verified peer messages go (peer-inbox.ts). */
   private readonly inbox: Inbox;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -77,10 +70,7 @@ export class Session extends Emitter<SessionEvents> {
       warn: (err) => this.warn(err),
       fail: (step) => this.guard(step),
       peerGone: (reason) => this.peerGone(reason),
-      peerAway: () => {
-        this.peerSaidAway = true;
-        this.markPeerAway();
-      },
+      peerAway: () => this.presence.peerSaidAway(),
       nudgesIn: new NudgeGate(),
     };
     this.portal = options.portal ?? new Portal(options.serverUrl);
@@ -97,18 +87,26 @@ export class Session extends Emitter<SessionEvents> {
       // the link failing for good tells us the session is over, not the (untrusted) server.
       if (this.state === 'verified') return this.links?.peerAbsent();
       // Burned after both sides proved the code: the other side caught tampering in transit.
-      const tampered = reason === 'ROOM_BURNED' && !!this.check?.confirmed;
+      const tampered = reason === 'ROOM_BURNED' && !!this.pairing?.confirmed;
       this.destroy(tampered ? new ParleyError('TAMPERED', 'peer detected tampering') : new ParleyError(reason));
     });
-    this.portal.on('peer-away', () => this.state === 'verified' && this.markPeerAway());
-    this.portal.on('peer-back', () => {
-      if (this.state !== 'verified') return;
-      this.peerAway = false;
-      this.peerSaidAway = false;
-      this.links?.peerPresentAgain();
-      this.emit('peer-back', undefined);
+    this.conversation = new Conversation({
+      role: this.role,
+      links: () => (this.state === 'verified' ? this.links : null),
+      guard: (step) => this.guard(step),
+      chatSent: (id) => this.emit('chat-sent', id),
     });
-    this.portal.on('reconnected', () => this.state === 'verified' && void this.rejoinRoom());
+    this.presence = new RoomPresence({
+      role: this.role,
+      portal: this.portal,
+      verified: () => this.state === 'verified',
+      credentials: () => (this.sid && this.isk ? { sid: this.sid, isk: this.isk } : null),
+      links: () => this.links,
+      peerAway: () => this.emit('peer-away', undefined),
+      peerBack: () => this.emit('peer-back', undefined),
+      signaling: (up) => this.emit('signaling', up),
+      warn: (err) => this.warn(err),
+    });
     this.portal.on('peer-left', () => {
       // Once verified the data channel carries the session: signaling may come and go, but
       // a dropped link can no longer be re-paired.
@@ -117,10 +115,9 @@ export class Session extends Emitter<SessionEvents> {
     });
     this.portal.on('server-error', (code) => this.warn(new ParleyError(code)));
     this.portal.on('disconnected', () => {
-      // Once verified the direct link carries the session; the portal reconnects on its own and
-      // we rejoin the room (rejoinRoom). Before that, the room lives on this socket: the code is dead.
-      if (this.state === 'verified') return this.emit('signaling', false);
-      this.destroy(new ParleyError('SERVER_UNREACHABLE', 'signaling connection lost'));
+      // Once verified the direct link carries the session and RoomPresence rejoins the room when
+      // the portal reconnects. Before that, the room lives on this socket: the code is dead.
+      if (this.state !== 'verified') this.destroy(new ParleyError('SERVER_UNREACHABLE', 'signaling connection lost'));
     });
   }
 
@@ -149,7 +146,7 @@ export class Session extends Emitter<SessionEvents> {
     this.sid = fromBase64Url(room.sid);
     this.iceServers = room.iceServers;
     this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
-    this.check = new CodeCheck({ code: this.code, sid: this.sid, role: 'rep' });
+    this.pairing = this.makePairing(this.code, this.sid);
     this.setState('waiting');
     const origin = this.options.origin ?? globalThis.location?.origin ?? '';
     this.emit('code', { code: this.code, link: joinLink(origin, this.code), expiresAt: room.expiresAt });
@@ -172,7 +169,7 @@ export class Session extends Emitter<SessionEvents> {
       this.sid = fromBase64Url(room.sid);
       this.iceServers = room.iceServers;
       this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
-      this.check = new CodeCheck({ code, sid: this.sid, role: 'customer' });
+      this.pairing = this.makePairing(code, this.sid);
       this.beginPake();
       for (const data of this.earlyRelays.splice(0)) this.guard(() => this.onRelay(data));
     } catch (err) {
@@ -187,11 +184,25 @@ export class Session extends Emitter<SessionEvents> {
     this.beginPake();
   }
 
+  private makePairing(code: SessionCode, sid: Uint8Array): Pairing {
+    return new Pairing(
+      { code, sid, role: this.role },
+      {
+        relay: (data) => this.portal.relay(data),
+        confirmed: (isk, earlySignals) => {
+          performance.mark('parley:key-confirmed');
+          this.emit('key-confirmed', undefined);
+          this.connectPeer(isk, earlySignals);
+        },
+      },
+    );
+  }
+
   private beginPake(): void {
-    if (!this.check) return;
+    if (!this.pairing) return;
     this.setState('pake');
     this.armTimer(PAKE_TIMEOUT_MS, 'key agreement timed out');
-    this.portal.relay(encodeRelay(RelayKind.Pake, this.check.share));
+    this.pairing.begin();
   }
 
   private onRelay(data: string): void {
@@ -200,47 +211,18 @@ export class Session extends Emitter<SessionEvents> {
     // (fatal before the first link is verified, only a warning afterwards).
     if (this.links) return this.links.handleRelay(data);
     const { kind, body } = decodeRelay(data);
-    switch (kind) {
-      case RelayKind.Pake:
-        return this.onPeerShare(body);
-      case RelayKind.Confirm:
-        this.check?.onPeerConfirmation(body);
-        return this.checkConfirmation();
-      case RelayKind.Signal:
-        // Signals can only follow a confirmed key; keep them until the link exists.
-        if (this.pendingSignals.length >= MAX_EARLY_SIGNALS) throw new ParleyError('MALFORMED', 'too many early signals');
-        this.pendingSignals.push(body);
-        return;
-      case RelayKind.Repair:
-        throw new ParleyError('MALFORMED', 'repair before the key agreement');
-    }
+    if (this.pairing) this.pairing.handle(kind, body);
+    else if (kind === RelayKind.Pake) throw new ParleyError('REPLAYED', 'unexpected PAKE message');
   }
 
-  private onPeerShare(peerShare: Uint8Array): void {
-    if (!this.check || this.state !== 'pake') throw new ParleyError('REPLAYED', 'unexpected PAKE message');
-    // A bad share throws BAD_KEY: destroy() then burns the room.
-    this.portal.relay(encodeRelay(RelayKind.Confirm, this.check.onPeerShare(peerShare)));
-    this.checkConfirmation();
-  }
-
-  /** One guess per session: a wrong code (or tampering) throws BAD_KEY and burns the room for both. */
-  private checkConfirmation(): void {
-    if (this.state !== 'pake') return;
-    const isk = this.check?.confirm();
-    if (!isk) return;
-    performance.mark('parley:key-confirmed');
-    this.emit('key-confirmed', undefined);
-    this.connectPeer(isk);
-  }
-
-  private connectPeer(isk: Uint8Array): void {
+  private connectPeer(isk: Uint8Array, earlySignals: Uint8Array[]): void {
     if (!this.sid) return;
     this.isk = isk;
     const sas = deriveSessionKeys(isk, this.sid, this.role).sas;
     this.setState('connecting');
     this.armTimer(CONNECT_TIMEOUT_MS, 'direct connection timed out');
     const links = this.makeLinks(isk, this.sid, sas);
-    this.guard(() => links.start(this.pendingSignals.splice(0)));
+    this.guard(() => links.start(earlySignals));
   }
 
   /**
@@ -264,8 +246,7 @@ export class Session extends Emitter<SessionEvents> {
       this.destroy(toParleyError(err));
       throw toParleyError(err);
     }
-    for (const chat of saved.unacked) this.outbox.add(chat, -1);
-    this.outbox.remember(saved.seen);
+    this.conversation.restore(saved.unacked, saved.seen);
     const sas = deriveSessionKeys(saved.isk, saved.sid, this.role).sas;
     this.setState('verified');
     const safetyCode = safetyEmoji(sas);
@@ -295,7 +276,7 @@ export class Session extends Emitter<SessionEvents> {
       if (epoch === 0) this.onFirstLinkUp(sas);
       if (this.state !== 'verified') return;
       this.emit('link', true);
-      this.flushOutbox(epoch);
+      this.conversation.flush(epoch);
     });
     links.on('down', () => this.emit('link', false));
     links.on('message', (message) => this.onPeerMessage(message));
@@ -304,44 +285,9 @@ export class Session extends Emitter<SessionEvents> {
     links.on('warning', (err) => this.warn(err));
     links.on('closed', (err) => {
       if (err) this.destroy(err);
-      else this.peerGone(this.peerSaidAway ? 'left' : 'lost'); // gone for good; one that said it was closing its page left
+      else this.peerGone(this.presence.goneReason); // gone for good
     });
     return links;
-  }
-
-  private markPeerAway(): void {
-    if (this.peerAway) return;
-    this.peerAway = true;
-    this.emit('peer-away', undefined);
-  }
-
-  /** Proves to the server that we hold the session key, so either side may rejoin the room later. */
-  private claimRoom(): void {
-    if (!this.isk || !this.sid) return;
-    this.portal.claimRoom(roomProof(this.isk, this.sid)).catch((err: unknown) => this.warn(toParleyError(err)));
-  }
-
-  /** Our socket is back after a drop (or a server restart): take our place in the room again. */
-  private async rejoinRoom(): Promise<void> {
-    if (!this.isk || !this.sid || this.rejoining) return;
-    this.rejoining = true;
-    try {
-      await this.portal.resumeRoom(toBase64Url(this.sid), this.role, roomProof(this.isk, this.sid));
-      if (this.state === 'verified') this.emit('signaling', true);
-    } catch (err) {
-      const error = toParleyError(err);
-      if (this.state !== 'verified') return;
-      if (error.code === 'SERVER_UNREACHABLE' || error.code === 'RATE_LIMITED') {
-        setTimeout(() => this.state === 'verified' && void this.rejoinRoom(), REJOIN_RETRY_MS);
-        return;
-      }
-      // The room is gone (the peer left for good, or the server refuses): the direct link may
-      // go on, but a link that drops can no longer be re-paired.
-      this.warn(error);
-      this.links?.peerAbsent();
-    } finally {
-      this.rejoining = false;
-    }
   }
 
   /**
@@ -358,93 +304,43 @@ export class Session extends Emitter<SessionEvents> {
     this.clearTimer();
     this.setState('verified');
     this.emit('verified', { safetyCode: safetyEmoji(sas) });
-    this.claimRoom();
+    this.presence.claim();
     this.guard(() => this.links?.send(buildHello(this.role, this.options.name, this.options.request)));
   }
 
   private onPeerMessage(message: PeerMessage): void {
     // After end() the channel lingers a moment to flush our bye: nothing more is taken in.
     if (this.state !== 'verified') return;
-    if (message.type === PeerType.Ack) this.outbox.acknowledged(message.id);
-    // Sent again after a dropped link: acknowledge again (the first ack may be what was lost), show once.
-    if (message.type === PeerType.Chat && !this.outbox.firstSight(message.id)) return this.acknowledge(message.id);
-    routePeerMessage(this.inbox, message);
+    if (this.conversation.admit(message)) routePeerMessage(this.inbox, message);
   }
 
-  /** Sends, in order, every chat message the peer has not acknowledged and that this link has not carried. */
-  private flushOutbox(epoch: number): void {
-    for (const chat of this.outbox.due(epoch)) {
-      try {
-        this.links?.send(chat);
-      } catch {
-        return; // down again: the next link takes the rest
-      }
-      if (this.outbox.sent(chat.id, epoch)) this.emit('chat-sent', chat.id);
-    }
+  /** Sends a chat message, or keeps it pending while the link is down (Conversation.sendChat). */
+  sendChat(text: string): Chat {
+    return this.conversation.sendChat(text);
   }
-
 
   /** True while our chat message `id` waits for a link to be sent on. */
   isPending(id: string): boolean {
-    return this.outbox.isPending(id);
+    return this.conversation.isPending(id);
   }
 
   /** Tells the peer its message `id` arrived (authenticated and valid). */
   acknowledge(id: string): void {
-    if (this.state === 'verified' && this.links?.isUp) this.guard(() => this.links?.send({ type: PeerType.Ack, id }));
+    this.conversation.acknowledge(id);
   }
 
-  /**
-   * Sends a chat message. Checks the limit before anything leaves, so the caller keeps the
-   * text on error. Returns the message (id and time) so it can be logged. Typed while the link
-   * is down, it waits (`isPending`) and is sent as soon as a link is up again.
-   * @throws ParleyError `PAYLOAD_TOO_LARGE`; `PEER_GONE` before verification, after the end, or
-   *   when MAX_OUTBOX messages already wait for the peer
-   */
-  sendChat(text: string): Chat {
-    if (text.length > MAX_CHAT_CHARS) throw new ParleyError('PAYLOAD_TOO_LARGE', 'chat message too long');
-    if (this.state !== 'verified' || !this.links) throw new ParleyError('PEER_GONE', 'not connected');
-    if (this.outbox.full) throw new ParleyError('PEER_GONE', 'too many messages waiting for the peer');
-    const chat: Chat = { type: PeerType.Chat, id: newMessageId(), text, sentAt: Date.now() };
-    let sentOn: number | null = null;
-    if (this.links.isUp) {
-      try {
-        this.links.send(chat);
-        sentOn = this.links.currentEpoch;
-      } catch {
-        // the link dropped between the check and the send: it waits like the others
-      }
-    }
-    this.outbox.add(chat, sentOn);
-    globalThis.performance?.mark?.('parley:chat-sent', { detail: chat.id });
-    return chat;
-  }
-
-  /**
-   * Rep: asks the customer's browser to open `url`. Only absolute http(s) addresses; checked
-   * here (so the rep's text is kept on error) and again by the receiver.
-   */
+  /** Rep: asks the customer's browser to open `url` (Conversation.pushUrl). Returns the address sent. */
   pushUrl(url: string): string {
-    const address = url.trim();
-    if (this.role !== 'rep' || !isPushableUrl(address)) throw new ParleyError('INVALID_URL', 'not an http(s) URL');
-    this.sendPeer({ type: PeerType.UrlPush, id: newMessageId(), url: address });
-    return address;
+    return this.conversation.pushUrl(url);
   }
 
-  /**
-   * Rep: asks for the customer's attention. Returns when the next nudge is allowed.
-   * @throws ParleyError `NUDGE_TOO_SOON` within the cooldown, `PEER_GONE` when not connected
-   */
+  /** Rep: asks for the customer's attention; returns when the next nudge is allowed (Conversation.nudge). */
   nudge(): number {
-    if (this.role !== 'rep') throw new ParleyError('MALFORMED', 'only a rep may nudge');
-    if (!this.linkUp) throw new ParleyError('PEER_GONE', 'not connected');
-    const readyAt = this.nudgesOut.take(Date.now());
-    this.sendPeer({ type: PeerType.Nudge });
-    return readyAt;
+    return this.conversation.nudge();
   }
 
   sendTyping(active: boolean): void {
-    if (this.state === 'verified' && this.links?.isUp) this.guard(() => this.links?.send({ type: PeerType.Typing, active }));
+    this.conversation.sendTyping(active);
   }
 
   /** True while a verified link carries the session (false during a re-pair). */
@@ -457,8 +353,7 @@ export class Session extends Emitter<SessionEvents> {
    * @throws ParleyError `PEER_GONE` when not connected (the caller keeps what was to be sent).
    */
   sendPeer(message: PeerMessage): void {
-    if (this.state !== 'verified' || !this.links) throw new ParleyError('PEER_GONE', 'not connected');
-    this.links.send(message);
+    this.conversation.send(message);
   }
 
   /** One file chunk frame on the bulk channel; resolves when it can take more. Rejects `PEER_GONE`. */
@@ -524,6 +419,7 @@ export class Session extends Emitter<SessionEvents> {
       this.portal.reportBadKey();
     }
     this.clearTimer();
+    this.presence.stop();
     this.links?.destroy();
     this.links = null;
     this.portal.destroy();
