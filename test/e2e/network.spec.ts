@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, safetyCode, sendMessage, type Pair } from './fixtures.ts';
 import { MB, attach, chunksDelivered, controlBulk, downloadHash, holdChunksAfter, payload, releaseChunks, send, sha256 } from './file-fixtures.ts';
 import { UdpFaultProxy, routeThrough } from './network-fault.ts';
@@ -14,14 +14,21 @@ test.afterEach(async () => {
 });
 
 const status = (page: Pair['rep']) => page.getByTestId('connection-status');
+
+/** A rep and a customer whose WebRTC traffic all goes through `proxy`, connections recorded. */
+async function openRoutedPair(browser: Browser, baseURL: string): Promise<Pair> {
+  const opened = await openPair(browser, baseURL);
+  for (const page of [opened.rep, opened.customer]) {
+    await routeThrough(page, proxy);
+    await recordPeerConnections(page);
+  }
+  return opened;
+}
 const connectionsMade = (page: Pair['rep']) => page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
 
 test('a network that drops out is noticed on both sides, and recovers when it returns: same code, pending chat delivered once', async ({ browser, baseURL }) => {
-  pair = await openPair(browser, baseURL!);
+  pair = await openRoutedPair(browser, baseURL!);
   const { rep, customer } = pair;
-  await routeThrough(rep, proxy);
-  await routeThrough(customer, proxy);
-  await recordPeerConnections(rep);
   await connectPair(pair);
   const before = await safetyCode(rep);
   await sendMessage(customer, 'before the outage');
@@ -67,11 +74,8 @@ test('a network that drops out is noticed on both sides, and recovers when it re
 
 test('an outage longer than one recovery attempt ends in a re-paired link, still without a new code', async ({ browser, baseURL }) => {
   test.setTimeout(90_000);
-  pair = await openPair(browser, baseURL!);
+  pair = await openRoutedPair(browser, baseURL!);
   const { rep, customer } = pair;
-  await routeThrough(rep, proxy);
-  await routeThrough(customer, proxy);
-  await recordPeerConnections(rep);
   await connectPair(pair);
   const before = await safetyCode(customer);
   proxy.cut();
@@ -88,12 +92,8 @@ test('an outage longer than one recovery attempt ends in a re-paired link, still
 
 test('a 20 MB transfer cut three times (network outage, customer’s connection closed, rep’s connection closed) arrives once, hash intact', async ({ browser, baseURL }) => {
   test.setTimeout(120_000);
-  pair = await openPair(browser, baseURL!);
+  pair = await openRoutedPair(browser, baseURL!);
   const { rep, customer } = pair;
-  for (const page of [rep, customer]) {
-    await routeThrough(page, proxy);
-    await recordPeerConnections(page);
-  }
   await controlBulk(customer);
   await connectPair(pair);
   const file = payload('disk-image.bin', 20 * MB, 'application/pdf');

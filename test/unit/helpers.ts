@@ -16,3 +16,32 @@ export function codeOf(fn: () => unknown): string | undefined {
 export function expectParleyError(fn: () => unknown, code: string): void {
   expect(codeOf(fn)).toBe(code);
 }
+
+/** A Storage over a Map, as the browser's behaves for these calls. */
+export class MemoryStorage implements Storage {
+  private readonly items = new Map<string, string>();
+  constructor(entries: Record<string, string> = {}) {
+    for (const [k, v] of Object.entries(entries)) this.items.set(k, v);
+  }
+  get length(): number {
+    return this.items.size;
+  }
+  key(index: number): string | null {
+    return [...this.items.keys()][index] ?? null;
+  }
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+  clear(): void {
+    this.items.clear();
+  }
+  entries(): Record<string, string> {
+    return Object.fromEntries(this.items);
+  }
+}

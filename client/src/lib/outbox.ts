@@ -11,8 +11,8 @@
  */
 import type { Chat } from '@protocol/peer.ts';
 
-/** Unacknowledged messages kept at most; beyond it sending is refused (the text stays in the box). */
-export const MAX_OUTBOX = 500;
+/** Unacknowledged messages kept at most (the receiver takes a burst of 100 chats); beyond it sending is refused and the text stays in the box. */
+export const MAX_OUTBOX = 100;
 /** Received ids remembered for de-duplication (oldest forgotten first). */
 export const MAX_SEEN_IDS = 10_000;
 
