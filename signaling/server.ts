@@ -242,7 +242,10 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       const [name, ...args] = packet as unknown[];
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (args.pop() as AckFn) : undefined;
-      if (kicked) return;
+      // socket.io hands decoded packets over on the next tick, so events that came in the same
+      // read as a fatal parse error arrive *after* `disconnect`: handling them would put a
+      // socket that is already gone into a room (found by the server fuzz run).
+      if (kicked || socket.disconnected) return;
       if (pending >= MAX_PENDING_EVENTS) {
         rateLimited(name, ack, 1000);
         return;
