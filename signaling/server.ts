@@ -50,8 +50,11 @@ export interface ParleyServerOptions {
    * `2["relay",{"data":"…"}]`). `socketId` is the engine.io connection id.
    */
   onSocketFrame?(socketId: string, frame: string | Buffer): void;
-  /** Test hook: rewrites relayed data (a tampering relay). */
-  transformRelay?(data: string): string;
+  /**
+   * Test hook: rewrites relayed data (a tampering relay); `null` drops it. `from` is the
+   * sender's socket id (see `rooms.relay` to inject messages in either direction).
+   */
+  transformRelay?(data: string, from: string): string | null;
   logger?: Logger;
   /** Rate limiters (default: in memory, from the config). */
   limiters?: Limiters;
@@ -295,7 +298,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         case ClientEvent.Relay: {
           const msg = v.safeParse(RelaySchema, payload);
           if (!msg.success) return malformed(undefined, isOversizedRelay(payload) ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.MALFORMED);
-          const data = options.transformRelay ? options.transformRelay(msg.output.data) : msg.output.data;
+          const data = options.transformRelay ? options.transformRelay(msg.output.data, socket.id) : msg.output.data;
+          if (data === null) return;
           const result = rooms.relay(peer, data, msg.output.sid);
           if (!result.ok) serverError(result.error);
           return;
