@@ -70,11 +70,11 @@ describe('routePeerMessage under a flood', () => {
     return { box, emitted, warnings };
   }
 
-  it('1 000 chats at once: the first 50 are handled, the rest dropped as PEER_FLOODING; acks still pass', () => {
+  it('1 000 chats at once: the first 100 are handled, the rest dropped as PEER_FLOODING; acks still pass', () => {
     const { box, emitted, warnings } = inbox('rep');
     for (let i = 0; i < 1000; i++) routePeerMessage(box, { type: 'chat', id: `id_${String(i).padStart(6, '0')}`, text: 'spam', sentAt: 0 } as PeerMessage);
-    expect(emitted.filter((e) => e === 'chat')).toHaveLength(50);
-    expect(warnings).toHaveLength(950);
+    expect(emitted.filter((e) => e === 'chat')).toHaveLength(PEER_FLOOD_RULES.chat!.capacity);
+    expect(warnings).toHaveLength(1000 - PEER_FLOOD_RULES.chat!.capacity);
     expect(new Set(warnings.map((w) => w.code))).toEqual(new Set(['PEER_FLOODING']));
     routePeerMessage(box, { type: 'ack', id: 'abcdefgh' });
     expect(emitted.at(-1)).toBe('ack');
