@@ -1,6 +1,7 @@
 /**
  * A hostile peer: a modified customer page sends the rep malformed, oversized, unexpected and
- * flooding messages through the real, verified, sealed data channel. The rep's page rejects
+ * flooding messages through the real, verified, sealed data channel (and a modified rep page
+ * floods the customer with the messages only a rep may send). The rep's page rejects
  * each bad message with a few translated warning lines, drops floods, stays responsive (it can
  * still chat) and its JS heap stays bounded.
  *
@@ -158,4 +159,43 @@ test('a hostile customer cannot crash, freeze or exhaust the rep: bad messages a
   const growthMb = ((await heap()) - heapBefore) / 1024 / 1024;
   console.log(`rep after ${messages.length} hostile messages sent in ${sendingSeconds.toFixed(1)} s: ${warningLines} warning lines, ${shownChats}/${floodChats} flood chats and ${shownOffers}/${floodOffers} flood offers shown, heap ${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(1)} MB`);
   expect(growthMb).toBeLessThan(30);
+});
+
+test('a hostile rep cannot flood the customer with nudges, pages to open or screen requests', async ({ browser, baseURL }) => {
+  test.setTimeout(180_000);
+  pair = await openPair(browser, baseURL!);
+  await armHostile(pair.rep);
+  await connectPair(pair);
+
+  const messages: unknown[] = [];
+  for (let i = 0; i < 100; i++) messages.push({ type: 'url-push', id: id(40_000 + i), url: `https://evil.example/${i}` });
+  for (let i = 0; i < 100; i++) messages.push({ type: 'nudge' });
+  for (let i = 0; i < 50; i++) messages.push({ type: 'screen-request' });
+  messages.push(
+    { type: 'url-push', id: id(1), url: 'javascript:alert(document.cookie)' },
+    { type: 'url-push', id: id(2), url: 'data:text/html,<script>alert(1)</script>' },
+    { type: 'screen-state', state: 'started' }, // only a customer sends this
+    { type: 'bye', reason: 'because' },
+  );
+  await sendCrafted(pair.rep, messages);
+
+  const log = pair.customer.getByRole('log');
+  await expect(log).toContainText('A message from the other side could not be understood.');
+  // A few pages, nudges and screen requests act; the floods behind them do not.
+  await expect(log).toContainText('evil.example/0');
+  const pages = await log.getByText(/opened a page for you|sent a page to open/).count();
+  expect(pages).toBeGreaterThan(0);
+  expect(pages).toBeLessThanOrEqual(5);
+  const nudges = await log.getByText(/nudged you\./).count();
+  expect(nudges).toBeGreaterThan(0);
+  expect(nudges).toBeLessThan(10);
+  const screenAsks = await log.getByText(/asks to see your screen\./).count();
+  expect(screenAsks).toBeGreaterThan(0);
+  expect(screenAsks).toBeLessThanOrEqual(5);
+  await expect(pair.customer.getByText(/javascript:|data:text/)).toHaveCount(0);
+  console.log(`customer after ${messages.length} hostile messages: ${pages}/100 pages, ${nudges}/100 nudges, ${screenAsks}/50 screen requests acted on`);
+
+  await expect(pair.customer.getByTestId('connection-status')).toContainText('Connected');
+  await sendMessage(pair.customer, 'What is going on?');
+  await expect(pair.rep.getByRole('log')).toContainText('What is going on?');
 });
