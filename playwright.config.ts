@@ -16,7 +16,12 @@ export const SERVERS = {
   shortTtl: base + 2, // codes expire after 2 s
   tamperSignals: base + 3, // flips bytes in sealed WebRTC signals only (after the key exchange)
   filesAuto: base + 4, // file policy: customers accept the rep's files automatically; 1 MiB, text and PNG only
-  // base + 5 … base + 9: hostile relays (security.spec.ts)
+  // Hostile relays (test/e2e/hostile-relay.ts):
+  replay: base + 5, // replays a side's first sealed signal after its second
+  swapPake: base + 6, // hands each side its own PAKE message
+  inject: base + 7, // injects a forged sealed signal
+  dropConfirm: base + 8, // drops the key confirmations
+  // base + 9: free
   outage: base + 10, // started and stopped by outage.spec.ts itself (a signaling server that goes away)
 } as const;
 
@@ -79,5 +84,9 @@ export default defineConfig({
     server(SERVERS.shortTtl, { CODE_TTL_SECONDS: '2' }),
     server(SERVERS.tamperSignals, { PARLEY_TEST_TAMPER: 'signal' }),
     server(SERVERS.filesAuto, { FILE_AUTO_ACCEPT_FROM_REP: 'true', FILE_MAX_BYTES: '1048576', FILE_TYPES: 'text/*,image/png' }),
+    server(SERVERS.replay, { PARLEY_TEST_HOSTILE: 'replay' }),
+    server(SERVERS.swapPake, { PARLEY_TEST_HOSTILE: 'swap' }),
+    server(SERVERS.inject, { PARLEY_TEST_HOSTILE: 'inject' }),
+    server(SERVERS.dropConfirm, { PARLEY_TEST_HOSTILE: 'drop-confirm' }),
   ],
 });

@@ -45,6 +45,8 @@ export const ErrorCode = {
   SCREEN_DENIED: 'SCREEN_DENIED',
   /** This browser cannot share a screen. */
   SCREEN_UNAVAILABLE: 'SCREEN_UNAVAILABLE',
+  /** The peer sent one kind of message faster than any person could; the extra ones were dropped. */
+  PEER_FLOODING: 'PEER_FLOODING',
   /** A nudge within the cooldown of the previous one (refused by the sender, ignored by the receiver). */
   NUDGE_TOO_SOON: 'NUDGE_TOO_SOON',
   /** A file is larger than the policy allows. */

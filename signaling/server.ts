@@ -55,8 +55,11 @@ export interface ParleyServerOptions {
    * `2["relay",{"data":"…"}]`). `socketId` is the engine.io connection id.
    */
   onSocketFrame?(socketId: string, frame: string | Buffer): void;
-  /** Test hook: rewrites relayed data (a tampering relay). */
-  transformRelay?(data: string): string;
+  /**
+   * Test hook: rewrites relayed data (a tampering relay); `null` drops it. `from` is the
+   * sender's socket id (see `rooms.relay` to inject messages in either direction).
+   */
+  transformRelay?(data: string, from: string): string | null;
   logger?: Logger;
   /** Rate limiters (default: in memory, from the config). */
   limiters?: Limiters;
@@ -248,7 +251,10 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       const [name, ...args] = packet as unknown[];
       const last = args[args.length - 1];
       const ack = typeof last === 'function' ? (args.pop() as AckFn) : undefined;
-      if (kicked) return;
+      // socket.io hands decoded packets over on the next tick, so events that came in the same
+      // read as a fatal parse error arrive *after* `disconnect`: handling them would put a
+      // socket that is already gone into a room (found by the server fuzz run).
+      if (kicked || socket.disconnected) return;
       if (pending >= MAX_PENDING_EVENTS) {
         rateLimited(name, ack, 1000);
         return;
@@ -298,7 +304,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         case ClientEvent.Relay: {
           const msg = v.safeParse(RelaySchema, payload);
           if (!msg.success) return malformed(undefined, isOversizedRelay(payload) ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.MALFORMED);
-          const data = options.transformRelay ? options.transformRelay(msg.output.data) : msg.output.data;
+          const data = options.transformRelay ? options.transformRelay(msg.output.data, socket.id) : msg.output.data;
+          if (data === null) return;
           const result = rooms.relay(peer, data, msg.output.sid);
           if (!result.ok) serverError(result.error);
           return;

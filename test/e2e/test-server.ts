@@ -9,13 +9,16 @@
  *   string. The result stays valid base64url, so it reaches the other browser, whose
  *   authentication must then fail loudly. `PARLEY_TEST_TAMPER=signal` alters only the sealed
  *   WebRTC signals, so the code check passes and the sealing itself must catch it.
+ * - `PARLEY_TEST_HOSTILE=replay|swap|inject|drop-confirm`: a relay that attacks in one specific
+ *   way (hostile-relay.ts).
  *
  * Configuration otherwise comes from the environment like `signaling/main.ts` (`PORT` etc.),
  * with test-friendly defaults: loopback only, warn-level logs, generous join limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, loadConfig } from '../../signaling/config.ts';
-import { createParleyServer, type ParleyServerOptions } from '../../signaling/server.ts';
+import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.ts';
+import { HOSTILE_MODES, hostileRelay, type HostileMode } from './hostile-relay.ts';
 
 const MAX_FRAMES = 100_000;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -61,7 +64,13 @@ function main(): void {
   // Only sealed signals (relay kind 3, after the key exchange succeeded) are altered.
   if (process.env.PARLEY_TEST_TAMPER === 'signal') options.transformRelay = (data) => (relayKind(data) === 3 ? tamper(data) : data);
 
-  const server = createParleyServer(config, options);
+  const hostile = process.env.PARLEY_TEST_HOSTILE;
+  let server: ParleyServer | undefined;
+  if (hostile) {
+    if (!HOSTILE_MODES.includes(hostile as HostileMode)) throw new Error(`test-server: unknown PARLEY_TEST_HOSTILE ${hostile}`);
+    options.transformRelay = hostileRelay(hostile as HostileMode, () => server!);
+  }
+  server = createParleyServer(config, options);
 
   // Put the test routes in front of the server's own request handlers (socket.io's included).
   const handlers = server.httpServer.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
@@ -82,7 +91,7 @@ function main(): void {
   });
 
   void server.listen().then(({ port }) => {
-    console.log(`test-server listening on http://${config.host}:${port}${record ? ' (recording frames)' : ''}${options.transformRelay ? ' (tampering relay)' : ''}`);
+    console.log(`test-server listening on http://${config.host}:${port}${record ? ' (recording frames)' : ''}${options.transformRelay ? ` (hostile relay: ${hostile ?? 'tamper'})` : ''}`);
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => void server.close().then(() => process.exit(0)));

@@ -34,6 +34,11 @@ export class CodeCheck {
     return this.result.confirmation;
   }
 
+  /** True once we sent our confirmation but the peer has not (yet) confirmed its own. */
+  get awaitingPeerConfirmation(): boolean {
+    return !!this.result && !this.confirmed;
+  }
+
   /** The peer's confirmation tag; it may arrive before we have processed its share. */
   onPeerConfirmation(tag: Uint8Array): void {
     if (!this.confirmed) this.peerTag = tag;

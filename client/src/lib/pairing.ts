@@ -38,6 +38,11 @@ export class Pairing {
     return this.check.confirmed;
   }
 
+  /** True once we sent our confirmation and the peer has not (yet) confirmed its own. */
+  get awaitingPeerConfirmation(): boolean {
+    return this.check.awaitingPeerConfirmation;
+  }
+
   /** Sends our share: the key agreement has begun (both members are in the room). */
   begin(): void {
     this.started = true;

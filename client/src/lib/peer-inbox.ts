@@ -8,6 +8,7 @@ import { PeerType, type Hello, type PeerMessage } from '@protocol/peer.ts';
 import { peerRole, type Role } from '@protocol/cpace.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import type { NudgeGate } from './nudge.ts';
+import { PeerFloodGuard } from './peer-flood.ts';
 import type { SessionEvents } from './session-contract.ts';
 
 export interface Inbox {
@@ -21,10 +22,15 @@ export interface Inbox {
   peerAway: () => void;
   nudgesIn: NudgeGate;
   helloSeen?: boolean;
+  /** Per-type rate limits on what the peer sends (made on first use). */
+  flood?: PeerFloodGuard;
 }
 
 export function routePeerMessage(inbox: Inbox, message: PeerMessage): void {
   const { role, emit, warn } = inbox;
+  // A modified peer may flood: past a rate no person reaches, drop (Session.warn logs it rarely).
+  inbox.flood ??= new PeerFloodGuard();
+  if (!inbox.flood.allow(message.type, Date.now())) return warn(new ParleyError('PEER_FLOODING', `${message.type} flood: dropped`));
   const onlyFor = (wanted: Role, what: string): boolean => {
     if (role === wanted) return true;
     warn(new ParleyError('MALFORMED', `${what} to a ${role}`));

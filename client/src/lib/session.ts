@@ -201,7 +201,11 @@ export class Session extends Emitter<SessionEvents> {
   private beginPake(): void {
     if (!this.pairing) return;
     this.setState('pake');
-    this.armTimer(PAKE_TIMEOUT_MS, 'key agreement timed out');
+    // A withheld confirmation counts as a failed one (BAD_KEY: the room burns, the rep is
+    // warned): whoever withholds it has had its one guess at the code.
+    this.armTimer(PAKE_TIMEOUT_MS, () =>
+      this.pairing?.awaitingPeerConfirmation ? new ParleyError('BAD_KEY', 'peer never confirmed the key') : new ParleyError('CONNECTION_FAILED', 'key agreement timed out'),
+    );
     this.pairing.begin();
   }
 
@@ -450,9 +454,9 @@ export class Session extends Emitter<SessionEvents> {
     if (this.tornDown) throw new ParleyError('CONNECTION_FAILED', 'session closed while setting up');
   }
 
-  private armTimer(ms: number, why: string): void {
+  private armTimer(ms: number, why: string | (() => ParleyError)): void {
     this.clearTimer();
-    this.timer = setTimeout(() => this.destroy(new ParleyError('CONNECTION_FAILED', why)), ms);
+    this.timer = setTimeout(() => this.destroy(typeof why === 'string' ? new ParleyError('CONNECTION_FAILED', why) : why()), ms);
   }
 
   private clearTimer(): void {

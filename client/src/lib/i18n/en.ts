@@ -270,6 +270,7 @@ export const en = {
   'error.TOO_MANY_FILES': 'Too many files for one message.',
   'error.FILE_CORRUPT': 'A file arrived damaged and was not kept.',
   'error.RESUME_REFUSED': 'This session could not be resumed. Ask your support rep for a new code.',
+  'error.PEER_FLOODING': 'The other side sent too many messages too fast; the extra ones were ignored.',
   'error.NUDGE_TOO_SOON': 'A nudge came too soon after the previous one and was ignored.',
   'error.STORAGE': 'The transcript could not be saved in this browser ({detail}). The session goes on.',
   'error.unknown': 'Something went wrong: {detail}',

@@ -272,6 +272,7 @@ export const fr: Record<MessageKey, string> = {
   'error.TOO_MANY_FILES': 'Trop de fichiers pour un seul message.',
   'error.FILE_CORRUPT': 'Un fichier est arrivé endommagé et n’a pas été conservé.',
   'error.RESUME_REFUSED': 'Cette session n’a pas pu être reprise. Demandez un nouveau code à votre technicien.',
+  'error.PEER_FLOODING': 'L’autre partie a envoyé trop de messages trop vite ; les messages en trop ont été ignorés.',
   'error.NUDGE_TOO_SOON': 'Une demande d’attention est arrivée trop tôt après la précédente ; elle a été ignorée.',
   'error.STORAGE': 'La transcription n’a pas pu être enregistrée dans ce navigateur ({detail}). La session continue.',
   'error.unknown': 'Un problème est survenu : {detail}',
