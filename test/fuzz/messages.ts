@@ -17,10 +17,12 @@ export type FuzzMessage =
 export interface FuzzMemory {
   nameplates: string[];
   sids: string[];
+  /** Room proofs sent before, so that claims and resumes sometimes match. */
+  proofs: string[];
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const EVENTS = ['create-room', 'join-room', 'relay', 'bad-key', 'leave-room'];
+const EVENTS = ['create-room', 'join-room', 'relay', 'bad-key', 'leave-room', 'claim-room', 'resume-room'];
 const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener', 'error', 'message', '__proto__', 'constructor', 'hasOwnProperty', 'toString', ''];
 const TRICKY_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'data', 'sid', 'nameplate', 'ok', 'type'];
 
@@ -109,6 +111,15 @@ function sid(rng: Rng, memory: FuzzMemory): string | undefined {
   return rng.chance(0.7) ? base64url(rng, 43) : randomString(rng, 50);
 }
 
+/** A room proof: mostly one used before (so claims and resumes meet), sometimes malformed. */
+function proof(rng: Rng, memory: FuzzMemory): unknown {
+  if (rng.chance(0.1)) return randomValue(rng);
+  if (memory.proofs.length > 0 && rng.chance(0.6)) return rng.pick(memory.proofs);
+  const fresh = base64url(rng, 42) + rng.pick(['A', 'Q', 'g', 'w']); // canonical 32 bytes
+  if (memory.proofs.length < 8) memory.proofs.push(fresh);
+  return fresh;
+}
+
 function nameplate(rng: Rng, memory: FuzzMemory): unknown {
   const r = rng.next();
   if (r < 0.5 && memory.nameplates.length > 0) return rng.pick(memory.nameplates);
@@ -138,6 +149,11 @@ function validLooking(rng: Rng, memory: FuzzMemory): FuzzMessage {
       return { kind: 'emit', event, args: [{ nameplate: nameplate(rng, memory) }], ack: rng.chance(0.9) };
     case 'relay':
       return { kind: 'emit', event, args: [s === undefined ? { data: relayData(rng) } : { data: relayData(rng), sid: s }], ack: rng.chance(0.1) };
+    case 'claim-room':
+      return { kind: 'emit', event, args: [{ proof: proof(rng, memory), ...(s === undefined ? {} : { sid: s }) }], ack: rng.chance(0.9) };
+    case 'resume-room':
+      // An unknown sid restores a room (a server restart): the run must leave none behind.
+      return { kind: 'emit', event, args: [{ sid: s ?? base64url(rng, 43), role: rng.pick(['rep', 'customer', 'admin']), proof: proof(rng, memory) }], ack: rng.chance(0.9) };
     default:
       return { kind: 'emit', event, args: rng.chance(0.2) ? [] : [s === undefined ? {} : { sid: s }], ack: rng.chance(0.1) };
   }

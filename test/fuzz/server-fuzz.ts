@@ -72,7 +72,7 @@ export async function runServerFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const connections = options.connections ?? 16;
   const batch = options.batch ?? 40;
   const rng = new Rng(seed);
-  const memory: FuzzMemory = { nameplates: [], sids: [] };
+  const memory: FuzzMemory = { nameplates: [], sids: [], proofs: [] };
   const crashSamples: string[] = [];
   let crashes = 0;
   const crash = (what: string) => {
@@ -95,6 +95,9 @@ export async function runServerFuzz(options: FuzzOptions): Promise<FuzzReport> {
     CONNECTIONS_PER_IP: '100000',
     MESSAGES_PER_SECOND_PER_SOCKET: '100000',
     ROOMS_PER_SOCKET: '5',
+    // Claimed rooms keep a dropped member's place this long: short, so the run can check that
+    // none is left behind once everyone is gone.
+    REJOIN_WINDOW_SECONDS: '1',
   });
   const logger = createLogger('error', {
     write: (line: string) => crash(`server log: ${line}`),
@@ -195,6 +198,8 @@ export async function runServerFuzz(options: FuzzOptions): Promise<FuzzReport> {
 
   for (const socket of live) socket.disconnect();
   await waitFor(() => server.io.engine.clientsCount === 0 && server.rooms.stats().sockets === 0, 10_000);
+  // Places kept for members that dropped (the rejoin window) must run out too.
+  await waitFor(() => server.rooms.stats().rooms === 0, 10_000);
   await wait(100);
   const stats = server.rooms.stats();
   const statsAfter = { rooms: stats.rooms, sockets: stats.sockets, tombstones: stats.tombstones, clients: server.io.engine.clientsCount };
