@@ -975,6 +975,15 @@ describe('Session: warnings', () => {
     expect(t.repLog.of('warning').map((w) => w.code)).toEqual(['RATE_LIMITED', 'NOT_IN_ROOM']);
   });
 
+  it('after verification, NOT_IN_ROOM (a re-pair signal sent while the peer is away) is no warning', async () => {
+    const t = setup();
+    await pairUp(t);
+    t.server.send('rep', 'server-error', 'NOT_IN_ROOM');
+    t.server.send('rep', 'server-error', 'RATE_LIMITED');
+    await settle();
+    expect(t.repLog.of('warning').map((w) => w.code)).toEqual(['RATE_LIMITED']);
+  });
+
   it('the same warning comes again once 10 s have passed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t = setup();

@@ -170,7 +170,8 @@ export class SessionView {
     const seen = chats.filter((e) => e.from !== this.role).map((e) => e.id);
     try {
       await session.resume({ sid: fromBase64Url(state.sid), isk: fromBase64Url(state.isk), lastEpoch: state.epoch, unacked, seen });
-      void this.log('event.rejoined', { from: formatTime(awaySince), to: formatTime(Date.now()) }, 'warning');
+      const seconds = Math.max(1, Math.round((Date.now() - awaySince) / 1000));
+      void this.log('event.rejoined', { from: formatTime(awaySince), seconds }, 'warning');
       return true;
     } catch {
       clearResumeState(this.role);

@@ -113,7 +113,12 @@ export class Session extends Emitter<SessionEvents> {
       if (this.state === 'verified') return this.links?.peerAbsent();
       this.destroy(new ParleyError('PEER_GONE', 'peer left during setup'));
     });
-    this.portal.on('server-error', (code) => this.warn(new ParleyError(code)));
+    this.portal.on('server-error', (code) => {
+      // A re-pair signal sent while the peer is away (reloading, rejoining) goes nowhere: expected,
+      // and the next attempt follows; not something to alarm anyone with.
+      if (code === 'NOT_IN_ROOM' && this.state === 'verified') return;
+      this.warn(new ParleyError(code));
+    });
     this.portal.on('disconnected', () => {
       // Once verified the direct link carries the session and RoomPresence rejoins the room when
       // the portal reconnects. Before that, the room lives on this socket: the code is dead.

@@ -196,7 +196,7 @@ export const en = {
   'event.urlBlocked': '{name} sent a page to open (your browser blocked the new tab): {url}',
   'event.peerAway': '{name}’s page closed or lost its connection. Waiting for them to come back…',
   'event.peerBack': '{name} is back after {seconds} s away.',
-  'event.rejoined': 'This page was reloaded and rejoined the session (away from {from} to {to}).',
+  'event.rejoined': 'This page was reloaded and rejoined the session: away for {seconds} s, since {from}.',
   'event.signalingLost': 'Lost contact with the server. The conversation goes on directly; reconnecting in the background…',
   'event.signalingBack': 'Back in contact with the server.',
   'event.linkLost': 'The direct connection dropped. Reconnecting with the same code…',

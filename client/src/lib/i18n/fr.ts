@@ -198,7 +198,7 @@ export const fr: Record<MessageKey, string> = {
   'event.urlBlocked': '{name} vous a envoyé une page à ouvrir (votre navigateur a bloqué le nouvel onglet) : {url}',
   'event.peerAway': 'La page de {name} s’est fermée ou a perdu sa connexion. En attente de son retour…',
   'event.peerBack': '{name} est de retour après {seconds} s d’absence.',
-  'event.rejoined': 'Cette page a été rechargée et a rejoint la session (absente de {from} à {to}).',
+  'event.rejoined': 'Cette page a été rechargée et a rejoint la session : absente {seconds} s, depuis {from}.',
   'event.signalingLost': 'Contact perdu avec le serveur. La conversation continue en direct ; reconnexion en arrière-plan…',
   'event.signalingBack': 'Contact rétabli avec le serveur.',
   'event.linkLost': 'La connexion directe a été coupée. Reconnexion avec le même code…',
