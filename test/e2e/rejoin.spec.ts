@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { closePair, connectPair, openPair, safetyCode, sendMessage, type Pair } from './fixtures.ts';
+import { MB, attach, chunksDelivered, controlBulk, holdChunksAfter, payload, send } from './file-fixtures.ts';
 
 let pair: Pair;
 test.afterEach(async () => closePair(pair));
@@ -70,4 +71,24 @@ test('leaving on purpose is not a reload: the customer’s page does not rejoin'
   await customer.reload();
   await expect(customer.getByLabel('Session code')).toBeVisible();
   await expect(customer.getByTestId('connection-status')).toHaveCount(0);
+});
+
+test('a file transfer under way when the customer’s page reloads ends as interrupted on the rep’s side, with what to do', async ({ browser, baseURL }) => {
+  pair = await openPair(browser, baseURL!);
+  const { rep, customer } = pair;
+  await controlBulk(customer);
+  await connectPair(pair);
+  await holdChunksAfter(customer, 8); // the transfer stays under way until the reload
+  await attach(rep, [payload('manual.pdf', 2 * MB)]);
+  await send(rep);
+  await customer.getByRole('button', { name: 'Accept manual.pdf', exact: true }).click();
+  await expect.poll(() => chunksDelivered(customer)).toBe(8);
+  await customer.reload();
+  await expect(status(customer)).toContainText('Connected — end-to-end encrypted');
+  await expect(rep.getByText('Failed: the other page was closed or reloaded before it finished — send it again')).toBeVisible();
+  // Nothing else is lost: the chat goes on, and the file can be sent again.
+  await attach(rep, [payload('manual-again.pdf', 1024)]);
+  await send(rep);
+  await customer.getByRole('button', { name: 'Accept manual-again.pdf', exact: true }).click();
+  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible();
 });

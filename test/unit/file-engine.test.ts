@@ -515,6 +515,24 @@ describe('FileTransfers: a misbehaving peer', () => {
     expect(batch.transfers[0]!.bytes).toBe(0);
   });
 
+  it('a resume for a file this page does not know (offered before a reload) is answered with a cancel', async () => {
+    const net = new FakeFileNet();
+    net.engines.rep.handleMessage({ type: 'file-resume', fid: 'f_before_reload1', next: 3 });
+    expect(net.warnings.rep).toHaveLength(1);
+    expect(net.sent.rep.at(-1)).toEqual({ type: 'file-cancel', fid: 'f_before_reload1', reason: 'error' });
+  });
+
+  it('the peer page closing ends transfers under way as interrupted on this side; our unanswered offers stay', async () => {
+    const net = new FakeFileNet();
+    const t = await accepted(net);
+    net.engines.customer.handleBulk(encodeFileChunk(t.fid, 0, new Uint8Array(FILE_CHUNK_BYTES)));
+    const pending = await net.engines.customer.offer([file('reply.txt', 10, 'text/plain')]);
+    net.engines.customer.peerPageClosed();
+    expect(t).toMatchObject({ state: 'failed', failure: 'interrupted' });
+    expect(pending.transfers[0]!.state).toBe('offered'); // offered again when the peer is back
+    expect(net.updates.customer.at(-1)).toMatchObject({ what: 'failed', by: 'auto' });
+  });
+
   it('an offer reusing a file id is refused; the same offer twice is taken once', async () => {
     const net = new FakeFileNet();
     const offer: FileOffer = { type: 'file-offer', id: 'b_offer_0001', files: [{ fid: 'f_file_00001', name: 'a.pdf', size: 1, mime: 'application/pdf', sha256: 'a'.repeat(64) }] };

@@ -26,6 +26,8 @@ export interface RoomPresenceHost {
   credentials(): { sid: Uint8Array; isk: Uint8Array } | null;
   links(): LinkManager | null;
   peerAway(): void;
+  /** The peer's own goodbye said its page is closing or reloading. */
+  peerPageClosed(): void;
   peerBack(): void;
   signaling(up: boolean): void;
   warn(err: ParleyError): void;
@@ -55,6 +57,7 @@ export class RoomPresence {
 
   /** The peer's goodbye said its page is closing or reloading. */
   peerSaidAway(): void {
+    if (!this.saidAway) this.host.peerPageClosed();
     this.saidAway = true;
     this.markAway();
   }

@@ -56,6 +56,8 @@ export interface SessionEvents {
   'peer-left': 'ended' | 'left' | 'lost';
   /** The peer's page closed or reloaded (its goodbye said so, or the server saw its socket go): it may come back. */
   'peer-away': void;
+  /** The peer said its page is closing or reloading: whatever that page held in memory is gone. */
+  'peer-page-closed': void;
   /** The peer is back in the signaling room after being away. */
   'peer-back': void;
   /** Our own connection to the signaling server: lost (the direct link goes on) or back and rejoined. */

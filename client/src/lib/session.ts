@@ -103,6 +103,7 @@ export class Session extends Emitter<SessionEvents> {
       credentials: () => (this.sid && this.isk ? { sid: this.sid, isk: this.isk } : null),
       links: () => this.links,
       peerAway: () => this.emit('peer-away', undefined),
+      peerPageClosed: () => this.emit('peer-page-closed', undefined),
       peerBack: () => this.emit('peer-back', undefined),
       signaling: (up) => this.emit('signaling', up),
       warn: (err) => this.warn(err),

@@ -240,6 +240,20 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     this.sending.stop();
   }
 
+  /**
+   * The peer's page closed or reloaded (its goodbye said so): what it held of a transfer under
+   * way is gone, so those transfers end as interrupted (send again). Our offers it has not
+   * accepted yet are kept: they are offered again when it is back.
+   */
+  peerPageClosed(): void {
+    if (this.closed) return;
+    for (const t of this.all()) {
+      if (FINAL_STATES.has(t.state) || (t.direction === 'out' && t.state === 'offered')) continue;
+      this.drop(t);
+      this.fail(t, 'interrupted', 'auto');
+    }
+  }
+
   private onOffer(offer: FileOffer): void {
     if (this.batches.has(offer.id)) return; // sent again after a reconnect: already here
     if (offer.files.some((f) => this.incoming.has(f.fid) || this.outgoing.has(f.fid))) {
@@ -304,8 +318,14 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   }
 
   private onResume(fid: string, next: number): void {
-    const t = this.outgoingFor(fid);
-    if (!t) return;
+    const t = this.outgoing.get(fid);
+    if (!t) {
+      // Not ours, or offered by this page before it was reloaded (its bytes are gone): say so,
+      // so the receiver's card ends instead of waiting for chunks that will never come.
+      this.warn(new ParleyError('MALFORMED', 'message for a file we did not offer'));
+      this.send({ type: FileType.Cancel, fid, reason: 'error' });
+      return;
+    }
     if (FINAL_STATES.has(t.state)) {
       // The receiver missed how it ended: say it again.
       if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid, reason: 'cancelled' });

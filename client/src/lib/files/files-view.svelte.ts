@@ -135,6 +135,7 @@ export class FilesView {
     session.on('file-message', (message) => isFileMessage(message) && engine.handleMessage(message));
     session.on('bulk', (frame) => engine.handleBulk(frame));
     session.on('link', (up) => engine.handleLink(up));
+    session.on('peer-page-closed', () => engine.peerPageClosed());
     engine.on('batch', (batch) => this.onBatch(batch));
     engine.on('update', (update) => this.onUpdate(update));
     engine.on('warning', (err) => void this.host.log('event.error', { message: describeError(err, this.host.role).message }, 'warning'));

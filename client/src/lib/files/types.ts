@@ -24,7 +24,7 @@ export type Actor = 'me' | 'peer' | 'auto';
  * `protocol` (the receiver got a bad chunk), `check` (the receiver could not compute the
  * SHA-256), `peer-error` (the other side stopped with an error), `ended` (the session ended first).
  */
-export type FailureReason = 'corrupt' | 'read' | 'protocol' | 'check' | 'peer-error' | 'ended';
+export type FailureReason = 'corrupt' | 'read' | 'protocol' | 'check' | 'peer-error' | 'ended' | 'interrupted';
 
 /** One file, in either direction. The engine updates it in place; `bytes` changes without an event. */
 export interface Transfer {

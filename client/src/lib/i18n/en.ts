@@ -155,6 +155,7 @@ export const en = {
   'files.failure.check': 'its SHA-256 could not be computed, so it was not kept',
   'files.failure.peer-error': 'the other side could not go on',
   'files.failure.ended': 'the session ended before it finished',
+  'files.failure.interrupted': 'the other page was closed or reloaded before it finished — send it again',
   'canned.open': 'Messages',
   'canned.title': 'Canned messages',
   'canned.search': 'Search messages',

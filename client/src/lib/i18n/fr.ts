@@ -157,6 +157,7 @@ export const fr: Record<MessageKey, string> = {
   'files.failure.check': 'son SHA-256 n’a pas pu être calculé, il n’a donc pas été conservé',
   'files.failure.peer-error': 'l’autre partie n’a pas pu continuer',
   'files.failure.ended': 'la session s’est terminée avant la fin',
+  'files.failure.interrupted': 'l’autre page a été fermée ou rechargée avant la fin — renvoyez-le',
   'canned.open': 'Messages',
   'canned.title': 'Messages prédéfinis',
   'canned.search': 'Rechercher un message',
