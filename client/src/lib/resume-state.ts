@@ -5,7 +5,10 @@
  * anyway, which is why the page's own code is what must be trusted (SECURITY.md).
  */
 import * as v from 'valibot';
+import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
 import type { Role } from '@protocol/cpace.ts';
+import { PeerType, type Chat } from '@protocol/peer.ts';
+import type { TranscriptEvent } from './transcript.ts';
 
 const KEY_PREFIX = 'parley-resume-';
 const b64 = (chars: number) => v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}$`)));
@@ -65,4 +68,27 @@ export function clearResumeState(role: Role): void {
   } catch {
     // nothing to clear
   }
+}
+
+/** Saves a verified session's key, room and epoch for `recordId` (see Session.resumeSnapshot). */
+export function saveSnapshot(role: Role, snapshot: { sid: Uint8Array; isk: Uint8Array; epoch: number }, recordId: string): void {
+  saveResumeState({ v: 1, role, sid: toBase64Url(snapshot.sid), isk: toBase64Url(snapshot.isk), epoch: snapshot.epoch, recordId, savedAt: Date.now() });
+}
+
+/** The saved key and room as bytes, with the epoch to continue from. */
+export function savedKeys(state: ResumeState): { sid: Uint8Array; isk: Uint8Array; lastEpoch: number } {
+  return { sid: fromBase64Url(state.sid), isk: fromBase64Url(state.isk), lastEpoch: state.epoch };
+}
+
+/**
+ * From the stored transcript: our chat messages the peer never acknowledged (sent again once a
+ * link is up) and the ids of the peer's messages we already have (not shown twice).
+ */
+export function conversationFromTranscript(events: readonly TranscriptEvent[], role: Role): { unacked: Chat[]; seen: string[] } {
+  const receipts = new Set(events.filter((e) => e.kind === 'receipt').map((e) => e.id));
+  const chats = events.filter((e) => e.kind === 'chat');
+  return {
+    unacked: chats.filter((e) => e.from === role && !receipts.has(e.id)).map((e) => ({ type: PeerType.Chat, id: e.id, text: e.text, sentAt: e.at })),
+    seen: chats.filter((e) => e.from !== role).map((e) => e.id),
+  };
 }

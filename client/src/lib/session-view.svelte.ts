@@ -17,9 +17,8 @@ import { FilesView } from './files/files-view.svelte.ts';
 import { notificationPreview } from './notify.ts';
 import { formatTime, t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
-import { clearResumeState, saveResumeState, type ResumeState } from './resume-state.ts';
-import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
-import { PeerType, type Chat } from '@protocol/peer.ts';
+import { logSessionEvents } from './session-log.ts';
+import { clearResumeState, conversationFromTranscript, saveSnapshot, savedKeys, type ResumeState } from './resume-state.ts';
 import { Session, toParleyError, type SessionState } from './session.ts';
 import { ScreenShare } from './screen-share.svelte.ts';
 import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
@@ -61,7 +60,6 @@ export class SessionView {
   private unsaved = 0;
   private releaseLock: () => void = () => {};
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private peerAwaySince: number | null = null;
   /** Set when the customer left and deleted this session: nothing more is written. */
   private forgotten = false;
 
@@ -162,14 +160,8 @@ export class SessionView {
     const awaySince = this.events.at(-1)?.at ?? state.savedAt;
     this.linkUp = false; // until the re-paired link is up
     const session = this.attach();
-    const receipts = new Set(this.events.filter((e) => e.kind === 'receipt').map((e) => e.id));
-    const chats = this.events.filter((e) => e.kind === 'chat');
-    const unacked: Chat[] = chats
-      .filter((e) => e.from === this.role && !receipts.has(e.id))
-      .map((e) => ({ type: PeerType.Chat, id: e.id, text: e.text, sentAt: e.at }));
-    const seen = chats.filter((e) => e.from !== this.role).map((e) => e.id);
     try {
-      await session.resume({ sid: fromBase64Url(state.sid), isk: fromBase64Url(state.isk), lastEpoch: state.epoch, unacked, seen });
+      await session.resume({ ...savedKeys(state), ...conversationFromTranscript(this.events, this.role) });
       const seconds = Math.max(1, Math.round((Date.now() - awaySince) / 1000));
       void this.log('event.rejoined', { from: formatTime(awaySince), seconds }, 'warning');
       return true;
@@ -188,16 +180,7 @@ export class SessionView {
   /** Saves what a reload needs to rejoin (this tab's sessionStorage; never sent anywhere). */
   private persistForReload(): void {
     const snapshot = this.session?.resumeSnapshot();
-    if (!snapshot || !this.record || this.forgotten) return;
-    saveResumeState({
-      v: 1,
-      role: this.role,
-      sid: toBase64Url(snapshot.sid),
-      isk: toBase64Url(snapshot.isk),
-      epoch: snapshot.epoch,
-      recordId: this.record.id,
-      savedAt: Date.now(),
-    });
+    if (snapshot && this.record && !this.forgotten) saveSnapshot(this.role, snapshot, this.record.id);
   }
 
   private attach(portal?: Portal): Session {
@@ -220,24 +203,13 @@ export class SessionView {
       this.code = code;
       this.log('event.sessionStarted', {}, 'info');
     });
-    session.on('peer-joined', () => this.log('event.peerJoined', {}, 'info'));
-    session.on('key-confirmed', () => this.log('event.keyConfirmed', {}, 'info'));
+    logSessionEvents(session, this.role, (key, params, level) => void this.log(key, params, level), () => this.peerName ?? defaultName(peer));
     session.on('resumed', ({ safetyCode }) => {
       this.files.start(session);
       this.safetyCode = safetyCode;
       this.persistForReload();
     });
-    session.on('peer-away', () => {
-      this.peerTyping = false;
-      this.peerAwaySince = Date.now();
-      this.log('event.peerAway', { name: this.peerName ?? defaultName(peer) }, 'warning');
-    });
-    session.on('peer-back', () => {
-      const seconds = Math.max(1, Math.round((Date.now() - (this.peerAwaySince ?? Date.now())) / 1000));
-      this.peerAwaySince = null;
-      this.log('event.peerBack', { name: this.peerName ?? defaultName(peer), seconds }, 'info');
-    });
-    session.on('signaling', (up) => this.log(up ? 'event.signalingBack' : 'event.signalingLost', {}, up ? 'info' : 'warning'));
+    session.on('peer-away', () => (this.peerTyping = false));
     session.on('verified', ({ safetyCode }) => {
       this.persistForReload();
       this.files.start(session);
@@ -307,12 +279,6 @@ export class SessionView {
       const name = this.peerName ?? defaultName('rep');
       void this.log(opened ? 'event.urlOpened' : 'event.urlBlocked', { name, url }, 'info');
     });
-    session.on('peer-left', (reason) => {
-      const name = this.peerName ?? defaultName(this.role === 'rep' ? 'customer' : 'rep');
-      const key = reason === 'ended' ? 'event.peerEnded' : reason === 'left' ? 'event.peerLeft' : 'event.peerLost';
-      this.log(key, { name }, reason === 'lost' ? 'warning' : 'info');
-    });
-    session.on('warning', (err) => this.log('event.error', { message: describeError(err, this.role).message }, 'warning'));
     session.on('failed', (err) => this.fail(err));
     return session;
   }
