@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_OUTBOX, MAX_SEEN_IDS, Outbox } from '../../client/src/lib/outbox.ts';
+import { MAX_OUTBOX, MAX_SEEN_IDS, MAX_UNACKED, Outbox } from '../../client/src/lib/outbox.ts';
 import { PeerType, type Chat } from '../../protocol/peer.ts';
 
 const chat = (id: string): Chat => ({ type: PeerType.Chat, id: `msg_${id}`, text: id, sentAt: 1 });
@@ -36,14 +36,26 @@ describe('Outbox: sender side', () => {
     expect(box.unacknowledged().map((c) => c.id)).toEqual(['msg_b']);
   });
 
-  it('is full at MAX_OUTBOX unacknowledged messages', () => {
+  it('is full at MAX_OUTBOX messages waiting for a link; sent ones do not count', () => {
     const box = new Outbox();
+    for (let i = 0; i < 3 * MAX_OUTBOX; i++) box.add(chat(`sent${i}`), 0);
     for (let i = 0; i < MAX_OUTBOX - 1; i++) box.add(chat(String(i)), null);
     expect(box.full).toBe(false);
     box.add(chat('last'), null);
     expect(box.full).toBe(true);
     box.acknowledged('msg_0');
     expect(box.full).toBe(false);
+  });
+
+  it('a peer that never acknowledges cannot make it grow past MAX_UNACKED: the oldest sent go first, pending never', () => {
+    const box = new Outbox();
+    box.add(chat('waiting'), null);
+    for (let i = 0; i < MAX_UNACKED + 50; i++) box.add(chat(`s${i}`), 0);
+    expect(box.size).toBe(MAX_UNACKED);
+    expect(box.isPending('msg_waiting')).toBe(true);
+    const kept = box.unacknowledged().map((c) => c.id);
+    expect(kept).not.toContain('msg_s0');
+    expect(kept.at(-1)).toBe(`msg_s${MAX_UNACKED + 49}`);
   });
 });
 

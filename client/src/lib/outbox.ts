@@ -11,8 +11,16 @@
  */
 import type { Chat } from '@protocol/peer.ts';
 
-/** Unacknowledged messages kept at most (the receiver takes a burst of 100 chats); beyond it sending is refused and the text stays in the box. */
+/**
+ * Messages waiting for a link at most (a receiver takes a burst of 100 chats); beyond it sending
+ * is refused and the text stays in the box.
+ */
 export const MAX_OUTBOX = 100;
+/**
+ * Sent messages kept for a resend at most. A peer acknowledges within milliseconds; one that
+ * never does cannot make us grow without end: the oldest sent ones are let go first.
+ */
+export const MAX_UNACKED = 1_000;
 /** Received ids remembered for de-duplication (oldest forgotten first). */
 export const MAX_SEEN_IDS = 10_000;
 
@@ -30,13 +38,22 @@ export class Outbox {
     return this.entries.size;
   }
 
+  /** True when MAX_OUTBOX messages already wait for a link. */
   get full(): boolean {
-    return this.entries.size >= MAX_OUTBOX;
+    let pending = 0;
+    for (const entry of this.entries.values()) if (entry.sentOn === null && ++pending >= MAX_OUTBOX) return true;
+    return false;
   }
 
   /** Keeps `chat` until acknowledged; `sentOn` is the link it went out on, or null if pending. */
   add(chat: Chat, sentOn: number | null): void {
     this.entries.set(chat.id, { chat, sentOn });
+    if (this.entries.size <= MAX_UNACKED) return;
+    for (const [id, entry] of this.entries) {
+      if (entry.sentOn === null) continue; // never sent: never dropped
+      this.entries.delete(id);
+      break;
+    }
   }
 
   /** The peer has it. Returns whether it was ours and waiting. */
