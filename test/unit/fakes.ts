@@ -89,6 +89,11 @@ export class FakePortal extends Emitter<PortalEvents> {
     super();
   }
 
+  /** As Portal: whether relays can go out now. */
+  get connected(): boolean {
+    return !this.destroyed;
+  }
+
   connect(): Promise<void> {
     this.calls.push('connect');
     if (this.destroyed) return Promise.reject(new ParleyError('CONNECTION_FAILED', 'portal destroyed'));

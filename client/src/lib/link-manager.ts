@@ -50,6 +50,8 @@ export interface LinkManagerOptions {
   sid: Uint8Array;
   iceServers: IceServer[];
   relay: (data: string) => void;
+  /** Whether the server can take a relay now (PeerLinkOptions.canRelay). */
+  canRelay?: () => boolean;
   createLink?: (options: PeerLinkOptions) => PeerLink;
 }
 
@@ -180,10 +182,10 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
 
   /** Makes the link for `epoch`, wires it, and (by default) makes it current. */
   private build(epoch: number, makeCurrent = true): PeerLink {
-    const { role, isk, sid, iceServers, relay } = this.options;
+    const { role, isk, sid, iceServers, relay, canRelay } = this.options;
     const createLink = this.options.createLink ?? ((o: PeerLinkOptions) => new PeerLink(o));
     const keys = deriveSessionKeys(isk, sid, role, epoch);
-    const link = createLink({ role, keys, iceServers, relay, epoch });
+    const link = createLink({ role, keys, iceServers, relay, canRelay, epoch });
     if (makeCurrent) {
       this.link = link;
       this.epoch = epoch;

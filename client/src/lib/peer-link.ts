@@ -57,6 +57,12 @@ export interface PeerLinkOptions {
   iceServers: IceServer[];
   /** Sends a relay envelope to the other side through the signaling server. */
   relay: (data: string) => void;
+  /**
+   * Whether the server can take a relay now. When it cannot (the signaling server is down), a
+   * verified link sends its signals over the data channel instead, so renegotiation (screen
+   * sharing) still works peer to peer. Default: always.
+   */
+  canRelay?: () => boolean;
   /** Which link of the session this is (0 = first); `keys` must be this epoch's. */
   epoch?: number;
 }
@@ -108,7 +114,8 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.peer.on('signal', (signal: unknown) => {
       if (this.destroyed) return;
       try {
-        if (!this.relaySignals) return this.send({ type: PeerType.RtcSignal, signal: parsePeerSignal(signal) });
+        const viaServer = this.relaySignals && (!this.verified || (this.options.canRelay?.() ?? true));
+        if (!viaServer) return this.send({ type: PeerType.RtcSignal, signal: parsePeerSignal(signal) });
         this.relaySealed(sealJson(this.signalSealer, signal));
       } catch (err) {
         // Thrown inside simple-peer's event: end the link here instead of leaving it half set up.

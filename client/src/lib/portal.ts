@@ -229,6 +229,11 @@ export class Portal extends Emitter<PortalEvents> {
   }
 
   /** Sends `data` to the other member. False when disconnected: dropped, not buffered (see top). */
+  /** True while the socket to the server is connected (relays can go out). */
+  get connected(): boolean {
+    return !!this.socket?.connected;
+  }
+
   relay(data: string): boolean {
     if (!this.socket?.connected) return false;
     this.socket.emit(ClientEvent.Relay, { data });

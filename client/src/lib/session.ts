@@ -279,6 +279,7 @@ export class Session extends Emitter<SessionEvents> {
       sid,
       iceServers: this.iceServers,
       relay: (d) => this.portal.relay(d),
+      canRelay: () => this.portal.connected,
       createLink: this.options.createLink,
     });
     this.links = links;
