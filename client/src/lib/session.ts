@@ -245,6 +245,7 @@ export class Session extends Emitter<SessionEvents> {
     this.assertState('idle');
     this.sid = saved.sid;
     this.isk = saved.isk;
+    this.setState('connecting'); // what the page shows while it rejoins
     try {
       await this.portal.connect();
       this.assertAlive();
