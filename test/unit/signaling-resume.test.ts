@@ -3,10 +3,7 @@
  * port 0, real socket.io-client clients over WebSocket. (Apart from signaling-server.test.ts,
  * which is long enough already.)
  */
-import { tmpdir } from 'node:os';
-import { join as pathJoin } from 'node:path';
 import fc from 'fast-check';
-import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../protocol/base64.ts';
@@ -15,73 +12,17 @@ import {
   ClaimRoomResultSchema,
   ResumeRoomRequestSchema,
   ResumeRoomResultSchema,
-  type ClientToServerEvents,
   type CreateRoomResult,
-  type ServerToClientEvents,
 } from '../../protocol/signaling.ts';
 import { DEFAULT_FILE_POLICY } from '../../protocol/file-policy.ts';
-import { PROTOCOL_VERSION } from '../../protocol/version.ts';
-import { loadConfig } from '../../signaling/config.ts';
-import { createLogger } from '../../signaling/logger.ts';
-import { createParleyServer } from '../../signaling/server.ts';
+import { ServerHarness, next, raw, recorder, type Client } from './server-harness.ts';
 
-type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
-interface RawClient {
-  emit(event: string, ...args: unknown[]): unknown;
-  timeout(ms: number): { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
-}
-const raw = (client: Client) => client as unknown as RawClient;
-
-const GENEROUS = {
-  JOINS_PER_MINUTE_PER_IP: '100000',
-  ROOMS_PER_MINUTE_PER_IP: '100000',
-  CONNECTIONS_PER_IP: '100000',
-  MESSAGES_PER_SECOND_PER_SOCKET: '100000',
-  ROOMS_PER_SOCKET: '1000',
-};
 const PROOF = toBase64Url(new Uint8Array(32).fill(7));
 const WRONG = toBase64Url(new Uint8Array(32).fill(8));
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startServer(env: Record<string, string> = {}) {
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'trace', ...GENEROUS, ...env });
-  const logs: string[] = [];
-  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const server = createParleyServer(config, { logger, staticDir: pathJoin(tmpdir(), 'parley-no-such-dir') });
-  const { port } = await server.listen();
-  cleanups.push(() => server.close());
-  return { server, url: `http://127.0.0.1:${port}`, logs };
-}
-
-async function connected(url: string): Promise<Client> {
-  const socket: Client = connectClient(url, { auth: { version: PROTOCOL_VERSION }, transports: ['websocket'], reconnection: false, forceNew: true });
-  cleanups.push(() => void socket.disconnect());
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
-
-function next(socket: Client, event: string, timeoutMs = 3000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    (socket as unknown as { once(e: string, fn: (p: unknown) => void): void }).once(event, (payload) => {
-      clearTimeout(timer);
-      resolve(payload);
-    });
-  });
-}
-
-function recorder(socket: Client) {
-  const events: string[] = [];
-  socket.onAny((event: string) => events.push(event));
-  return events;
-}
+const harness = new ServerHarness();
+afterEach(() => harness.cleanup());
+const { startServer, connected } = harness;
 
 const ask = (socket: Client, event: string, payload: unknown) => raw(socket).timeout(3000).emitWithAck(event, payload);
 const claim = (socket: Client, proof = PROOF) => ask(socket, 'claim-room', { proof });
@@ -164,7 +105,7 @@ describe('resume-room', () => {
     const left = next(rep, 'peer-left');
     customer.disconnect();
     expect(await left).toEqual({ sid });
-    expect(events).toEqual(['peer-left']);
+    expect(events.events()).toEqual(['peer-left']);
     expect(await resume(await connected(url), sid, 'customer')).toEqual({ ok: false, error: 'RESUME_REFUSED' });
   });
 

@@ -7,7 +7,6 @@ import { BlockList } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import fc from 'fast-check';
-import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -18,97 +17,18 @@ import {
   MAX_RELAY_CHARS,
   MAX_SOCKET_MESSAGE_BYTES,
   ServerErrorSchema,
-  type ClientToServerEvents,
   type CreateRoomResult,
   type JoinRoomResult,
-  type ServerToClientEvents,
 } from '../../protocol/signaling.ts';
 import { DEFAULT_FILE_POLICY } from '../../protocol/file-policy.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
-import { loadConfig } from '../../signaling/config.ts';
-import { createLogger } from '../../signaling/logger.ts';
 import { rateLimitKey, type Limiter } from '../../signaling/rate-limit.ts';
-import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.ts';
 import { tamper } from '../e2e/test-server.ts';
+import { ServerHarness, next, raw, recorder, type Client } from './server-harness.ts';
 
-type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
-/** The same socket without the event typings, to send what a hostile client would. */
-interface RawClient {
-  emit(event: string, ...args: unknown[]): unknown;
-  timeout(ms: number): { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
-}
-const raw = (client: Client) => client as unknown as RawClient;
-
-const GENEROUS = {
-  JOINS_PER_MINUTE_PER_IP: '100000',
-  ROOMS_PER_MINUTE_PER_IP: '100000',
-  CONNECTIONS_PER_IP: '100000',
-  MESSAGES_PER_SECOND_PER_SOCKET: '100000',
-  ROOMS_PER_SOCKET: '1000',
-};
-
-interface TestServer {
-  server: ParleyServer;
-  url: string;
-  logs: string[];
-}
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startServer(env: Record<string, string> = {}, options: ParleyServerOptions = {}): Promise<TestServer> {
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'trace', ...GENEROUS, ...env });
-  const logs: string[] = [];
-  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const server = createParleyServer(config, { logger, staticDir: pathJoin(tmpdir(), 'parley-no-such-dir'), ...options });
-  const { port } = await server.listen();
-  cleanups.push(() => server.close());
-  return { server, url: `http://127.0.0.1:${port}`, logs };
-}
-
-function client(url: string, options: { version?: unknown; auth?: unknown; headers?: Record<string, string> } = {}): Client {
-  const socket: Client = connectClient(url, {
-    auth: (options.auth ?? { version: options.version ?? PROTOCOL_VERSION }) as Record<string, unknown>,
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    ...(options.headers ? { extraHeaders: options.headers } : {}),
-  });
-  cleanups.push(() => void socket.disconnect());
-  return socket;
-}
-
-async function connected(url: string, options?: Parameters<typeof client>[1]): Promise<Client> {
-  const socket = client(url, options);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return socket;
-}
-
-/** Records every server → client message of a socket. */
-function recorder(socket: Client) {
-  const messages: { event: string; payload: unknown }[] = [];
-  socket.onAny((event: string, payload: unknown) => messages.push({ event, payload }));
-  return {
-    messages,
-    events: () => messages.map((m) => m.event),
-    of: (event: string) => messages.filter((m) => m.event === event).map((m) => m.payload),
-  };
-}
-
-function next(socket: Client, event: string, timeoutMs = 3000): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    (socket as unknown as { once(e: string, fn: (p: unknown) => void): void }).once(event, (payload) => {
-      clearTimeout(timer);
-      resolve(payload);
-    });
-  });
-}
+const harness = new ServerHarness();
+afterEach(() => harness.cleanup());
+const { startServer, client, connected } = harness;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
