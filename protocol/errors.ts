@@ -87,6 +87,12 @@ export class ParleyError extends Error {
   }
 }
 
+/** `err` as a ParleyError: itself if it is one, else CONNECTION_FAILED carrying it as the cause. */
+export function toParleyError(err: unknown): ParleyError {
+  if (err instanceof ParleyError) return err;
+  return new ParleyError('CONNECTION_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
+}
+
 /** Errors that mean an attacker or a wrong code was involved: shown as security errors. */
 export const SECURITY_ERRORS: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.BAD_KEY,

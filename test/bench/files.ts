@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { FILE_CHUNK_BYTES } from '../../protocol/file.ts';
 import { HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
+import { openSession } from './pages.ts';
 
 const MB = 1024 * 1024;
 /** A full chunk frame as it goes on the wire: 6-byte header, 12-character fid, data, 24 bytes of sealing. */
@@ -49,23 +50,6 @@ async function randomFile(sizeMB: number): Promise<{ path: string; dir: string }
   out.end();
   await finished(out);
   return { path, dir };
-}
-
-/** Both pages joined in one Parley session (the rep's page sends). */
-async function pair(browser: Browser, base: string): Promise<{ rep: Page; customer: Page; close: () => Promise<void> }> {
-  const repCtx = await browser.newContext();
-  const custCtx = await browser.newContext();
-  for (const ctx of [repCtx, custCtx]) await ctx.addInitScript('window.__name = (f) => f');
-  const rep = await repCtx.newPage();
-  const customer = await custCtx.newPage();
-  await rep.goto(`${base}/rep`);
-  await rep.getByRole('button', { name: 'Start session' }).first().click();
-  const code = (await rep.getByTestId('session-code').textContent())!;
-  await customer.goto(base);
-  await customer.getByLabel('Session code').fill(code);
-  await customer.getByRole('button', { name: 'Join' }).click();
-  for (const page of [rep, customer]) await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
-  return { rep, customer, close: async () => (await repCtx.close(), await custCtx.close()) };
 }
 
 /** A bare RTCDataChannel between the two pages, `bytes` sent in wire-sized frames with Parley's watermarks. */
@@ -132,7 +116,7 @@ function between(page: Page, from: string, to: string): Promise<number> {
  */
 export async function fileBench(browser: Browser, base: string, sizeMB: number): Promise<FileBench> {
   const { path, dir } = await randomFile(sizeMB);
-  const { rep, customer, close } = await pair(browser, base);
+  const { rep, customer, close } = await openSession(browser, base); // the rep's page sends
   try {
     const rawBefore = await rawThroughput(rep, customer, sizeMB * MB);
 

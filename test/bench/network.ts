@@ -6,6 +6,7 @@
  */
 import type { Browser, Page } from '@playwright/test';
 import { UdpFaultProxy, routeThrough } from '../e2e/network-fault.ts';
+import { openSession } from './pages.ts';
 
 export interface NetworkBench {
   detectRep: number[];
@@ -24,24 +25,9 @@ async function statusAfter(page: Page, text: string, since: number): Promise<num
 
 export async function networkBench(browser: Browser, base: string, runs: number, outageMs = 5_000): Promise<NetworkBench> {
   const proxy = new UdpFaultProxy();
-  const repCtx = await browser.newContext();
-  const custCtx = await browser.newContext();
   const result: NetworkBench = { detectRep: [], detectCustomer: [], recover: [] };
+  const { rep, customer, close } = await openSession(browser, base, (page) => routeThrough(page, proxy));
   try {
-    for (const ctx of [repCtx, custCtx]) await ctx.addInitScript('window.__name = (f) => f');
-    const rep = await repCtx.newPage();
-    const customer = await custCtx.newPage();
-    await routeThrough(rep, proxy);
-    await routeThrough(customer, proxy);
-    await rep.goto(`${base}/rep`);
-    await rep.getByRole('button', { name: 'Start session' }).first().click();
-    const codeEl = rep.getByTestId('session-code').filter({ hasText: /\d{3}-/ });
-    const code = (await codeEl.textContent())!.trim();
-    await customer.goto(base);
-    await customer.getByLabel('Session code').fill(code);
-    await customer.getByRole('button', { name: 'Join' }).click();
-    for (const page of [rep, customer]) await statusAfter(page, 'Connected', Date.now());
-
     for (let run = 0; run < runs; run++) {
       await rep.waitForTimeout(1_500); // a settled link, heartbeats flowing
       const cutAt = Date.now();
@@ -56,8 +42,7 @@ export async function networkBench(browser: Browser, base: string, runs: number,
       result.recover.push(Math.max(...back));
     }
   } finally {
-    await repCtx.close();
-    await custCtx.close();
+    await close();
     await proxy.close();
   }
   return result;

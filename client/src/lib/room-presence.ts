@@ -9,7 +9,7 @@
  */
 import { toBase64Url } from '@protocol/base64.ts';
 import type { Role } from '@protocol/cpace.ts';
-import { ParleyError } from '@protocol/errors.ts';
+import { toParleyError, type ParleyError } from '@protocol/errors.ts';
 import { roomProof } from '@protocol/keys.ts';
 import type { LinkManager } from './link-manager.ts';
 import type { Portal } from './portal.ts';
@@ -71,7 +71,7 @@ export class RoomPresence {
   claim(): void {
     const credentials = this.host.credentials();
     if (!credentials) return;
-    this.host.portal.claimRoom(roomProof(credentials.isk, credentials.sid)).catch((err: unknown) => this.host.warn(asParleyError(err)));
+    this.host.portal.claimRoom(roomProof(credentials.isk, credentials.sid)).catch((err: unknown) => this.host.warn(toParleyError(err)));
   }
 
   /** Our socket is back after a drop (or a server restart): take our place in the room again. */
@@ -83,7 +83,7 @@ export class RoomPresence {
       await this.host.portal.resumeRoom(toBase64Url(credentials.sid), this.host.role, roomProof(credentials.isk, credentials.sid));
       if (this.host.verified()) this.host.signaling(true);
     } catch (err) {
-      const error = asParleyError(err);
+      const error = toParleyError(err);
       if (!this.host.verified()) return;
       if (error.code === 'SERVER_UNREACHABLE' || error.code === 'RATE_LIMITED') {
         this.retry ??= setTimeout(() => {
@@ -111,8 +111,4 @@ export class RoomPresence {
     this.away = true;
     this.host.peerAway();
   }
-}
-
-function asParleyError(err: unknown): ParleyError {
-  return err instanceof ParleyError ? err : new ParleyError('CONNECTION_FAILED', String(err));
 }

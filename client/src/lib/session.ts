@@ -13,7 +13,7 @@ import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
 import { generateSecret, joinLink, type SessionCode } from '@protocol/code.ts';
 import type { Role } from '@protocol/cpace.ts';
 import { RelayKind, decodeRelay } from '@protocol/envelope.ts';
-import { ParleyError, SECURITY_ERRORS, type ErrorCode } from '@protocol/errors.ts';
+import { ParleyError, SECURITY_ERRORS, toParleyError, type ErrorCode } from '@protocol/errors.ts';
 import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
 import { deriveSessionKeys, roomProof } from '@protocol/keys.ts';
 import { PeerType, type Chat, type PeerMessage } from '@protocol/peer.ts';
@@ -473,9 +473,6 @@ export class Session extends Emitter<SessionEvents> {
   }
 }
 
-export function toParleyError(err: unknown): ParleyError {
-  if (err instanceof ParleyError) return err;
-  return new ParleyError('CONNECTION_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
-}
+export { toParleyError };
 
 export type { ErrorCode, SasSymbol };
