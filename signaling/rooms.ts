@@ -255,6 +255,12 @@ export class RoomManager {
     this.#closedSids.sweep(now);
   }
 
+  /** Whether `socket` is a present member of a live room (the one named by `sid`, or any one). */
+  isMember(socket: RoomSocket, sid?: string): boolean {
+    if (sid === undefined) return this.#memberships.count(socket) > 0;
+    return this.#memberOf(socket, sid) !== null;
+  }
+
   stats(): RoomStats {
     const waiting = this.#waiting.size;
     return {
