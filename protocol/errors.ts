@@ -59,6 +59,8 @@ export const ErrorCode = {
   FILE_CORRUPT: 'FILE_CORRUPT',
   /** The server refused to give a session's room back (wrong proof, or the room was never claimed). */
   RESUME_REFUSED: 'RESUME_REFUSED',
+  /** The server cannot reach its shared state (Redis) and refuses new sessions until it can. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

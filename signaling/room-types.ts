@@ -78,3 +78,29 @@ export interface RoomStats {
   /** Nameplates in use (rooms + tombstones) by number of digits. */
   nameplatesByDigits: Record<number, number>;
 }
+
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The room logic as the server uses it: {@link RoomManager} (rooms.ts, in memory, one node)
+ * answers at once; `RedisRoomManager` (redis-rooms.ts, several nodes) answers from Redis.
+ * A store that cannot be reached rejects with `StoreUnavailableError`.
+ */
+export interface Rooms {
+  create(rep: RoomSocket): Awaitable<Result<{ nameplate: string; sid: string; expiresAt: number }>>;
+  join(customer: RoomSocket, nameplate: string): Awaitable<Result<{ sid: string }>>;
+  relay(from: RoomSocket, data: string, sid?: string): Awaitable<Result>;
+  badKey(from: RoomSocket, sid?: string): Awaitable<Result>;
+  leave(from: RoomSocket, sid?: string): Awaitable<Result>;
+  claim(from: RoomSocket, proof: Uint8Array, sid?: string): Awaitable<Result>;
+  resume(socket: RoomSocket, sid: string, role: RoomRole, proof: Uint8Array): Awaitable<Result<{ peerPresent: boolean; peerLeft: boolean }>>;
+  disconnect(socket: RoomSocket): Awaitable<void>;
+  sweep(): Awaitable<void>;
+  isMember(socket: RoomSocket, sid?: string): Awaitable<boolean>;
+  stats(): Awaitable<RoomStats>;
+}
+
+/** The shared store (Redis) did not answer: the request is refused with `SERVICE_UNAVAILABLE`. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

@@ -266,6 +266,7 @@ export const en = {
   'error.PEER_GONE': 'The other side has left the session.',
   'error.CONNECTION_FAILED': 'A direct connection could not be made. Try again, or try another network.',
   'error.SERVER_FULL': 'The server is busy. Try again in a moment.',
+  'error.SERVICE_UNAVAILABLE': 'The support service is having trouble right now. Try again in a minute.',
   'error.FILE_TOO_LARGE': 'That file is too large to send.',
   'error.FILE_TYPE_NOT_ALLOWED': 'Files of that type cannot be sent.',
   'error.TOO_MANY_FILES': 'Too many files for one message.',

@@ -268,6 +268,7 @@ export const fr: Record<MessageKey, string> = {
   'error.PEER_GONE': 'L’autre partie a quitté la session.',
   'error.CONNECTION_FAILED': 'La connexion directe a échoué. Réessayez, ou essayez un autre réseau.',
   'error.SERVER_FULL': 'Le serveur est surchargé. Réessayez dans un instant.',
+  'error.SERVICE_UNAVAILABLE': 'Le service d’assistance rencontre un problème. Réessayez dans une minute.',
   'error.FILE_TOO_LARGE': 'Ce fichier est trop volumineux pour être envoyé.',
   'error.FILE_TYPE_NOT_ALLOWED': 'Les fichiers de ce type ne peuvent pas être envoyés.',
   'error.TOO_MANY_FILES': 'Trop de fichiers pour un seul message.',

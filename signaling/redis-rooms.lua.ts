@@ -1,0 +1,392 @@
+/**
+ * The room logic of `rooms.ts`, as Redis Lua scripts for several signaling nodes sharing one Redis.
+ * Each operation is one script, so it is atomic across nodes (no locks, no WATCH retries). Every
+ * script is {@link PRELUDE} (shared helpers) followed by its own body; times come from the
+ * calling node (`NOW`), so expiry is decided by the same clock rules as the in-memory rooms and a
+ * fake clock works in tests.
+ *
+ * Keys (prefix `P`, default `parley:`), all built inside the scripts: a single Redis (or a primary
+ * with replicas), not Redis Cluster.
+ * ```
+ *   P room:<sid>     hash  id np paired exp proof rs rn ra cs cn ca
+ *                          (r = rep, c = customer; s = socket id, n = node id, a = away-until ms)
+ *   P np:<nameplate> sid of the live room holding it
+ *   P nps:<digits>   zset  nameplates in use: live ones score +inf, tombstones their end
+ *   P tombs          zset  nameplate tombstones by end (for the cap: oldest first)
+ *   P tombr          hash  nameplate -> reason the room closed
+ *   P closed         zset  sids of closed rooms by end;  P closedr  hash sid -> reason
+ *   P live           set   sids of live rooms;  P waiting  zset sid by code expiry
+ *   P away           zset  "sid|role" by away-until
+ *   P node:<id>      set   "sid|role|socket" of members connected to that node
+ *   P nodes          zset  node id by its last heartbeat
+ * ```
+ * Scripts return `{status, values, effects}`: status `OK` or an error code, effects a flat list
+ * of (socket id, event) pairs for the caller to deliver, the event being `peer-joined`,
+ * `peer-left`, `peer-away`, `peer-back` or `room-closed:<reason>` (all about the script's sid,
+ * or `<sid>|<event>` when one script touches several rooms).
+ */
+
+const PRELUDE = /* lua */ `
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local effects = {}
+
+local function rk(sid) return P .. 'room:' .. sid end
+local function other(role) if role == 'rep' then return 'customer' end return 'rep' end
+local function f(role, name) if role == 'rep' then return 'r' .. name end return 'c' .. name end
+local function emit(sid, sock, event)
+  if sock and sock ~= '' then
+    effects[#effects + 1] = sock
+    effects[#effects + 1] = sid .. '|' .. event
+  end
+end
+local function nodeKey(node) return P .. 'node:' .. node end
+local function track(sid, role, sock, node)
+  if sock ~= '' and node ~= '' then redis.call('SADD', nodeKey(node), sid .. '|' .. role .. '|' .. sock) end
+end
+local function untrack(sid, role, sock, node)
+  if sock and node and sock ~= '' and node ~= '' then redis.call('SREM', nodeKey(node), sid .. '|' .. role .. '|' .. sock) end
+end
+local function split(text)
+  local parts = {}
+  for part in string.gmatch(text, '[^|]+') do parts[#parts + 1] = part end
+  return parts
+end
+
+-- A reason kept for a closed nameplate or sid, while it lives.
+local function tombstone(zkey, hkey, member)
+  local ends = redis.call('ZSCORE', zkey, member)
+  if ends and tonumber(ends) > NOW then return redis.call('HGET', hkey, member) end
+  return false
+end
+
+-- Keeps at most 'max' entries of a tombstone zset (+ its reason hash); the oldest go first.
+local function cap(zkey, hkey, max, onDrop)
+  while redis.call('ZCARD', zkey) > max do
+    local popped = redis.call('ZPOPMIN', zkey)
+    redis.call('HDEL', hkey, popped[1])
+    if onDrop then onDrop(popped[1]) end
+  end
+end
+
+local function dropNameplateTomb(np)
+  redis.call('ZREM', P .. 'nps:' .. #np, np)
+  redis.call('HDEL', P .. 'tombr', np)
+end
+
+-- Removes a live room and leaves tombstones with 'reason' (ttl 0 or max 0: none). Notifies nobody.
+local function close(sid, reason, ttl, max)
+  local key = rk(sid)
+  local r = redis.call('HMGET', key, 'np', 'rs', 'rn', 'cs', 'cn')
+  untrack(sid, 'rep', r[2], r[3])
+  untrack(sid, 'customer', r[4], r[5])
+  redis.call('DEL', key)
+  redis.call('ZREM', P .. 'waiting', sid)
+  redis.call('ZREM', P .. 'away', sid .. '|rep', sid .. '|customer')
+  redis.call('SREM', P .. 'live', sid)
+  local keep = ttl > 0 and max > 0
+  if keep then
+    redis.call('ZADD', P .. 'closed', NOW + ttl, sid)
+    redis.call('HSET', P .. 'closedr', sid, reason)
+    cap(P .. 'closed', P .. 'closedr', max, nil)
+  end
+  local np = r[1]
+  if np and np ~= '' then
+    redis.call('DEL', P .. 'np:' .. np)
+    if keep then
+      redis.call('ZADD', P .. 'nps:' .. #np, NOW + ttl, np)
+      redis.call('ZADD', P .. 'tombs', NOW + ttl, np)
+      redis.call('HSET', P .. 'tombr', np, reason)
+      cap(P .. 'tombs', P .. 'tombr', max, function(old) redis.call('ZREM', P .. 'nps:' .. #old, old) end)
+    else
+      redis.call('ZREM', P .. 'nps:' .. #np, np)
+    end
+  end
+end
+
+-- The member of 'role' is gone for good (left, disconnected unclaimed, or away too long).
+local function leave(sid, role, ttl, max)
+  local key = rk(sid)
+  if role == 'rep' then
+    local cs = redis.call('HGET', key, 'cs')
+    close(sid, 'PEER_GONE', ttl, max)
+    emit(sid, cs, 'peer-left')
+    emit(sid, cs, 'room-closed:PEER_GONE')
+  else
+    local r = redis.call('HMGET', key, 'cs', 'cn', 'rs')
+    untrack(sid, 'customer', r[1], r[2])
+    redis.call('HSET', key, 'cs', '', 'cn', '', 'ca', '')
+    redis.call('ZREM', P .. 'away', sid .. '|customer')
+    emit(sid, r[3], 'peer-left')
+  end
+end
+
+-- The member of 'role' is away: its socket is dropped, its slot kept until 'untilMs'.
+local function setAway(sid, role, untilMs, notify)
+  local key = rk(sid)
+  local r = redis.call('HMGET', key, f(role, 's'), f(role, 'n'), f(other(role), 's'))
+  untrack(sid, role, r[1], r[2])
+  redis.call('HSET', key, f(role, 's'), '', f(role, 'n'), '', f(role, 'a'), untilMs)
+  redis.call('ZADD', P .. 'away', untilMs, sid .. '|' .. role)
+  if notify then emit(sid, r[3], 'peer-away') end
+end
+
+-- The socket of a member is gone (disconnected, or its node died): away in a claimed room, else left.
+local function memberGone(sid, role, sock, window, ttl, max)
+  local r = redis.call('HMGET', rk(sid), f(role, 's'), 'proof')
+  if r[1] ~= sock then return end -- not (or no longer) this socket's slot
+  if r[2] ~= '' and window > 0 then setAway(sid, role, NOW + window, true)
+  else leave(sid, role, ttl, max) end
+end
+
+-- The role of 'sock' in room 'sid', or nil.
+local function roleOf(sid, sock)
+  local r = redis.call('HMGET', rk(sid), 'rs', 'cs')
+  if r[1] == sock then return 'rep' end
+  if r[2] == sock then return 'customer' end
+  return nil
+end
+`;
+
+/** ARGV: P NOW sid sock node codeTtl maxRooms k c1..ck (k candidates per length, lengths 3..6) → {OK, {nameplate, id}} */
+const CREATE = /* lua */ `
+local sid, sock, node = ARGV[3], ARGV[4], ARGV[5]
+local codeTtl, maxRooms, k = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+if redis.call('SCARD', P .. 'live') >= maxRooms then return {'SERVER_FULL', {}, effects} end
+local chosen = nil
+for d = 3, 6 do
+  local zk = P .. 'nps:' .. d
+  -- Lengths stay at most half used, so a few random candidates almost always find a free one.
+  if (redis.call('ZCOUNT', zk, '(' .. NOW, '+inf') + 1) * 2 <= 9 * 10 ^ (d - 1) then
+    for i = 1, k do
+      local candidate = ARGV[8 + (d - 3) * k + i]
+      local ends = redis.call('ZSCORE', zk, candidate)
+      if not ends or tonumber(ends) <= NOW then chosen = candidate break end
+    end
+  end
+  if chosen then break end
+end
+if not chosen then return {'SERVER_FULL', {}, effects} end
+local stale = redis.call('HGET', P .. 'tombr', chosen)
+if stale then dropNameplateTomb(chosen) redis.call('ZREM', P .. 'tombs', chosen) end
+local id = redis.call('INCR', P .. 'roomid')
+redis.call('ZADD', P .. 'nps:' .. #chosen, '+inf', chosen)
+redis.call('SET', P .. 'np:' .. chosen, sid)
+redis.call('HSET', rk(sid), 'id', id, 'np', chosen, 'paired', '0', 'exp', NOW + codeTtl, 'proof', '',
+  'rs', sock, 'rn', node, 'ra', '', 'cs', '', 'cn', '', 'ca', '')
+redis.call('ZADD', P .. 'waiting', NOW + codeTtl, sid)
+redis.call('SADD', P .. 'live', sid)
+track(sid, 'rep', sock, node)
+return {'OK', {chosen, id}, effects}
+`;
+
+/** ARGV: P NOW nameplate sock node ttl max atLimit → {OK, {sid, id}} */
+const JOIN = /* lua */ `
+local np, sock, node, ttl, max, atLimit = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] == '1'
+local sid = redis.call('GET', P .. 'np:' .. np)
+if not sid then
+  return {tombstone(P .. 'nps:' .. #np, P .. 'tombr', np) or 'ROOM_NOT_FOUND', {}, effects}
+end
+local r = redis.call('HMGET', rk(sid), 'paired', 'rs', 'exp', 'id')
+if not r[1] then return {'ROOM_NOT_FOUND', {}, effects} end
+if r[1] == '1' or r[2] == sock then return {'ROOM_CROWDED', {}, effects} end
+if tonumber(r[3]) <= NOW then -- past its TTL, not swept yet
+  close(sid, 'CODE_EXPIRED', ttl, max)
+  emit(sid, r[2], 'room-closed:CODE_EXPIRED')
+  return {'CODE_EXPIRED', {}, effects}
+end
+if atLimit then return {'RATE_LIMITED', {}, effects} end
+redis.call('HSET', rk(sid), 'paired', '1', 'cs', sock, 'cn', node)
+redis.call('ZREM', P .. 'waiting', sid)
+track(sid, 'customer', sock, node)
+emit(sid, r[2], 'peer-joined')
+return {'OK', {sid, r[4]}, effects}
+`;
+
+/** ARGV: P NOW sid sock → {OK, {otherSocket, otherNode}} (NOT_IN_ROOM when not a member or no peer) */
+const PEER = /* lua */ `
+local sid, sock = ARGV[3], ARGV[4]
+local role = roleOf(sid, sock)
+if not role then return {'NOT_IN_ROOM', {}, effects} end
+local r = redis.call('HMGET', rk(sid), f(other(role), 's'), f(other(role), 'n'))
+if not r[1] or r[1] == '' then return {'NOT_IN_ROOM', {role}, effects} end
+return {'OK', {r[1], r[2], role}, effects}
+`;
+
+/** ARGV: P NOW sid sock ttl max → {OK, {id}} */
+const BAD_KEY = /* lua */ `
+local sid, sock, ttl, max = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+if not roleOf(sid, sock) then return {'NOT_IN_ROOM', {}, effects} end
+local r = redis.call('HMGET', rk(sid), 'rs', 'cs', 'id')
+close(sid, 'ROOM_BURNED', ttl, max)
+emit(sid, r[1], 'room-closed:ROOM_BURNED')
+emit(sid, r[2], 'room-closed:ROOM_BURNED')
+return {'OK', {r[3]}, effects}
+`;
+
+/** ARGV: P NOW sid sock ttl max → {OK, {id}} */
+const LEAVE = /* lua */ `
+local sid, sock, ttl, max = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local role = roleOf(sid, sock)
+if not role then return {'NOT_IN_ROOM', {}, effects} end
+local id = redis.call('HGET', rk(sid), 'id')
+leave(sid, role, ttl, max)
+return {'OK', {id}, effects}
+`;
+
+/** ARGV: P NOW sid sock proofHash → {OK, {id, 'new'|'same'}} */
+const CLAIM = /* lua */ `
+local sid, sock, hash = ARGV[3], ARGV[4], ARGV[5]
+local role = roleOf(sid, sock)
+if not role then return {'NOT_IN_ROOM', {}, effects} end
+local r = redis.call('HMGET', rk(sid), 'paired', 'proof', 'id')
+if r[1] ~= '1' then return {'NOT_IN_ROOM', {}, effects} end
+-- Compares SHA-256 hashes of the 32-byte proofs, never the proofs: timing says nothing useful.
+if r[2] == '' then
+  redis.call('HSET', rk(sid), 'proof', hash)
+  return {'OK', {r[3], 'new'}, effects}
+end
+if r[2] ~= hash then return {'RESUME_REFUSED', {r[3]}, effects} end
+return {'OK', {r[3], 'same'}, effects}
+`;
+
+/**
+ * ARGV: P NOW sid role sock node proofHash window ttl max maxRooms atLimit
+ * → {OK, {peerPresent 0|1, peerLeft 0|1, id, how ('back'|'same'|'restored'), oldSocket, oldNode}}
+ */
+const RESUME = /* lua */ `
+local sid, role, sock, node, hash = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local window, ttl, max, maxRooms = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local atLimit = ARGV[12] == '1'
+local key = rk(sid)
+local o = other(role)
+if redis.call('EXISTS', key) == 0 then
+  local reason = tombstone(P .. 'closed', P .. 'closedr', sid)
+  if reason then return {reason, {}, effects} end
+  if atLimit then return {'RATE_LIMITED', {}, effects} end
+  if redis.call('SCARD', P .. 'live') >= maxRooms then return {'SERVER_FULL', {}, effects} end
+  -- Unknown sid (its state was lost): restored with the resumer, the other slot away.
+  local id = redis.call('INCR', P .. 'roomid')
+  redis.call('HSET', key, 'id', id, 'np', '', 'paired', '1', 'exp', NOW, 'proof', hash,
+    f(role, 's'), sock, f(role, 'n'), node, f(role, 'a'), '', f(o, 's'), '', f(o, 'n'), '', f(o, 'a'), NOW + window)
+  redis.call('ZADD', P .. 'away', NOW + window, sid .. '|' .. o)
+  redis.call('SADD', P .. 'live', sid)
+  track(sid, role, sock, node)
+  return {'OK', {0, 0, id, 'restored', '', ''}, effects}
+end
+local r = redis.call('HMGET', key, 'proof', f(role, 's'), f(role, 'n'), f(role, 'a'), f(o, 's'), f(o, 'a'), 'id')
+local proof, mySock, myNode, myAway, otherSock, otherAway, id = r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+if proof == '' or proof ~= hash then return {'RESUME_REFUSED', {id}, effects} end
+if otherSock == sock then return {'RESUME_REFUSED', {id}, effects} end -- one socket, both roles
+if myAway ~= '' and tonumber(myAway) <= NOW then -- the window passed, not swept yet
+  redis.call('HSET', key, f(role, 'a'), '')
+  leave(sid, role, ttl, max)
+  return {'PEER_GONE', {id}, effects}
+end
+local otherPresent = otherSock ~= '' and 1 or 0
+local otherLeft = (otherSock == '' and otherAway == '') and 1 or 0
+if mySock == sock then return {'OK', {otherPresent, otherLeft, id, 'same', '', ''}, effects} end
+if mySock == '' and myAway == '' then return {'PEER_GONE', {id}, effects} end
+if atLimit then return {'RATE_LIMITED', {id}, effects} end
+-- The old socket (away, or not noticed gone yet) loses the slot without being told.
+untrack(sid, role, mySock, myNode)
+redis.call('ZREM', P .. 'away', sid .. '|' .. role)
+redis.call('HSET', key, f(role, 's'), sock, f(role, 'n'), node, f(role, 'a'), '')
+track(sid, role, sock, node)
+emit(sid, otherSock, 'peer-back')
+return {'OK', {otherPresent, otherLeft, id, 'back', mySock, myNode}, effects}
+`;
+
+/** ARGV: P NOW sock window ttl max sid1 role1 sid2 role2 … → {OK, {}} (a socket on this node is gone) */
+const DISCONNECT = /* lua */ `
+local sock, window, ttl, max = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+for i = 7, #ARGV, 2 do memberGone(ARGV[i], ARGV[i + 1], sock, window, ttl, max) end
+return {'OK', {}, effects}
+`;
+
+/**
+ * ARGV: P NOW ttl max limit node deadAfter window → {OK, {expired, awayGone, deadNodes}}
+ * Expires unjoined rooms and away slots, forgets old tombstones, renews this node's heartbeat and
+ * takes over the members of one node that stopped beating (as if each socket disconnected).
+ */
+const SWEEP = /* lua */ `
+local ttl, max, limit, node = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local deadAfter, window = tonumber(ARGV[7]), tonumber(ARGV[8])
+redis.call('ZADD', P .. 'nodes', NOW, node)
+local expired = redis.call('ZRANGEBYSCORE', P .. 'waiting', '-inf', NOW, 'LIMIT', 0, limit)
+for _, sid in ipairs(expired) do
+  local rs = redis.call('HGET', rk(sid), 'rs')
+  close(sid, 'CODE_EXPIRED', ttl, max)
+  emit(sid, rs, 'room-closed:CODE_EXPIRED')
+end
+local away = redis.call('ZRANGEBYSCORE', P .. 'away', '-inf', NOW, 'LIMIT', 0, limit)
+for _, entry in ipairs(away) do
+  redis.call('ZREM', P .. 'away', entry)
+  local parts = split(entry)
+  local sid, role = parts[1], parts[2]
+  local untilMs = redis.call('HGET', rk(sid), f(role, 'a'))
+  if untilMs and untilMs ~= '' and tonumber(untilMs) <= NOW then
+    redis.call('HSET', rk(sid), f(role, 'a'), '')
+    leave(sid, role, ttl, max)
+  end
+end
+for _, zk in ipairs({P .. 'tombs', P .. 'closed'}) do
+  local hk = (zk == P .. 'tombs') and (P .. 'tombr') or (P .. 'closedr')
+  local old = redis.call('ZRANGEBYSCORE', zk, '-inf', NOW, 'LIMIT', 0, limit)
+  for _, member in ipairs(old) do
+    redis.call('ZREM', zk, member)
+    redis.call('HDEL', hk, member)
+    if zk == P .. 'tombs' then redis.call('ZREM', P .. 'nps:' .. #member, member) end
+  end
+end
+local dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', NOW - deadAfter, 'LIMIT', 0, 1)
+for _, gone in ipairs(dead) do
+  redis.call('ZREM', P .. 'nodes', gone)
+  for _, entry in ipairs(redis.call('SMEMBERS', nodeKey(gone))) do
+    local parts = split(entry)
+    memberGone(parts[1], parts[2], parts[3], window, ttl, max)
+  end
+  redis.call('DEL', nodeKey(gone))
+end
+return {'OK', {#expired, #away, #dead}, effects}
+`;
+
+/** ARGV: P NOW node → {OK, {}}: a node that stops on purpose leaves the heartbeat list. */
+const NODE_DOWN = /* lua */ `
+redis.call('ZREM', P .. 'nodes', ARGV[3])
+return {'OK', {}, effects}
+`;
+
+/** ARGV: P NOW → {OK, {live, waiting, away, tombstones, closedSids}} */
+const STATS = /* lua */ `
+return {'OK', {
+  redis.call('SCARD', P .. 'live'),
+  redis.call('ZCARD', P .. 'waiting'),
+  redis.call('ZCARD', P .. 'away'),
+  redis.call('ZCOUNT', P .. 'tombs', '(' .. NOW, '+inf'),
+  redis.call('ZCOUNT', P .. 'closed', '(' .. NOW, '+inf'),
+  redis.call('ZCOUNT', P .. 'nps:3', '-inf', '+inf'),
+  redis.call('ZCOUNT', P .. 'nps:4', '-inf', '+inf'),
+  redis.call('ZCOUNT', P .. 'nps:5', '-inf', '+inf'),
+  redis.call('ZCOUNT', P .. 'nps:6', '-inf', '+inf'),
+}, effects}
+`;
+
+const withPrelude = (body: string) => `${PRELUDE}\n${body}`;
+
+/** The scripts by name (each: prelude + body). */
+export const ROOM_SCRIPTS = {
+  parleyCreate: withPrelude(CREATE),
+  parleyJoin: withPrelude(JOIN),
+  parleyPeer: withPrelude(PEER),
+  parleyBadKey: withPrelude(BAD_KEY),
+  parleyLeave: withPrelude(LEAVE),
+  parleyClaim: withPrelude(CLAIM),
+  parleyResume: withPrelude(RESUME),
+  parleyDisconnect: withPrelude(DISCONNECT),
+  parleySweep: withPrelude(SWEEP),
+  parleyNodeDown: withPrelude(NODE_DOWN),
+  parleyStats: withPrelude(STATS),
+} as const;
+
+export type RoomScriptName = keyof typeof ROOM_SCRIPTS;
