@@ -72,6 +72,13 @@ export interface Config {
   filePolicy: FilePolicy;
   /** Canned messages and scripted URLs for the rep console. `CANNED_MESSAGES` (JSON tree, see protocol/canned.ts), default none. */
   cannedMessages: CannedNode[];
+  /**
+   * Shared state for several nodes: `REDIS_URL` (`redis://[user:password@]host:port[/db]`, or
+   * `rediss://` for TLS). Unset (default): rooms and limits live in this process only.
+   */
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so deployments can share one Redis. `REDIS_PREFIX`, default `parley:`. */
+  redisPrefix: string;
 }
 
 /** A configuration problem list; `message` has one problem per line. */
@@ -195,6 +202,19 @@ const cannedMessagesSetting = v.pipe(
   CannedTreeSchema,
 );
 
+const redisUrlSetting = v.pipe(
+  v.string('must be a redis:// or rediss:// URL'),
+  v.trim(),
+  v.check((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379'),
+);
+
 const SettingsSchema = v.object({
   PORT: v.optional(integer(0, 65535), 8080),
   HOST: v.optional(v.pipe(v.string('must be a host name or address'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(255, 'is too long')), '0.0.0.0'),
@@ -221,13 +241,15 @@ const SettingsSchema = v.object({
   FILE_TYPES: v.optional(fileTypesSetting, [...DEFAULT_FILE_POLICY.types]),
   FILE_AUTO_ACCEPT_FROM_REP: v.optional(booleanSetting, DEFAULT_FILE_POLICY.autoAcceptFromRep),
   CANNED_MESSAGES: v.optional(cannedMessagesSetting, []),
+  REDIS_URL: v.optional(redisUrlSetting),
+  REDIS_PREFIX: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _ . : -')), 'parley:'),
 });
 
 /** The setting names, as environment variables and as keys of the JSON file. */
 export const SETTING_NAMES = Object.keys(SettingsSchema.entries) as (keyof typeof SettingsSchema.entries)[];
 
 /** Settings whose value is not repeated in error messages (may hold credentials). */
-const SECRET_SETTINGS = new Set(['ICE_SERVERS']);
+const SECRET_SETTINGS = new Set(['ICE_SERVERS', 'REDIS_URL']);
 
 /**
  * Reads and validates the configuration.
@@ -302,6 +324,8 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
       autoAcceptFromRep: s.FILE_AUTO_ACCEPT_FROM_REP,
     },
     cannedMessages: s.CANNED_MESSAGES,
+    redisUrl: s.REDIS_URL ?? null,
+    redisPrefix: s.REDIS_PREFIX,
   };
 }
 

@@ -5,7 +5,9 @@
  * `limiters` option.
  */
 import { isIP } from 'node:net';
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { StoreUnavailableError } from './room-types.ts';
 import type { Config } from './config.ts';
 
 /** One decision of a limiter. */
@@ -91,6 +93,42 @@ export function createMemoryLimiters(
         return a || b;
       },
     }),
+  };
+}
+
+/**
+ * Limiters for several nodes: joins and room creations per client counted in Redis (a client
+ * cannot multiply its budget by the number of nodes); messages per socket stay in memory (a
+ * socket lives on one node). A Redis failure rejects with {@link StoreUnavailableError}.
+ */
+export function createRedisLimiters(
+  config: Pick<Config, 'joinsPerMinutePerIp' | 'roomsPerMinutePerIp' | 'messagesPerSecondPerSocket' | 'messageBurstPerSocket'>,
+  redis: Redis,
+  prefix: string,
+): Limiters {
+  const shared = (keyPrefix: string, points: number) =>
+    storeGuarded(flexibleLimiter(new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}limit:${keyPrefix}`, points, duration: 60 })));
+  return {
+    ...createMemoryLimiters(config),
+    joins: shared('joins', config.joinsPerMinutePerIp),
+    rooms: shared('rooms', config.roomsPerMinutePerIp),
+  };
+}
+
+/** A limiter whose store errors become {@link StoreUnavailableError} (refused, not crashed). */
+function storeGuarded(limiter: Limiter): Limiter {
+  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      throw new StoreUnavailableError(err instanceof Error ? err.message : String(err), { cause: err });
+    }
+  };
+  const peek = limiter.peek?.bind(limiter);
+  return {
+    consume: (key) => guard(() => limiter.consume(key)),
+    forget: (key) => guard(() => limiter.forget(key)),
+    ...(peek ? { peek: (key: string) => guard(() => peek(key)) } : {}),
   };
 }
 

@@ -39,8 +39,11 @@ import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
 import { DEFAULT_STATIC_DIR, SECURITY_HEADERS, clientIp, createStaticHandler, handleHttp, originAllowed, sendText } from './http.ts';
 import { createLogger, errorField, type Logger } from './logger.ts';
-import { createMemoryLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
-import { RoomManager, type RoomSocket } from './rooms.ts';
+import { connectCluster, type Cluster, type Readiness } from './cluster.ts';
+import { createMemoryLimiters, createRedisLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
+import { RedisRoomManager } from './redis-rooms.ts';
+import { StoreUnavailableError, type Rooms, type ServerEventName, type ServerEventPayload } from './room-types.ts';
+import { RoomManager, type RoomManagerOptions, type RoomSocket } from './rooms.ts';
 
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http.ts';
 
@@ -61,14 +64,16 @@ export interface ParleyServerOptions {
    */
   transformRelay?(data: string, from: string): string | null;
   logger?: Logger;
-  /** Rate limiters (default: in memory, from the config). */
+  /** Rate limiters (default: in memory, or on Redis with `REDIS_URL`, from the config). */
   limiters?: Limiters;
 }
 
 export interface ParleyServer {
   httpServer: HttpServer;
   io: ParleyIo;
-  rooms: RoomManager;
+  rooms: Rooms;
+  /** Whether this node can take new sessions (Redis reachable, when configured). */
+  readiness(): Readiness;
   listen(): Promise<{ port: number }>;
   close(): Promise<void>;
 }
@@ -89,8 +94,9 @@ type AckFn = (result: unknown) => void;
 
 export function createParleyServer(config: Config, options: ParleyServerOptions = {}): ParleyServer {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const limiters = options.limiters ?? createMemoryLimiters(config);
-  const rooms = new RoomManager({
+  const cluster: Cluster | null = config.redisUrl ? connectCluster(config.redisUrl, logger, config.redisPrefix) : null;
+  const limiters = options.limiters ?? (cluster ? createRedisLimiters(config, cluster.redis, config.redisPrefix) : createMemoryLimiters(config));
+  const roomOptions: RoomManagerOptions = {
     codeTtlMs: config.codeTtlSeconds * 1000,
     roomsPerSocket: config.roomsPerSocket,
     maxRooms: config.maxRooms,
@@ -98,7 +104,16 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     maxTombstones: config.maxTombstones,
     rejoinWindowMs: config.rejoinWindowSeconds * 1000,
     log: (level, event, fields) => logger[level]({ event, ...fields }),
-  });
+  };
+  /** An event to a socket on this node, or through the Redis adapter to the node that has it. */
+  const deliver = <E extends ServerEventName>(socketId: string, event: E, payload: ServerEventPayload<E>) => {
+    const emit = (target: { emit(event: string, payload: unknown): unknown }) => target.emit(event, payload);
+    const local = io.sockets.sockets.get(socketId);
+    emit(local ?? io.to(socketId));
+  };
+  const rooms: Rooms = cluster
+    ? new RedisRoomManager({ ...roomOptions, redis: cluster.redis, prefix: config.redisPrefix, deliver })
+    : new RoomManager(roomOptions);
 
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
   const content = { cannedJson: JSON.stringify({ items: config.cannedMessages }) };
@@ -120,6 +135,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     allowRequest: (req, callback) => callback(null, originAllowed(req, config)),
   });
   io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS));
+  cluster?.attach(io);
 
   if (options.onSocketFrame) {
     const hook = options.onSocketFrame;
@@ -279,7 +295,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies CreateRoomResult);
             return;
           }
-          const result = rooms.create(peer);
+          const result = await rooms.create(peer);
           const answer: CreateRoomResult = result.ok
             ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers, filePolicy: config.filePolicy }
             : result;
@@ -295,7 +311,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies JoinRoomResult);
             return;
           }
-          const result = rooms.join(peer, req.output.nameplate);
+          const result = await rooms.join(peer, req.output.nameplate);
           const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers, filePolicy: config.filePolicy } : result;
           if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
           ack(answer);
@@ -306,7 +322,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (!msg.success) return malformed(undefined, isOversizedRelay(payload) ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.MALFORMED);
           const data = options.transformRelay ? options.transformRelay(msg.output.data, socket.id) : msg.output.data;
           if (data === null) return;
-          const result = rooms.relay(peer, data, msg.output.sid);
+          const result = await rooms.relay(peer, data, msg.output.sid);
           if (!result.ok) serverError(result.error);
           return;
         }
@@ -314,7 +330,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const req = v.safeParse(ClaimRoomRequestSchema, payload);
           const proof = req.success ? decodeProof(req.output.proof) : null;
           if (!ack || !req.success || !proof) return malformed(ack);
-          const result = rooms.claim(peer, proof, req.output.sid);
+          const result = await rooms.claim(peer, proof, req.output.sid);
           ack((result.ok ? { ok: true } : result) satisfies ClaimRoomResult);
           return;
         }
@@ -333,7 +349,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             return;
           }
           const { sid, role } = req.output;
-          const result = rooms.resume(peer, sid, role, proof);
+          const result = await rooms.resume(peer, sid, role, proof);
           if (!result.ok) {
             if (result.error === ErrorCode.RESUME_REFUSED && joins.peek) await joins.consume(ip);
             logger.debug({ event: 'resume-refused', conn, reason: result.error });
@@ -349,7 +365,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         case ClientEvent.LeaveRoom: {
           const msg = v.safeParse(RoomRefSchema, payload);
           if (!msg.success) return malformed(undefined);
-          const result = name === ClientEvent.BadKey ? rooms.badKey(peer, msg.output.sid) : rooms.leave(peer, msg.output.sid);
+          const result = await (name === ClientEvent.BadKey ? rooms.badKey(peer, msg.output.sid) : rooms.leave(peer, msg.output.sid));
           if (!result.ok) serverError(result.error);
           return;
         }
@@ -362,18 +378,26 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     socket.on('disconnect', () => {
       logger.debug({ event: 'disconnect', conn, connections: io.engine.clientsCount });
       enqueue(async () => {
-        rooms.disconnect(peer);
         await limiters.messages.forget(socket.id);
+        await rooms.disconnect(peer);
       });
     });
   }
 
+  let sweeping = false;
   const sweepTimer = setInterval(() => {
-    try {
-      rooms.sweep();
-    } catch (err) {
-      logger.error({ event: 'sweep-error', err: errorField(err) });
-    }
+    if (sweeping) return; // a slow Redis: never two sweeps at once
+    sweeping = true;
+    void (async () => {
+      try {
+        await rooms.sweep();
+      } catch (err) {
+        // Redis away: logged once per outage by the cluster; anything else is a bug.
+        if (!(err instanceof StoreUnavailableError)) logger.error({ event: 'sweep-error', err: errorField(err) });
+      } finally {
+        sweeping = false;
+      }
+    })();
   }, SWEEP_INTERVAL_MS);
   sweepTimer.unref();
 
@@ -381,6 +405,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     httpServer,
     io,
     rooms,
+    readiness: () => cluster?.readiness() ?? { ready: true, checks: {} },
     listen() {
       return new Promise((resolve, reject) => {
         const onError = (err: Error) => reject(err);
@@ -391,13 +416,20 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         });
       });
     },
-    close() {
+    async close() {
       clearInterval(sweepTimer);
-      return new Promise<void>((resolve) => {
+      if (rooms instanceof RedisRoomManager) {
+        // Tell Redis now, while it can still be told, that this node's sockets are gone (each
+        // member of a verified room keeps its place for the rejoin window, on another node).
+        const gone = [...io.sockets.sockets.keys()].map((id) => rooms.disconnect({ id, emit: () => {} }));
+        await Promise.allSettled([...gone, rooms.stop()]);
+      }
+      await new Promise<void>((resolve) => {
         // The callback gets an error when the HTTP server was not listening: closed either way.
         void io.close(() => resolve());
         setImmediate(() => httpServer.closeAllConnections());
       });
+      await cluster?.close();
     },
   };
 }

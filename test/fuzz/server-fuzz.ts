@@ -58,9 +58,9 @@ function heapMb(): number {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) return false;
     await wait(20);
   }
@@ -197,11 +197,11 @@ export async function runServerFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const harnessError = harness.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 
   for (const socket of live) socket.disconnect();
-  await waitFor(() => server.io.engine.clientsCount === 0 && server.rooms.stats().sockets === 0, 10_000);
+  await waitFor(async () => server.io.engine.clientsCount === 0 && (await server.rooms.stats()).sockets === 0, 10_000);
   // Places kept for members that dropped (the rejoin window) must run out too.
-  await waitFor(() => server.rooms.stats().rooms === 0, 10_000);
+  await waitFor(async () => (await server.rooms.stats()).rooms === 0, 10_000);
   await wait(100);
-  const stats = server.rooms.stats();
+  const stats = await server.rooms.stats();
   const statsAfter = { rooms: stats.rooms, sockets: stats.sockets, tombstones: stats.tombstones, clients: server.io.engine.clientsCount };
   const heapAfterMb = heapMb();
   const stillServes = await normalSession(url);

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       corsOrigins: [],
       filePolicy: { maxBytes: 20 * 1024 * 1024, maxCount: 5, types: ['text/*', 'application/pdf', 'image/*'], autoAcceptFromRep: false },
       cannedMessages: [],
+      redisUrl: null,
+      redisPrefix: 'parley:',
     });
   });
 
@@ -70,6 +72,8 @@ describe('loadConfig', () => {
       FILE_TYPES: ' Text/Plain, image/* ,.LOG,,',
       FILE_AUTO_ACCEPT_FROM_REP: 'yes',
       CANNED_MESSAGES: '[{"title":"Hi","text":"Hello!"}]',
+      REDIS_URL: 'redis://:s3cret@redis.internal:6380/2',
+      REDIS_PREFIX: 'support-eu:',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -95,6 +99,8 @@ describe('loadConfig', () => {
       corsOrigins: ['https://support.example.com', 'http://localhost:5173'],
       filePolicy: { maxBytes: 1_048_576, maxCount: 2, types: ['text/plain', 'image/*', '.log'], autoAcceptFromRep: true },
       cannedMessages: [{ title: 'Hi', text: 'Hello!' }],
+      redisUrl: 'redis://:s3cret@redis.internal:6380/2',
+      redisPrefix: 'support-eu:',
     });
   });
 
@@ -149,6 +155,17 @@ describe('loadConfig', () => {
   it('does not repeat ICE server values (credentials) in errors', () => {
     const [problem] = problems({ ICE_SERVERS: '[{"urls":"turn:x","username":"u","credential":42}]' });
     expect(problem).not.toContain('42');
+  });
+
+  it('REDIS_URL must be a redis:// or rediss:// URL and is never repeated in errors (it may hold a password)', () => {
+    for (const bad of ['http://:hunter2@redis:6379', 'hunter2', 'redis://']) {
+      const [problem, ...more] = problems({ REDIS_URL: bad });
+      expect(more).toEqual([]);
+      expect(problem).toMatch(/^REDIS_URL .*redis:\/\/ or rediss:\/\/ URL/);
+      expect(problem).not.toContain('hunter2');
+    }
+    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example.org:6380' }).redisUrl).toBe('rediss://user:pw@cache.example.org:6380');
+    expect(problems({ REDIS_PREFIX: 'has space' })[0]).toMatch(/^REDIS_PREFIX .*letters, digits/);
   });
 
   it('lists every problem at once', () => {

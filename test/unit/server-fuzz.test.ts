@@ -36,7 +36,7 @@ describe('server fuzz', () => {
       engine.write('5garbage'); // a binary event without an attachment count: fatal parse error
       await expect.poll(() => server.io.engine.clientsCount).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(server.rooms.stats()).toMatchObject({ rooms: 0, sockets: 0 });
+      expect(await server.rooms.stats()).toMatchObject({ rooms: 0, sockets: 0 });
       socket.disconnect();
     } finally {
       await server.close();

@@ -54,7 +54,7 @@ describe('resume-room', () => {
     const away = next(rep, 'peer-away');
     customer.disconnect();
     expect(await away).toEqual({ sid });
-    expect(server.rooms.stats()).toMatchObject({ away: 1 });
+    expect(await server.rooms.stats()).toMatchObject({ away: 1 });
 
     const again = await connected(url);
     const back = next(rep, 'peer-back');
@@ -83,7 +83,7 @@ describe('resume-room', () => {
     expect(await back).toEqual({ sid });
     await relays(rep2, customer2, 'afterRestart', sid);
     await relays(customer2, rep2, 'andBack', sid);
-    expect(server.rooms.stats()).toMatchObject({ rooms: 1, away: 0, nameplatesByDigits: {} });
+    expect(await server.rooms.stats()).toMatchObject({ rooms: 1, away: 0, nameplatesByDigits: {} });
   });
 
   it('the rejoin window passes: the customer gets peer-left and room-closed PEER_GONE, the sid is refused', async () => {
@@ -145,7 +145,7 @@ describe('claim-room and resume-room: hostile input', () => {
     const error = next(rep, 'server-error');
     raw(rep).emit('resume-room', { sid, role: 'rep', proof: PROOF }); // no ack
     expect(await error).toEqual({ code: 'MALFORMED' });
-    expect(server.rooms.stats()).toMatchObject({ rooms: 1, away: 0 });
+    expect(await server.rooms.stats()).toMatchObject({ rooms: 1, away: 0 });
   });
 
   it('claim outside a paired room answers NOT_IN_ROOM; a second, different proof RESUME_REFUSED', async () => {

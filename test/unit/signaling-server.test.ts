@@ -196,7 +196,7 @@ describe('rooms end to end', () => {
     expect(await joinRoom(await connected(url), room.nameplate)).toEqual({ ok: false, error: 'ROOM_CROWDED' });
     rep.emit('leave-room', { sid: room.sid });
     await settle(rep);
-    expect(server.rooms.stats()).toMatchObject({ rooms: 0, sockets: 0 });
+    expect(await server.rooms.stats()).toMatchObject({ rooms: 0, sockets: 0 });
   });
 
   it('unjoined codes expire: the rep is told CODE_EXPIRED', async () => {
@@ -233,7 +233,7 @@ describe('hostile input', () => {
       expect(await raw(socket).timeout(3000).emitWithAck('join-room', payload)).toEqual({ ok: false, error: 'MALFORMED' });
     }
     expect(log.of('server-error')).toEqual(BAD_PAYLOADS.map(() => ({ code: 'MALFORMED' })));
-    expect(server.rooms.stats().rooms).toBe(0);
+    expect((await server.rooms.stats()).rooms).toBe(0);
   });
 
   it('malformed create-room payloads get MALFORMED; extra keys are ignored', async () => {
@@ -243,7 +243,7 @@ describe('hostile input', () => {
     for (const payload of [null, 1, 'x', true, undefined]) {
       expect(await raw(socket).timeout(3000).emitWithAck('create-room', payload)).toEqual({ ok: false, error: 'MALFORMED' });
     }
-    expect(server.rooms.stats().rooms).toBe(0);
+    expect((await server.rooms.stats()).rooms).toBe(0);
     const result = await raw(socket).timeout(3000).emitWithAck('create-room', { extra: 'ignored', nested: { a: [1] } });
     expect(v.parse(CreateRoomResultSchema, result)).toMatchObject({ ok: true });
     expect(Object.keys(result as object).sort()).toEqual(['expiresAt', 'filePolicy', 'iceServers', 'nameplate', 'ok', 'sid']);
@@ -259,7 +259,7 @@ describe('hostile input', () => {
     raw(socket).emit('create-room', {}, 'not a function');
     await settle(socket);
     expect(log.of('server-error')).toEqual([{ code: 'MALFORMED' }, { code: 'MALFORMED' }, { code: 'MALFORMED' }, { code: 'MALFORMED' }]);
-    expect(server.rooms.stats().rooms).toBe(0);
+    expect((await server.rooms.stats()).rooms).toBe(0);
   });
 
   it('malformed relay, bad-key and leave-room payloads get server-error MALFORMED', async () => {
@@ -353,7 +353,7 @@ describe('hostile input', () => {
     expect(socket.connected).toBe(true);
     expect(logs.join('')).not.toMatch(/handler-error|"level":50/);
     await pair(url);
-    expect(server.rooms.stats().rooms).toBeGreaterThan(0);
+    expect((await server.rooms.stats()).rooms).toBeGreaterThan(0);
   }, 60_000);
 
   it('every server-error payload matches the protocol schema', async () => {
@@ -489,7 +489,7 @@ describe('rate limits', () => {
     const room = await create(b);
     expect(await a.timeout(3000).emitWithAck('create-room', {})).toEqual({ ok: false, error: 'RATE_LIMITED' });
     expect(await b.timeout(3000).emitWithAck('create-room', {})).toEqual({ ok: false, error: 'RATE_LIMITED' });
-    expect(server.rooms.stats().rooms).toBe(2);
+    expect((await server.rooms.stats()).rooms).toBe(2);
     expect(await joinRoom(await connected(url), room.nameplate)).toEqual({ ok: true, sid: room.sid, iceServers: [], filePolicy: DEFAULT_FILE_POLICY });
     // Malformed requests are refused before the limiter: they do not use it up (nor do they count elsewhere).
     const other = await startServer({ ROOMS_PER_MINUTE_PER_IP: '1' });
