@@ -40,6 +40,8 @@ export interface RedisRoomManagerOptions extends RoomManagerOptions {
   prefix?: string;
   /** This node's id (default: a random UUID). */
   nodeId?: string;
+  /** A node silent this long is taken for dead (default {@link NODE_DEAD_AFTER_MS}; shorter in tests). */
+  nodeDeadAfterMs?: number;
 }
 
 type ScriptReply = [status: string, values: (string | number)[], effects: string[]];
@@ -56,6 +58,7 @@ export class RedisRoomManager implements Rooms {
   readonly #roomsPerSocket: number;
   readonly #maxRooms: number;
   readonly #rejoinWindowMs: number;
+  readonly #nodeDeadAfterMs: number;
   readonly #tombstoneTtlMs: number;
   readonly #maxTombstones: number;
   readonly #now: () => number;
@@ -64,6 +67,8 @@ export class RedisRoomManager implements Rooms {
   readonly #log: NonNullable<RoomManagerOptions['log']>;
   /** Rooms of this node's sockets: socket id → sid → role (a hint; Redis decides). */
   readonly #memberships = new Map<string, Map<string, RoomRole>>();
+  /** Disconnects Redis could not be told of (it was unreachable), retried at each sweep. */
+  readonly #untold: { socketId: string; pairs: string[] }[] = [];
 
   constructor(options: RedisRoomManagerOptions) {
     this.#redis = options.redis;
@@ -74,6 +79,7 @@ export class RedisRoomManager implements Rooms {
     this.#roomsPerSocket = options.roomsPerSocket;
     this.#maxRooms = options.maxRooms;
     this.#rejoinWindowMs = options.rejoinWindowMs ?? 0;
+    this.#nodeDeadAfterMs = options.nodeDeadAfterMs ?? NODE_DEAD_AFTER_MS;
     this.#tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_TOMBSTONE_TTL_MS;
     this.#maxTombstones = options.maxTombstones ?? DEFAULT_MAX_TOMBSTONES;
     this.#now = options.now ?? Date.now;
@@ -172,12 +178,22 @@ export class RedisRoomManager implements Rooms {
     const rooms = this.#memberships.get(socket.id);
     this.#memberships.delete(socket.id);
     if (!rooms || rooms.size === 0) return;
-    const pairs = [...rooms].flat();
-    await this.#run('parleyDisconnect', this.#now(), socket.id, this.#rejoinWindowMs, this.#tombstoneTtlMs, this.#maxTombstones, ...pairs);
+    await this.#tellDisconnect(socket.id, [...rooms].flat());
+  }
+
+  async #tellDisconnect(socketId: string, pairs: string[]): Promise<void> {
+    try {
+      await this.#run('parleyDisconnect', this.#now(), socketId, this.#rejoinWindowMs, this.#tombstoneTtlMs, this.#maxTombstones, ...pairs);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      // Told later: otherwise the room would keep a gone socket as present until its peer leaves.
+      this.#untold.push({ socketId, pairs });
+    }
   }
 
   async sweep(): Promise<void> {
-    const [, values] = await this.#run('parleySweep', this.#now(), this.#tombstoneTtlMs, this.#maxTombstones, SWEEP_LIMIT, this.nodeId, NODE_DEAD_AFTER_MS, this.#rejoinWindowMs);
+    for (const { socketId, pairs } of this.#untold.splice(0)) await this.#tellDisconnect(socketId, pairs);
+    const [, values] = await this.#run('parleySweep', this.#now(), this.#tombstoneTtlMs, this.#maxTombstones, SWEEP_LIMIT, this.nodeId, this.#nodeDeadAfterMs, this.#rejoinWindowMs);
     const [expired = 0, awayGone = 0, deadNodes = 0] = values.map(Number);
     if (expired > 0) this.#log('debug', 'rooms-expired', { rooms: expired });
     if (awayGone > 0) this.#log('debug', 'away-expired', { members: awayGone });

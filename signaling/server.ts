@@ -275,8 +275,15 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         rateLimited(name, ack, 1000);
         return;
       }
-      enqueue(() => handleEvent(name, args[0], ack));
+      enqueue(() => handleEvent(name, args[0], ack).catch((err: unknown) => storeUnavailable(err, ack)));
     });
+
+    /** Redis did not answer: the request is refused with a clear code (and logged once per outage by the cluster). */
+    function storeUnavailable(err: unknown, ack: AckFn | undefined): void {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      serverError(ErrorCode.SERVICE_UNAVAILABLE);
+      ack?.({ ok: false, error: ErrorCode.SERVICE_UNAVAILABLE });
+    }
 
     async function handleEvent(name: unknown, payload: unknown, ack: AckFn | undefined): Promise<void> {
       if (kicked) return;
@@ -379,6 +386,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       logger.debug({ event: 'disconnect', conn, connections: io.engine.clientsCount });
       enqueue(async () => {
         await limiters.messages.forget(socket.id);
+        // Redis away: the Redis rooms keep the disconnect and tell it at a later sweep.
         await rooms.disconnect(peer);
       });
     });
