@@ -46,6 +46,10 @@ export function connectCluster(url: string, logger: Logger, prefix: string): Clu
   // `redis` above, which refuses.
   const pub = new Redis(url, { ...common, maxRetriesPerRequest: null });
   const sub = new Redis(url, { ...common, maxRetriesPerRequest: null });
+  // The adapter drops the promises of these calls; one that fails (Redis gone at shutdown) must
+  // not become an unhandled rejection, which would stop the process.
+  muteRejections(pub, ['publish']);
+  muteRejections(sub, ['punsubscribe', 'unsubscribe']);
 
   let up = false;
   redis.on('ready', () => {
@@ -70,8 +74,20 @@ export function connectCluster(url: string, logger: Logger, prefix: string): Clu
       io.adapter(createAdapter(pub, sub, { key: `${prefix}socket.io` }));
     },
     async close() {
-      await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
+      // Not QUIT: it would wait for a Redis that may be the reason for stopping.
       for (const client of [redis, pub, sub]) client.disconnect();
     },
   };
+}
+
+/** Wraps `methods` of `client` so that a rejection nobody awaits is ignored (callers that await still see it). */
+function muteRejections(client: Redis, methods: readonly ('publish' | 'punsubscribe' | 'unsubscribe')[]): void {
+  for (const method of methods) {
+    const original = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const result = original(...args);
+      result.catch(() => {});
+      return result;
+    };
+  }
 }

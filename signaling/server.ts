@@ -409,6 +409,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   }, SWEEP_INTERVAL_MS);
   sweepTimer.unref();
 
+  let closing: Promise<void> | null = null;
   return {
     httpServer,
     io,
@@ -424,22 +425,27 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         });
       });
     },
-    async close() {
-      clearInterval(sweepTimer);
-      if (rooms instanceof RedisRoomManager) {
-        // Tell Redis now, while it can still be told, that this node's sockets are gone (each
-        // member of a verified room keeps its place for the rejoin window, on another node).
-        const gone = [...io.sockets.sockets.keys()].map((id) => rooms.disconnect({ id, emit: () => {} }));
-        await Promise.allSettled([...gone, rooms.stop()]);
-      }
-      await new Promise<void>((resolve) => {
-        // The callback gets an error when the HTTP server was not listening: closed either way.
-        void io.close(() => resolve());
-        setImmediate(() => httpServer.closeAllConnections());
-      });
-      await cluster?.close();
+    close() {
+      closing ??= closeOnce();
+      return closing;
     },
   };
+
+  async function closeOnce(): Promise<void> {
+    clearInterval(sweepTimer);
+    if (rooms instanceof RedisRoomManager) {
+      // Tell Redis now, while it can still be told, that this node's sockets are gone (each
+      // member of a verified room keeps its place for the rejoin window, on another node).
+      const gone = [...io.sockets.sockets.keys()].map((id) => rooms.disconnect({ id, emit: () => {} }));
+      await Promise.allSettled([...gone, rooms.stop()]);
+    }
+    await new Promise<void>((resolve) => {
+      // The callback gets an error when the HTTP server was not listening: closed either way.
+      void io.close(() => resolve());
+      setImmediate(() => httpServer.closeAllConnections());
+    });
+    await cluster?.close();
+  }
 }
 
 /** The subset of an engine.io socket the frame hook needs. */

@@ -63,6 +63,7 @@ export async function startRedis(port?: number): Promise<TestRedis> {
 
   await start();
   const client = new Redis(chosen, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 1 });
+  client.on('error', () => {}); // reconnects on its own after `kill` + `start`
   return {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
