@@ -23,6 +23,11 @@ export const SERVERS = {
   dropConfirm: base + 8, // drops the key confirmations
   // base + 9: free
   outage: base + 10, // started and stopped by outage.spec.ts itself (a signaling server that goes away)
+  // Several nodes on one Redis, all started and stopped by cluster.spec.ts itself:
+  redis: base + 11,
+  nodeA: base + 12,
+  nodeB: base + 13,
+  balancer: base + 14, // a TCP balancer preferring node B, falling back to node A
 } as const;
 
 // Every browser in the suite comes from 127.0.0.1: lift the per-IP limits (they have their own unit tests).

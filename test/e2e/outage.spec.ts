@@ -3,33 +3,25 @@
  * a fresh process with no memory of the room: the session carries on peer to peer meanwhile,
  * and both browsers reconnect and rejoin the room on their own.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { SERVERS, common } from '../../playwright.config.ts';
+import { SERVERS } from '../../playwright.config.ts';
 import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, safetyCode, sendMessage, type Pair } from './fixtures.ts';
 import { MB, attach, downloadHash, payload, send, sha256 } from './file-fixtures.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 const port = SERVERS.outage;
 const base = `http://127.0.0.1:${port}`;
-let server: ChildProcess | null = null;
+let server: ServerProcess | null = null;
 let pair: Pair;
 
 async function startServer(): Promise<void> {
-  const answering = await fetch(`${base}/healthz`).then(() => true, () => false);
-  if (answering) throw new Error(`port ${port} is already in use: stop the stale server first`);
-  // Its own process group, so that killing it kills the server under npx too.
-  server = spawn('npx', ['tsx', 'test/e2e/test-server.ts'], { env: { ...process.env, ...common, PORT: String(port) }, stdio: 'ignore', detached: true });
-  await expect.poll(() => fetch(`${base}/healthz`).then((r) => r.ok, () => false), { timeout: 30_000 }).toBe(true);
+  server = await startServerProcess(port);
 }
 
-function killServer(): Promise<void> {
-  const child = server;
+async function killServer(): Promise<void> {
+  const running = server;
   server = null;
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    process.kill(-child.pid!, 'SIGKILL'); // a crash: no goodbye to anyone
-  });
+  await running?.kill();
 }
 
 test.afterEach(async () => {
