@@ -20,10 +20,12 @@
  *   P node:<id>      set   "sid|role|socket" of members connected to that node
  *   P nodes          zset  node id by its last heartbeat
  * ```
+ * Deadlines (code expiry, away windows, tombstones, node heartbeats) are zset scores enforced by
+ * the sweeps, so they follow the nodes' clock; per-room keys also carry a 24-hour Redis TTL,
+ * renewed at every change, as a backstop should every node stop for good.
  * Scripts return `{status, values, effects}`: status `OK` or an error code, effects a flat list
- * of (socket id, event) pairs for the caller to deliver, the event being `peer-joined`,
- * `peer-left`, `peer-away`, `peer-back` or `room-closed:<reason>` (all about the script's sid,
- * or `<sid>|<event>` when one script touches several rooms).
+ * of (socket id, `<sid>|<event>`) pairs for the caller to deliver, the event being `peer-joined`,
+ * `peer-left`, `peer-away`, `peer-back` or `room-closed:<reason>`.
  */
 
 const PRELUDE = /* lua */ `
@@ -40,9 +42,21 @@ local function emit(sid, sock, event)
     effects[#effects + 1] = sid .. '|' .. event
   end
 end
+-- Backstop TTL of every per-room key, renewed at each change: the sweeps end rooms on time; this
+-- only clears what a deployment whose every node stopped for good would leave behind.
+local BACKSTOP_MS = 86400000
 local function nodeKey(node) return P .. 'node:' .. node end
 local function track(sid, role, sock, node)
-  if sock ~= '' and node ~= '' then redis.call('SADD', nodeKey(node), sid .. '|' .. role .. '|' .. sock) end
+  if sock ~= '' and node ~= '' then
+    redis.call('SADD', nodeKey(node), sid .. '|' .. role .. '|' .. sock)
+    redis.call('PEXPIRE', nodeKey(node), BACKSTOP_MS)
+  end
+end
+-- Renews the backstop TTL of a room and of its nameplate key.
+local function touch(sid)
+  redis.call('PEXPIRE', rk(sid), BACKSTOP_MS)
+  local np = redis.call('HGET', rk(sid), 'np')
+  if np and np ~= '' then redis.call('PEXPIRE', P .. 'np:' .. np, BACKSTOP_MS) end
 end
 local function untrack(sid, role, sock, node)
   if sock and node and sock ~= '' and node ~= '' then redis.call('SREM', nodeKey(node), sid .. '|' .. role .. '|' .. sock) end
@@ -128,6 +142,7 @@ local function setAway(sid, role, untilMs, notify)
   untrack(sid, role, r[1], r[2])
   redis.call('HSET', key, f(role, 's'), '', f(role, 'n'), '', f(role, 'a'), untilMs)
   redis.call('ZADD', P .. 'away', untilMs, sid .. '|' .. role)
+  touch(sid)
   if notify then emit(sid, r[3], 'peer-away') end
 end
 
@@ -177,6 +192,7 @@ redis.call('HSET', rk(sid), 'id', id, 'np', chosen, 'paired', '0', 'exp', NOW + 
 redis.call('ZADD', P .. 'waiting', NOW + codeTtl, sid)
 redis.call('SADD', P .. 'live', sid)
 track(sid, 'rep', sock, node)
+touch(sid)
 return {'OK', {chosen, id}, effects}
 `;
 
@@ -199,6 +215,7 @@ if atLimit then return {'RATE_LIMITED', {}, effects} end
 redis.call('HSET', rk(sid), 'paired', '1', 'cs', sock, 'cn', node)
 redis.call('ZREM', P .. 'waiting', sid)
 track(sid, 'customer', sock, node)
+touch(sid)
 emit(sid, r[2], 'peer-joined')
 return {'OK', {sid, r[4]}, effects}
 `;
@@ -244,6 +261,7 @@ if r[1] ~= '1' then return {'NOT_IN_ROOM', {}, effects} end
 -- Compares SHA-256 hashes of the 32-byte proofs, never the proofs: timing says nothing useful.
 if r[2] == '' then
   redis.call('HSET', rk(sid), 'proof', hash)
+  touch(sid)
   return {'OK', {r[3], 'new'}, effects}
 end
 if r[2] ~= hash then return {'RESUME_REFUSED', {r[3]}, effects} end
@@ -272,6 +290,7 @@ if redis.call('EXISTS', key) == 0 then
   redis.call('ZADD', P .. 'away', NOW + window, sid .. '|' .. o)
   redis.call('SADD', P .. 'live', sid)
   track(sid, role, sock, node)
+  touch(sid)
   return {'OK', {0, 0, id, 'restored', '', ''}, effects}
 end
 local r = redis.call('HMGET', key, 'proof', f(role, 's'), f(role, 'n'), f(role, 'a'), f(o, 's'), f(o, 'a'), 'id')
@@ -293,6 +312,7 @@ untrack(sid, role, mySock, myNode)
 redis.call('ZREM', P .. 'away', sid .. '|' .. role)
 redis.call('HSET', key, f(role, 's'), sock, f(role, 'n'), node, f(role, 'a'), '')
 track(sid, role, sock, node)
+touch(sid)
 emit(sid, otherSock, 'peer-back')
 return {'OK', {otherPresent, otherLeft, id, 'back', mySock, myNode}, effects}
 `;
@@ -337,6 +357,14 @@ for _, zk in ipairs({P .. 'tombs', P .. 'closed'}) do
     redis.call('ZREM', zk, member)
     redis.call('HDEL', hk, member)
     if zk == P .. 'tombs' then redis.call('ZREM', P .. 'nps:' .. #member, member) end
+  end
+end
+-- Index entries of rooms the backstop TTL removed (see touch): a few random ones checked each time.
+for _, sid in ipairs(redis.call('SRANDMEMBER', P .. 'live', 20)) do
+  if redis.call('EXISTS', rk(sid)) == 0 then
+    redis.call('SREM', P .. 'live', sid)
+    redis.call('ZREM', P .. 'waiting', sid)
+    redis.call('ZREM', P .. 'away', sid .. '|rep', sid .. '|customer')
   end
 end
 local dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', NOW - deadAfter, 'LIMIT', 0, 1)

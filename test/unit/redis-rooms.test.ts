@@ -144,6 +144,27 @@ describe('Redis rooms across nodes', () => {
   });
 });
 
+describe('Redis rooms: keys with a lifetime', () => {
+  it('room keys carry a backstop TTL; index entries of a room Redis expired are cleared by the next sweep', async () => {
+    const { node, socket } = cluster();
+    const a = node('A');
+    const rep = socket();
+    const room = await a.create(rep);
+    if (!room.ok) throw new Error(room.error);
+    const prefix = `redis-rooms-${prefixes}:`;
+    const ttl = await redis.client.pttl(`${prefix}room:${room.sid}`);
+    expect(ttl).toBeGreaterThan(23 * 3600_000);
+    expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
+    expect(await redis.client.pttl(`${prefix}np:${room.nameplate}`)).toBeGreaterThan(23 * 3600_000);
+    expect(await redis.client.pttl(`${prefix}node:A`)).toBeGreaterThan(23 * 3600_000);
+
+    await redis.client.del(`${prefix}room:${room.sid}`); // as the backstop TTL would
+    expect(await a.stats()).toMatchObject({ rooms: 1, waiting: 1 });
+    await a.sweep();
+    expect(await a.stats()).toMatchObject({ rooms: 0, waiting: 0 });
+  });
+});
+
 describe('Redis rooms when Redis cannot be reached', () => {
   it('refuses with StoreUnavailableError, and tells a disconnect it missed once Redis answers again', async () => {
     // Node B's own connection, cut and restored by the test; Redis itself keeps its data.
