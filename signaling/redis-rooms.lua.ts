@@ -50,6 +50,8 @@ local function track(sid, role, sock, node)
   if sock ~= '' and node ~= '' then
     redis.call('SADD', nodeKey(node), sid .. '|' .. role .. '|' .. sock)
     redis.call('PEXPIRE', nodeKey(node), BACKSTOP_MS)
+    -- A heartbeat too: a node that dies before its first sweep is still found and taken over.
+    redis.call('ZADD', P .. 'nodes', NOW, node)
   end
 end
 -- Renews the backstop TTL of a room and of its nameplate key.
