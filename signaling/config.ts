@@ -72,6 +72,22 @@ export interface Config {
   filePolicy: FilePolicy;
   /** Canned messages and scripted URLs for the rep console. `CANNED_MESSAGES` (JSON tree, see protocol/canned.ts), default none. */
   cannedMessages: CannedNode[];
+  /**
+   * Bearer token `/metrics` requires (`Authorization: Bearer <token>`). `METRICS_TOKEN`, default
+   * none: `/metrics` answers anyone who reaches it, so the reverse proxy must not expose it.
+   */
+  metricsToken: string | null;
+  /**
+   * On SIGTERM, how long `/readyz` answers 503 (and new connections are refused) before the
+   * connected clients are sent away to reconnect elsewhere: enough for a load balancer's health
+   * checks to take the node out. `SHUTDOWN_DRAIN_SECONDS`, default 5.
+   */
+  shutdownDrainSeconds: number;
+  /**
+   * `Strict-Transport-Security: max-age=<this>` on every answer; 0 sends none. Only for a server
+   * reached over HTTPS (behind a TLS proxy). `HSTS_SECONDS`, default 0.
+   */
+  hstsSeconds: number;
 }
 
 /** A configuration problem list; `message` has one problem per line. */
@@ -195,6 +211,12 @@ const cannedMessagesSetting = v.pipe(
   CannedTreeSchema,
 );
 
+const metricsTokenSetting = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`)'),
+);
+
 const SettingsSchema = v.object({
   PORT: v.optional(integer(0, 65535), 8080),
   HOST: v.optional(v.pipe(v.string('must be a host name or address'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(255, 'is too long')), '0.0.0.0'),
@@ -221,13 +243,16 @@ const SettingsSchema = v.object({
   FILE_TYPES: v.optional(fileTypesSetting, [...DEFAULT_FILE_POLICY.types]),
   FILE_AUTO_ACCEPT_FROM_REP: v.optional(booleanSetting, DEFAULT_FILE_POLICY.autoAcceptFromRep),
   CANNED_MESSAGES: v.optional(cannedMessagesSetting, []),
+  METRICS_TOKEN: v.optional(metricsTokenSetting),
+  SHUTDOWN_DRAIN_SECONDS: v.optional(integer(0, 300), 5),
+  HSTS_SECONDS: v.optional(integer(0, 2 * 365 * 24 * 3600), 0),
 });
 
 /** The setting names, as environment variables and as keys of the JSON file. */
 export const SETTING_NAMES = Object.keys(SettingsSchema.entries) as (keyof typeof SettingsSchema.entries)[];
 
 /** Settings whose value is not repeated in error messages (may hold credentials). */
-const SECRET_SETTINGS = new Set(['ICE_SERVERS']);
+const SECRET_SETTINGS = new Set(['ICE_SERVERS', 'METRICS_TOKEN']);
 
 /**
  * Reads and validates the configuration.
@@ -302,6 +327,9 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
       autoAcceptFromRep: s.FILE_AUTO_ACCEPT_FROM_REP,
     },
     cannedMessages: s.CANNED_MESSAGES,
+    metricsToken: s.METRICS_TOKEN ?? null,
+    shutdownDrainSeconds: s.SHUTDOWN_DRAIN_SECONDS,
+    hstsSeconds: s.HSTS_SECONDS,
   };
 }
 
