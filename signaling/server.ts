@@ -37,12 +37,16 @@ import {
 } from '../protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
-import { DEFAULT_STATIC_DIR, SECURITY_HEADERS, clientIp, createStaticHandler, handleHttp, originAllowed, sendText } from './http.ts';
+import { DEFAULT_STATIC_DIR, clientIp, createStaticHandler, handleHttp, originAllowed, securityHeaders, sendText } from './http.ts';
 import { createLogger, errorField, type Logger } from './logger.ts';
+import { ParleyMetrics } from './metrics.ts';
+import { ALWAYS_READY, opsRoutes, type ReadinessCheck } from './ops-http.ts';
+import { Lifecycle, gracefulShutdown } from './shutdown.ts';
 import { createMemoryLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
 import { RoomManager, type RoomSocket } from './rooms.ts';
 
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http.ts';
+export type { Readiness, ReadinessCheck } from './ops-http.ts';
 
 export type ParleyIo = Server<ClientToServerEvents, ServerToClientEvents>;
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -63,14 +67,26 @@ export interface ParleyServerOptions {
   logger?: Logger;
   /** Rate limiters (default: in memory, from the config). */
   limiters?: Limiters;
+  /** Where the counters go (default: a new {@link ParleyMetrics}), served at `/metrics`. */
+  metrics?: ParleyMetrics;
+  /** What `/readyz` checks besides draining (default: always ready; a shared store plugs in here). */
+  readiness?: ReadinessCheck;
 }
 
 export interface ParleyServer {
   httpServer: HttpServer;
   io: ParleyIo;
   rooms: RoomManager;
+  metrics: ParleyMetrics;
   listen(): Promise<{ port: number }>;
+  /** Closes at once: clients see the connection drop and reconnect (to this address). */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown (shutdown.ts): `/readyz` 503 and new connections refused for `drainMs`,
+   * then every client sent away to reconnect elsewhere, then closed. Calling it again answers the
+   * same promise.
+   */
+  shutdown(drainMs: number): Promise<void>;
 }
 
 /** Events queued per socket before new ones are refused outright. */
@@ -90,6 +106,8 @@ type AckFn = (result: unknown) => void;
 export function createParleyServer(config: Config, options: ParleyServerOptions = {}): ParleyServer {
   const logger = options.logger ?? createLogger(config.logLevel);
   const limiters = options.limiters ?? createMemoryLimiters(config);
+  const metrics = options.metrics ?? new ParleyMetrics();
+  const lifecycle = new Lifecycle();
   const rooms = new RoomManager({
     codeTtlMs: config.codeTtlSeconds * 1000,
     roomsPerSocket: config.roomsPerSocket,
@@ -97,19 +115,25 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     tombstoneTtlMs: config.tombstoneTtlSeconds * 1000,
     maxTombstones: config.maxTombstones,
     rejoinWindowMs: config.rejoinWindowSeconds * 1000,
-    log: (level, event, fields) => logger[level]({ event, ...fields }),
+    log: (level, event, fields) => {
+      metrics.onRoomEvent(event);
+      logger[level]({ event, ...fields });
+    },
   });
 
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
-  const content = { cannedJson: JSON.stringify({ items: config.cannedMessages }) };
+  const headers = securityHeaders(config);
+  const routes = opsRoutes({ metrics, metricsToken: config.metricsToken, readiness: options.readiness ?? ALWAYS_READY, draining: () => lifecycle.draining, logger });
+  const content = { cannedJson: JSON.stringify({ items: config.cannedMessages }), headers, routes };
   const httpServer = createServer((req, res) => {
-    try {
-      handleHttp(req, res, serveStatic, content);
-    } catch (err) {
-      logger.error({ event: 'http-error', err: errorField(err) });
-      if (!res.headersSent) sendText(res, 500, 'Internal error\n');
-      else res.destroy();
-    }
+    // Promise.resolve().then: a synchronous throw and a rejected route end up in the same catch.
+    Promise.resolve()
+      .then(() => handleHttp(req, res, serveStatic, content))
+      .catch((err: unknown) => {
+        logger.error({ event: 'http-error', err: errorField(err) });
+        if (!res.headersSent) sendText(res, 500, 'Internal error\n');
+        else res.destroy();
+      });
   });
 
   const io: ParleyIo = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
@@ -117,9 +141,18 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     serveClient: false,
     ...(config.corsOrigins.length > 0 ? { cors: { origin: config.corsOrigins, credentials: false } } : {}),
     // Browsers do not apply CORS to WebSockets: refuse foreign origins here for every transport.
-    allowRequest: (req, callback) => callback(null, originAllowed(req, config)),
+    allowRequest: (req, callback) => {
+      // Draining: a client connecting now would be sent away in seconds; let it find another node.
+      const refusal = lifecycle.draining ? 'DRAINING' : originAllowed(req, config) ? null : 'ORIGIN';
+      if (refusal) metrics.connectionRefused(refusal);
+      callback(null, refusal === null);
+    },
   });
-  io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS));
+  io.engine.on('headers', (engineHeaders: Record<string, string>) => Object.assign(engineHeaders, headers));
+  metrics.setSnapshotSource(async () => {
+    const stats = await Promise.resolve(rooms.stats()); // the room store may answer asynchronously
+    return { waiting: stats.waiting, paired: stats.paired, away: stats.away, sockets: io.of('/').sockets.size };
+  });
 
   if (options.onSocketFrame) {
     const hook = options.onSocketFrame;
@@ -144,6 +177,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     const auth = v.safeParse(HandshakeAuthSchema, socket.handshake.auth);
     if (!auth.success || auth.output.version !== PROTOCOL_VERSION) {
       logger.info({ event: 'version-mismatch' });
+      metrics.connectionRefused(ErrorCode.VERSION_MISMATCH);
       const err = new Error(ErrorCode.VERSION_MISMATCH) as Error & { data?: unknown };
       err.data = { code: ErrorCode.VERSION_MISMATCH, serverVersion: PROTOCOL_VERSION };
       next(err);
@@ -154,6 +188,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     const open = openConnections.get(key) ?? 0;
     if (open >= config.connectionsPerIp) {
       logger.info({ event: 'connection-limited' });
+      metrics.connectionRefused(ErrorCode.RATE_LIMITED);
       const err = new Error(ErrorCode.RATE_LIMITED) as Error & { data?: unknown };
       err.data = { code: ErrorCode.RATE_LIMITED };
       next(err);
@@ -230,6 +265,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
      */
     const rateLimited = (name: unknown, ack: AckFn | undefined, retryAfterMs: number) => {
       ack?.({ ok: false, error: ErrorCode.RATE_LIMITED });
+      metrics.rateLimited('message');
       if (kicked) return;
       if (name === ClientEvent.Relay) return kick('relay');
       const now = Date.now();
@@ -276,10 +312,14 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const creates = await limiters.rooms.consume(ip);
           if (!creates.allowed) {
             logger.info({ event: 'create-rate-limited', conn });
+            metrics.rateLimited('create');
+            metrics.createRefused(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies CreateRoomResult);
             return;
           }
           const result = rooms.create(peer);
+          if (result.ok) metrics.created();
+          else metrics.createRefused(result.error);
           const answer: CreateRoomResult = result.ok
             ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers, filePolicy: config.filePolicy }
             : result;
@@ -292,12 +332,16 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const joins = await limiters.joins.consume(ip);
           if (!joins.allowed) {
             logger.info({ event: 'join-rate-limited', conn });
+            metrics.rateLimited('join');
+            metrics.joinRefused(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies JoinRoomResult);
             return;
           }
           const result = rooms.join(peer, req.output.nameplate);
           const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers, filePolicy: config.filePolicy } : result;
           if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
+          if (result.ok) metrics.joined();
+          else metrics.joinRefused(result.error);
           ack(answer);
           return;
         }
@@ -307,6 +351,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const data = options.transformRelay ? options.transformRelay(msg.output.data, socket.id) : msg.output.data;
           if (data === null) return;
           const result = rooms.relay(peer, data, msg.output.sid);
+          if (result.ok) metrics.relayed(data.length);
           if (!result.ok) serverError(result.error);
           return;
         }
@@ -329,11 +374,14 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const gate = joins.peek ? await joins.peek(ip) : await joins.consume(ip);
           if (!gate.allowed) {
             logger.info({ event: 'resume-rate-limited', conn });
+            metrics.rateLimited('resume');
+            metrics.resumed(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies ResumeRoomResult);
             return;
           }
           const { sid, role } = req.output;
           const result = rooms.resume(peer, sid, role, proof);
+          metrics.resumed(result.ok ? 'ok' : result.error);
           if (!result.ok) {
             if (result.error === ErrorCode.RESUME_REFUSED && joins.peek) await joins.consume(ip);
             logger.debug({ event: 'resume-refused', conn, reason: result.error });
@@ -350,6 +398,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const msg = v.safeParse(RoomRefSchema, payload);
           if (!msg.success) return malformed(undefined);
           const result = name === ClientEvent.BadKey ? rooms.badKey(peer, msg.output.sid) : rooms.leave(peer, msg.output.sid);
+          if (result.ok && name === ClientEvent.BadKey) metrics.burned();
           if (!result.ok) serverError(result.error);
           return;
         }
@@ -365,6 +414,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         rooms.disconnect(peer);
         await limiters.messages.forget(socket.id);
       });
+      lifecycle.track(queue); // a shutdown waits for this disconnect to be handled
     });
   }
 
@@ -377,10 +427,21 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   }, SWEEP_INTERVAL_MS);
   sweepTimer.unref();
 
+  function close(): Promise<void> {
+    clearInterval(sweepTimer);
+    return new Promise<void>((resolve) => {
+      // The callback gets an error when the HTTP server was not listening: closed either way.
+      void io.close(() => resolve());
+      setImmediate(() => httpServer.closeAllConnections());
+    });
+  }
+
+  let shuttingDown: Promise<void> | null = null;
   return {
     httpServer,
     io,
     rooms,
+    metrics,
     listen() {
       return new Promise((resolve, reject) => {
         const onError = (err: Error) => reject(err);
@@ -391,13 +452,22 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         });
       });
     },
-    close() {
-      clearInterval(sweepTimer);
-      return new Promise<void>((resolve) => {
-        // The callback gets an error when the HTTP server was not listening: closed either way.
-        void io.close(() => resolve());
-        setImmediate(() => httpServer.closeAllConnections());
+    close,
+    shutdown(drainMs) {
+      shuttingDown ??= gracefulShutdown({
+        lifecycle,
+        drainMs,
+        logger,
+        connections: () => io.engine.clientsCount,
+        stopListening: () => httpServer.close(),
+        disconnectAll: () => {
+          const sockets = [...io.of('/').sockets.values()];
+          for (const socket of sockets) socket.conn.close(); // a transport close: see shutdown.ts
+          return sockets.length;
+        },
+        close,
       });
+      return shuttingDown;
     },
   };
 }
