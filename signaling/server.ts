@@ -176,7 +176,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   io.use((socket, next) => {
     const auth = v.safeParse(HandshakeAuthSchema, socket.handshake.auth);
     if (!auth.success || auth.output.version !== PROTOCOL_VERSION) {
-      logger.info({ event: 'version-mismatch' });
+      logger.debug({ event: 'version-mismatch' });
       metrics.connectionRefused(ErrorCode.VERSION_MISMATCH);
       const err = new Error(ErrorCode.VERSION_MISMATCH) as Error & { data?: unknown };
       err.data = { code: ErrorCode.VERSION_MISMATCH, serverVersion: PROTOCOL_VERSION };
@@ -187,7 +187,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     const key = rateLimitKey(clientIp(socket, config.trustProxy));
     const open = openConnections.get(key) ?? 0;
     if (open >= config.connectionsPerIp) {
-      logger.info({ event: 'connection-limited' });
+      logger.debug({ event: 'connection-limited' });
       metrics.connectionRefused(ErrorCode.RATE_LIMITED);
       const err = new Error(ErrorCode.RATE_LIMITED) as Error & { data?: unknown };
       err.data = { code: ErrorCode.RATE_LIMITED };
@@ -274,7 +274,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       limitedUntil = now + Math.max(retryAfterMs, 100);
       if (limitedWindows >= MAX_LIMITED_WINDOWS) return kick('persistent');
       serverError(ErrorCode.RATE_LIMITED);
-      logger.info({ event: 'rate-limited', conn });
+      logger.debug({ event: 'rate-limited', conn });
     };
     const malformed = (ack: AckFn | undefined, code: ErrorCode = ErrorCode.MALFORMED) => {
       serverError(code);
@@ -311,7 +311,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (!ack || !v.is(CreateRoomRequestSchema, payload)) return malformed(ack);
           const creates = await limiters.rooms.consume(ip);
           if (!creates.allowed) {
-            logger.info({ event: 'create-rate-limited', conn });
+            logger.debug({ event: 'create-rate-limited', conn });
             metrics.rateLimited('create');
             metrics.createRefused(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies CreateRoomResult);
@@ -331,7 +331,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (!ack || !req.success) return malformed(ack);
           const joins = await limiters.joins.consume(ip);
           if (!joins.allowed) {
-            logger.info({ event: 'join-rate-limited', conn });
+            logger.debug({ event: 'join-rate-limited', conn });
             metrics.rateLimited('join');
             metrics.joinRefused(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies JoinRoomResult);
@@ -373,7 +373,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const joins = limiters.joins;
           const gate = joins.peek ? await joins.peek(ip) : await joins.consume(ip);
           if (!gate.allowed) {
-            logger.info({ event: 'resume-rate-limited', conn });
+            logger.debug({ event: 'resume-rate-limited', conn });
             metrics.rateLimited('resume');
             metrics.resumed(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies ResumeRoomResult);
