@@ -29,10 +29,15 @@ export const CONTENT_SECURITY_POLICY = [
 
 /**
  * Powerful features the pages may use: screen capture from this origin only (the customer shares
- * a screen with `getDisplayMedia`); no camera, microphone or location, which Parley never asks
- * for, so a script injected despite the CSP could not ask either.
+ * a screen with `getDisplayMedia`); no microphone or location, which Parley never asks for, so a
+ * script injected despite the CSP could not ask either.
+ *
+ * Not `camera=()`, though Parley never uses the camera: Chromium (156) consults the camera policy
+ * inside `getDisplayMedia({video: true})` and reports "Permissions policy violation: camera is
+ * not allowed" on every screen share (test/e2e/csp.spec.ts caught it). Capture still worked, but
+ * the customer's screen sharing must not rest on what the browser itself calls a violation.
  */
-export const PERMISSIONS_POLICY = 'camera=(), microphone=(), geolocation=(), display-capture=(self)';
+export const PERMISSIONS_POLICY = 'microphone=(), geolocation=(), display-capture=(self)';
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',

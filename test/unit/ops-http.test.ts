@@ -62,7 +62,7 @@ describe('HTTP errors and headers', () => {
     const plain = await startServer();
     for (const path of ['/healthz', '/readyz', '/metrics', '/']) {
       const res = await fetch(`${plain.url}${path}`);
-      expect(res.headers.get('permissions-policy'), path).toBe('camera=(), microphone=(), geolocation=(), display-capture=(self)');
+      expect(res.headers.get('permissions-policy'), path).toBe('microphone=(), geolocation=(), display-capture=(self)');
       expect(res.headers.get('cross-origin-opener-policy'), path).toBe('same-origin');
       expect(res.headers.get('strict-transport-security'), path).toBeNull();
     }

@@ -614,7 +614,7 @@ describe('HTTP', () => {
     'x-frame-options': 'DENY',
     'content-security-policy':
       "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    'permissions-policy': 'camera=(), microphone=(), geolocation=(), display-capture=(self)',
+    'permissions-policy': 'microphone=(), geolocation=(), display-capture=(self)',
     'cross-origin-opener-policy': 'same-origin',
   };
 
