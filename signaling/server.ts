@@ -41,7 +41,7 @@ import { DEFAULT_STATIC_DIR, clientIp, createStaticHandler, handleHttp, originAl
 import { createLogger, errorField, type Logger } from './logger.ts';
 import { ParleyMetrics } from './metrics.ts';
 import { ALWAYS_READY, opsRoutes, type ReadinessCheck } from './ops-http.ts';
-import { Lifecycle, gracefulShutdown } from './shutdown.ts';
+import { Lifecycle, gracefulShutdown, refuseSignalingWhileDraining } from './shutdown.ts';
 import { createMemoryLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
 import { RoomManager, type RoomSocket } from './rooms.ts';
 
@@ -142,12 +142,13 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     ...(config.corsOrigins.length > 0 ? { cors: { origin: config.corsOrigins, credentials: false } } : {}),
     // Browsers do not apply CORS to WebSockets: refuse foreign origins here for every transport.
     allowRequest: (req, callback) => {
-      // Draining: a client connecting now would be sent away in seconds; let it find another node.
-      const refusal = lifecycle.draining ? 'DRAINING' : originAllowed(req, config) ? null : 'ORIGIN';
-      if (refusal) metrics.connectionRefused(refusal);
-      callback(null, refusal === null);
+      const allowed = originAllowed(req, config);
+      if (!allowed) metrics.connectionRefused('ORIGIN');
+      callback(null, allowed);
     },
   });
+  // Draining: a client connecting now would be sent away in seconds; let it find another node.
+  refuseSignalingWhileDraining(httpServer, () => lifecycle.draining, () => metrics.connectionRefused('DRAINING'));
   io.engine.on('headers', (engineHeaders: Record<string, string>) => Object.assign(engineHeaders, headers));
   metrics.setSnapshotSource(async () => {
     const stats = await Promise.resolve(rooms.stats()); // the room store may answer asynchronously

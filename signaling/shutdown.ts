@@ -3,8 +3,9 @@
  *
  * ```
  *   SIGTERM
- *    1. draining   /readyz answers 503 and new socket.io connections are refused; connected
- *                  clients carry on (their sessions run peer to peer anyway)
+ *    1. draining   /readyz answers 503 and new socket.io connections get an HTTP 503 (a proxy
+ *                  such as nginx retries those on another node); connected clients carry on
+ *                  (their sessions run peer to peer anyway), pages are still served
  *    2. wait       SHUTDOWN_DRAIN_SECONDS, for the load balancer's health checks to take the
  *                  node out of rotation
  *    3. send away  stop listening, then close every client's connection at the transport level
@@ -24,6 +25,8 @@
  * store shared between the nodes hands it back on another node; a room still in setup (code not
  * used yet, or the key exchange under way) loses that member, as the client's session does.
  */
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from './logger.ts';
 
 /** How long step 4 waits for the disconnects of step 3 to be handled before closing anyway. */
@@ -95,4 +98,47 @@ export async function gracefulShutdown(steps: ShutdownSteps): Promise<void> {
   await lifecycle.settled(DISCONNECTS_SETTLE_MS);
   await steps.close();
   logger.info({ event: 'shutdown-complete' });
+}
+
+/** socket.io's path: handshakes (WebSocket upgrades, and polling requests) start with it. */
+const SIGNALING_PATH = '/socket.io/';
+const RETRY_AFTER_SECONDS = '5';
+const DRAINING_BODY = 'Draining: connect to another node\n';
+
+/**
+ * While draining, answers new socket.io handshakes with HTTP 503 `Retry-After` before socket.io
+ * sees them. socket.io's own refusal (`allowRequest`) would answer 400 to a WebSocket upgrade,
+ * which no proxy retries; a 503 is retried on the next node by nginx (`proxy_next_upstream
+ * http_503`) and HAProxy (`retry-on 503`), and a client that gets it simply tries again later.
+ * Call once socket.io is attached to `httpServer` (it wraps the listeners present then).
+ */
+export function refuseSignalingWhileDraining(httpServer: HttpServer, draining: () => boolean, onRefused: () => void): void {
+  const isSignaling = (req: IncomingMessage) => (req.url ?? '').startsWith(SIGNALING_PATH);
+
+  const upgradeListeners = httpServer.listeners('upgrade') as ((req: IncomingMessage, socket: Duplex, head: Buffer) => void)[];
+  httpServer.removeAllListeners('upgrade');
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!draining() || !isSignaling(req)) {
+      for (const listener of upgradeListeners) listener.call(httpServer, req, socket, head);
+      return;
+    }
+    onRefused();
+    socket.on('error', () => {}); // the client may be gone already
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: ${RETRY_AFTER_SECONDS}\r\nCache-Control: no-store\r\n` +
+        `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(DRAINING_BODY)}\r\n\r\n${DRAINING_BODY}`,
+    );
+  });
+
+  const requestListeners = httpServer.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!draining() || !isSignaling(req)) {
+      for (const listener of requestListeners) listener.call(httpServer, req, res);
+      return;
+    }
+    onRefused();
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': RETRY_AFTER_SECONDS });
+    res.end(DRAINING_BODY);
+  });
 }

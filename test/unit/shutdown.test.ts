@@ -4,6 +4,7 @@
  * connected, then the clients are sent away, reconnect through the balancer to the other node and
  * resume their room there.
  */
+import { request } from 'node:http';
 import { connect as tcpConnect, createServer as createTcpServer, type Socket as TcpSocket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Portal, type PortalEvents } from '../../client/src/lib/portal.ts';
@@ -78,6 +79,25 @@ function next<K extends keyof PortalEvents>(p: Portal, event: K, timeoutMs = 10_
 
 const port = (url: string) => Number(new URL(url).port);
 
+/** The status and Retry-After of a socket.io WebSocket handshake (an HTTP upgrade request). */
+function upgradeStatus(url: string): Promise<{ status: number | undefined; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/socket.io/?EIO=4&transport=websocket`, {
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] });
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode, retryAfter: undefined });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('graceful shutdown', () => {
   it('readyz 503 first, then the clients are sent away and resume their room on the other node', async () => {
     const a = await harness.startServer();
@@ -99,7 +119,7 @@ describe('graceful shutdown', () => {
     rep.on('disconnected', () => timeline.push('rep disconnected'));
     customer.on('disconnected', () => timeline.push('customer disconnected'));
     const back = Promise.all([next(rep, 'reconnected'), next(customer, 'reconnected')]);
-    const stopped = a.server.shutdown(700);
+    const stopped = a.server.shutdown(1500); // long enough for the checks below on a busy machine
 
     // 1. Draining: the load balancer is told, the clients are untouched, newcomers go elsewhere.
     const ready = await fetch(`${a.url}/readyz`);
@@ -108,6 +128,12 @@ describe('graceful shutdown', () => {
     expect(rep.connected && customer.connected).toBe(true);
     const newcomer = harness.client(a.url);
     await new Promise((resolve) => newcomer.once('connect_error', resolve));
+    // As an HTTP 503 that a proxy retries on another node (socket.io's own refusal would be a 400).
+    expect(await upgradeStatus(a.url)).toEqual({ status: 503, retryAfter: '5' });
+    expect(await upgradeStatus(b.url)).toEqual({ status: 101, retryAfter: undefined });
+    expect((await fetch(`${a.url}/socket.io/?EIO=4&transport=polling`)).status).toBe(503);
+    expect((await fetch(`${a.url}/healthz`)).status).toBe(200); // everything else is still served
+    expect(await a.server.metrics.scrape()).toContain('parley_connections_refused_total{reason="DRAINING"} 3');
 
     // 2. After the drain: sent away, back through the balancer on the other node.
     await stopped;
