@@ -152,7 +152,9 @@ export class ParleyMetrics {
     try {
       snapshot = await this.#source();
     } catch (err) {
-      for (const gauge of [this.#sessionsActive, this.#membersAway, this.#socketsConnected, this.#queueLength]) gauge.reset();
+      // No series at all: reset() alone would leave an unlabelled gauge at a made-up 0.
+      for (const gauge of [this.#sessionsActive, this.#queueLength]) gauge.reset();
+      for (const gauge of [this.#membersAway, this.#socketsConnected]) gauge.remove();
       onSourceError?.(err);
       return;
     }

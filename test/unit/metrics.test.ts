@@ -154,6 +154,11 @@ describe('ParleyMetrics', () => {
     text = await metrics.scrape((err) => errors.push(err));
     expect(errors).toHaveLength(1);
     expect(sample(text, 'parley_sessions_created_total')).toBe(1);
-    expect(text).not.toMatch(/^parley_(sessions_active|queue_length)\{/m);
+    expect(text).not.toMatch(/^parley_(sessions_active|queue_length|members_away|sockets_connected)[{ ]/m);
+    metrics.setSnapshotSource(() => ({ waiting: 0, paired: 1, away: 0, sockets: 2 }));
+    text = await metrics.scrape();
+    expect(sample(text, 'parley_members_away')).toBe(0);
+    expect(sample(text, 'parley_sockets_connected')).toBe(2);
+    expect(text).not.toMatch(/^parley_queue_length\{/m); // the queue is gone
   });
 });
