@@ -18,11 +18,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Server } from 'socket.io';
 import { errorField, type Logger } from './logger.ts';
-
-export interface Readiness {
-  ready: boolean;
-  checks: Record<string, 'ok' | 'down'>;
-}
+import type { Readiness } from './ops-http.ts';
 
 export interface Cluster {
   /** For room scripts and rate limits: rejects at once while Redis is unreachable. */

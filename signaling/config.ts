@@ -79,6 +79,22 @@ export interface Config {
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so deployments can share one Redis. `REDIS_PREFIX`, default `parley:`. */
   redisPrefix: string;
+  /**
+   * Bearer token `/metrics` requires (`Authorization: Bearer <token>`). `METRICS_TOKEN`, default
+   * none: `/metrics` answers anyone who reaches it, so the reverse proxy must not expose it.
+   */
+  metricsToken: string | null;
+  /**
+   * On SIGTERM, how long `/readyz` answers 503 (and new connections are refused) before the
+   * connected clients are sent away to reconnect elsewhere: enough for a load balancer's health
+   * checks to take the node out. `SHUTDOWN_DRAIN_SECONDS`, default 5.
+   */
+  shutdownDrainSeconds: number;
+  /**
+   * `Strict-Transport-Security: max-age=<this>` on every answer; 0 sends none. Only for a server
+   * reached over HTTPS (behind a TLS proxy). `HSTS_SECONDS`, default 0.
+   */
+  hstsSeconds: number;
 }
 
 /** A configuration problem list; `message` has one problem per line. */
@@ -215,6 +231,12 @@ const redisUrlSetting = v.pipe(
   }, 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379'),
 );
 
+const metricsTokenSetting = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.regex(/^[\x21-\x7e]{16,256}$/, 'must be 16 to 256 printable ASCII characters without spaces (e.g. from `openssl rand -hex 32`)'),
+);
+
 const SettingsSchema = v.object({
   PORT: v.optional(integer(0, 65535), 8080),
   HOST: v.optional(v.pipe(v.string('must be a host name or address'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(255, 'is too long')), '0.0.0.0'),
@@ -243,13 +265,16 @@ const SettingsSchema = v.object({
   CANNED_MESSAGES: v.optional(cannedMessagesSetting, []),
   REDIS_URL: v.optional(redisUrlSetting),
   REDIS_PREFIX: v.optional(v.pipe(v.string(), v.trim(), v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _ . : -')), 'parley:'),
+  METRICS_TOKEN: v.optional(metricsTokenSetting),
+  SHUTDOWN_DRAIN_SECONDS: v.optional(integer(0, 300), 5),
+  HSTS_SECONDS: v.optional(integer(0, 2 * 365 * 24 * 3600), 0),
 });
 
 /** The setting names, as environment variables and as keys of the JSON file. */
 export const SETTING_NAMES = Object.keys(SettingsSchema.entries) as (keyof typeof SettingsSchema.entries)[];
 
 /** Settings whose value is not repeated in error messages (may hold credentials). */
-const SECRET_SETTINGS = new Set(['ICE_SERVERS', 'REDIS_URL']);
+const SECRET_SETTINGS = new Set(['ICE_SERVERS', 'REDIS_URL', 'METRICS_TOKEN']);
 
 /**
  * Reads and validates the configuration.
@@ -326,6 +351,9 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
     cannedMessages: s.CANNED_MESSAGES,
     redisUrl: s.REDIS_URL ?? null,
     redisPrefix: s.REDIS_PREFIX,
+    metricsToken: s.METRICS_TOKEN ?? null,
+    shutdownDrainSeconds: s.SHUTDOWN_DRAIN_SECONDS,
+    hstsSeconds: s.HSTS_SECONDS,
   };
 }
 

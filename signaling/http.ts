@@ -1,6 +1,7 @@
 /**
  * The HTTP side of the signaling server: security headers, `/healthz`, the built client's
- * static files, and who a request comes from (origin check, client address).
+ * static files, and who a request comes from (origin check, client address). The operational
+ * routes (`/readyz`, `/metrics`) are in ops-http.ts and come in through `HttpContent.routes`.
  */
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,12 +27,37 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Powerful features the pages may use: screen capture from this origin only (the customer shares
+ * a screen with `getDisplayMedia`); no microphone or location, which Parley never asks for, so a
+ * script injected despite the CSP could not ask either.
+ *
+ * Not `camera=()`, though Parley never uses the camera: Chromium (156) consults the camera policy
+ * inside `getDisplayMedia({video: true})` and reports "Permissions policy violation: camera is
+ * not allowed" on every screen share (test/e2e/csp.spec.ts caught it). Capture still worked, but
+ * the customer's screen sharing must not rest on what the browser itself calls a violation.
+ */
+export const PERMISSIONS_POLICY = 'microphone=(), geolocation=(), display-capture=(self)';
+
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Permissions-Policy': PERMISSIONS_POLICY,
+  // A page that Parley opens (a pushed link) or that opens Parley gets no handle on its window.
+  'Cross-Origin-Opener-Policy': 'same-origin',
 };
+
+/**
+ * {@link SECURITY_HEADERS}, plus `Strict-Transport-Security` when `HSTS_SECONDS` says the server
+ * is reached over HTTPS only. Off by default: sent over plain HTTP on a LAN it would do nothing,
+ * and sent by mistake for a host that later loses its certificate it locks browsers out.
+ */
+export function securityHeaders(config: Pick<Config, 'hstsSeconds'>): Readonly<Record<string, string>> {
+  if (config.hstsSeconds <= 0) return SECURITY_HEADERS;
+  return { ...SECURITY_HEADERS, 'Strict-Transport-Security': `max-age=${config.hstsSeconds}` };
+}
 
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../client/dist/', import.meta.url));
 const NOT_BUILT_MESSAGE = 'Parley client is not built: run `npm run build`, then reload.\n';
@@ -39,21 +65,29 @@ const NOT_BUILT_MESSAGE = 'Parley client is not built: run `npm run build`, then
 /** Where the rep console fetches the administrator's canned messages (`{ "items": […] }`). */
 export const CANNED_PATH = '/api/rep/canned';
 
+/** An answer that needs to wait for something (a readiness check, a metrics scrape). */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 /** What the HTTP side answers besides static files, prepared once at start. */
 export interface HttpContent {
   /** The body of {@link CANNED_PATH}: the config's canned messages, already JSON. */
   cannedJson: string;
+  /** Headers on every answer (default {@link SECURITY_HEADERS}; see {@link securityHeaders}). */
+  headers?: Readonly<Record<string, string>>;
+  /** More GET/HEAD routes by exact path (ops-http.ts). */
+  routes?: ReadonlyMap<string, HttpRoute>;
 }
 
 const NO_CONTENT: HttpContent = { cannedJson: '{"items":[]}' };
 
+/** Answers a request; the promise (for the asynchronous routes) rejects on an error the caller must answer 500. */
 export function handleHttp(
   req: IncomingMessage,
   res: ServerResponse,
   serveStatic: (req: IncomingMessage, res: ServerResponse) => void,
   content: HttpContent = NO_CONTENT,
-): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+): void | Promise<void> {
+  for (const [name, value] of Object.entries(content.headers ?? SECURITY_HEADERS)) res.setHeader(name, value);
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
@@ -66,6 +100,8 @@ export function handleHttp(
     res.end(JSON.stringify({ status: 'ok' }));
     return;
   }
+  const route = content.routes?.get(path);
+  if (route) return route(req, res);
   if (path === CANNED_PATH) {
     // no-store: an edited config shows up at the next restart, not after a cache expires.
     res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });

@@ -5,6 +5,12 @@
  * room number) only. Never session codes, nameplates, sids, room proofs, relayed data, IP addresses or
  * headers. Call sites follow the rule; `redact` below is a second line of defence in case a
  * field with one of those names slips into a log call.
+ *
+ * Levels: `debug` (and `trace`) for what happens per request or per connection, refusals and rate
+ * limits included (`/metrics` counts those: a flood of refusals must not become a flood of log
+ * lines); `info` for the server's life (listening, each shutdown step) and rare events worth a
+ * line (a burned room, a socket disconnected for flooding); `warn` for a degraded dependency (a
+ * failed readiness check); `error`/`fatal` for bugs and a server that cannot start.
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.ts';

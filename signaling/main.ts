@@ -3,7 +3,7 @@
  * Configuration: see `config.ts`.
  */
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, errorField } from './logger.ts';
 import { createParleyServer } from './server.ts';
 
 let config: Config;
@@ -20,6 +20,10 @@ try {
 const logger = createLogger(config.logLevel);
 const server = createParleyServer(config, { logger });
 
+logger.info(
+  { event: 'state', store: config.redisUrl ? 'redis' : 'memory' },
+  config.redisUrl ? 'rooms and limits in Redis, shared with the other nodes' : 'rooms and limits in memory (one node)',
+);
 logger.warn(
   { event: 'open-mode' },
   'open mode: no rep accounts are configured, so anyone who can reach /rep can start sessions',
@@ -29,18 +33,34 @@ try {
   const { port } = await server.listen();
   logger.info({ event: 'listening', port }, `Parley signaling server listening on port ${port}`);
 } catch (err) {
-  logger.fatal({ event: 'listen-failed', err: { message: (err as Error).message } }, 'cannot listen');
+  logger.fatal({ event: 'listen-failed', err: errorField(err) }, 'cannot listen');
   process.exit(1);
 }
 
+/**
+ * SIGTERM (systemd, Docker, Kubernetes, a rolling upgrade): graceful shutdown, draining for
+ * SHUTDOWN_DRAIN_SECONDS so the load balancer moves new connections elsewhere first (shutdown.ts).
+ * SIGINT (Ctrl-C in a terminal): the same without the wait. A second signal exits at once.
+ */
+const CLOSE_GRACE_MS = 10_000;
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1); // second signal: do not wait
     stopping = true;
-    logger.info({ event: 'shutdown', signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 5000);
+    const drainMs = signal === 'SIGTERM' ? config.shutdownDrainSeconds * 1000 : 0;
+    logger.info({ event: 'shutdown', signal, drainMs }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error({ event: 'shutdown-timeout' }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, drainMs + CLOSE_GRACE_MS);
     force.unref();
-    void server.close().then(() => process.exit(0));
+    void server.shutdown(drainMs).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ event: 'shutdown-failed', err: errorField(err) });
+        process.exit(1);
+      },
+    );
   });
 }

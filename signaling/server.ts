@@ -37,15 +37,19 @@ import {
 } from '../protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
-import { DEFAULT_STATIC_DIR, SECURITY_HEADERS, clientIp, createStaticHandler, handleHttp, originAllowed, sendText } from './http.ts';
+import { DEFAULT_STATIC_DIR, clientIp, createStaticHandler, handleHttp, originAllowed, securityHeaders, sendText } from './http.ts';
 import { createLogger, errorField, type Logger } from './logger.ts';
-import { connectCluster, type Cluster, type Readiness } from './cluster.ts';
+import { connectCluster, type Cluster } from './cluster.ts';
+import { ParleyMetrics } from './metrics.ts';
+import { ALWAYS_READY, opsRoutes, type Readiness, type ReadinessCheck } from './ops-http.ts';
 import { createMemoryLimiters, createRedisLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
 import { RedisRoomManager } from './redis-rooms.ts';
 import { StoreUnavailableError, type Rooms, type ServerEventName, type ServerEventPayload } from './room-types.ts';
 import { RoomManager, type RoomManagerOptions, type RoomSocket } from './rooms.ts';
+import { Lifecycle, gracefulShutdown, refuseSignalingWhileDraining } from './shutdown.ts';
 
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http.ts';
+export type { Readiness, ReadinessCheck } from './ops-http.ts';
 
 export type ParleyIo = Server<ClientToServerEvents, ServerToClientEvents>;
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -66,16 +70,28 @@ export interface ParleyServerOptions {
   logger?: Logger;
   /** Rate limiters (default: in memory, or on Redis with `REDIS_URL`, from the config). */
   limiters?: Limiters;
+  /** Where the counters go (default: a new {@link ParleyMetrics}), served at `/metrics`. */
+  metrics?: ParleyMetrics;
+  /** What `/readyz` checks besides draining (default: always ready; a shared store plugs in here). */
+  readiness?: ReadinessCheck;
 }
 
 export interface ParleyServer {
   httpServer: HttpServer;
   io: ParleyIo;
   rooms: Rooms;
+  metrics: ParleyMetrics;
   /** Whether this node can take new sessions (Redis reachable, when configured). */
   readiness(): Readiness;
   listen(): Promise<{ port: number }>;
+  /** Closes at once: clients see the connection drop and reconnect (to this address). */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown (shutdown.ts): `/readyz` 503 and new connections refused for `drainMs`,
+   * then every client sent away to reconnect elsewhere, then closed. Calling it again answers the
+   * same promise.
+   */
+  shutdown(drainMs: number): Promise<void>;
 }
 
 /** Events queued per socket before new ones are refused outright. */
@@ -96,6 +112,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   const logger = options.logger ?? createLogger(config.logLevel);
   const cluster: Cluster | null = config.redisUrl ? connectCluster(config.redisUrl, logger, config.redisPrefix) : null;
   const limiters = options.limiters ?? (cluster ? createRedisLimiters(config, cluster.redis, config.redisPrefix) : createMemoryLimiters(config));
+  const metrics = options.metrics ?? new ParleyMetrics();
+  const lifecycle = new Lifecycle();
   const roomOptions: RoomManagerOptions = {
     codeTtlMs: config.codeTtlSeconds * 1000,
     roomsPerSocket: config.roomsPerSocket,
@@ -103,7 +121,10 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     tombstoneTtlMs: config.tombstoneTtlSeconds * 1000,
     maxTombstones: config.maxTombstones,
     rejoinWindowMs: config.rejoinWindowSeconds * 1000,
-    log: (level, event, fields) => logger[level]({ event, ...fields }),
+    log: (level, event, fields) => {
+      metrics.onRoomEvent(event);
+      logger[level]({ event, ...fields });
+    },
   };
   /** An event to a socket on this node, or through the Redis adapter to the node that has it. */
   const deliver = <E extends ServerEventName>(socketId: string, event: E, payload: ServerEventPayload<E>) => {
@@ -114,17 +135,21 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   const rooms: Rooms = cluster
     ? new RedisRoomManager({ ...roomOptions, redis: cluster.redis, prefix: config.redisPrefix, deliver })
     : new RoomManager(roomOptions);
+  const readiness = (): Readiness => cluster?.readiness() ?? { ready: true, checks: {} };
 
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
-  const content = { cannedJson: JSON.stringify({ items: config.cannedMessages }) };
+  const headers = securityHeaders(config);
+  const routes = opsRoutes({ metrics, metricsToken: config.metricsToken, readiness: options.readiness ?? (cluster ? async () => readiness() : ALWAYS_READY), draining: () => lifecycle.draining, logger });
+  const content = { cannedJson: JSON.stringify({ items: config.cannedMessages }), headers, routes };
   const httpServer = createServer((req, res) => {
-    try {
-      handleHttp(req, res, serveStatic, content);
-    } catch (err) {
-      logger.error({ event: 'http-error', err: errorField(err) });
-      if (!res.headersSent) sendText(res, 500, 'Internal error\n');
-      else res.destroy();
-    }
+    // Promise.resolve().then: a synchronous throw and a rejected route end up in the same catch.
+    Promise.resolve()
+      .then(() => handleHttp(req, res, serveStatic, content))
+      .catch((err: unknown) => {
+        logger.error({ event: 'http-error', err: errorField(err) });
+        if (!res.headersSent) sendText(res, 500, 'Internal error\n');
+        else res.destroy();
+      });
   });
 
   const io: ParleyIo = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
@@ -132,9 +157,19 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     serveClient: false,
     ...(config.corsOrigins.length > 0 ? { cors: { origin: config.corsOrigins, credentials: false } } : {}),
     // Browsers do not apply CORS to WebSockets: refuse foreign origins here for every transport.
-    allowRequest: (req, callback) => callback(null, originAllowed(req, config)),
+    allowRequest: (req, callback) => {
+      const allowed = originAllowed(req, config);
+      if (!allowed) metrics.connectionRefused('ORIGIN');
+      callback(null, allowed);
+    },
   });
-  io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS));
+  // Draining: a client connecting now would be sent away in seconds; let it find another node.
+  refuseSignalingWhileDraining(httpServer, () => lifecycle.draining, () => metrics.connectionRefused('DRAINING'));
+  io.engine.on('headers', (engineHeaders: Record<string, string>) => Object.assign(engineHeaders, headers));
+  metrics.setSnapshotSource(async () => {
+    const stats = await Promise.resolve(rooms.stats()); // the room store may answer asynchronously
+    return { waiting: stats.waiting, paired: stats.paired, away: stats.away, sockets: io.of('/').sockets.size };
+  });
   cluster?.attach(io);
 
   if (options.onSocketFrame) {
@@ -159,7 +194,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   io.use((socket, next) => {
     const auth = v.safeParse(HandshakeAuthSchema, socket.handshake.auth);
     if (!auth.success || auth.output.version !== PROTOCOL_VERSION) {
-      logger.info({ event: 'version-mismatch' });
+      logger.debug({ event: 'version-mismatch' });
+      metrics.connectionRefused(ErrorCode.VERSION_MISMATCH);
       const err = new Error(ErrorCode.VERSION_MISMATCH) as Error & { data?: unknown };
       err.data = { code: ErrorCode.VERSION_MISMATCH, serverVersion: PROTOCOL_VERSION };
       next(err);
@@ -169,7 +205,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     const key = rateLimitKey(clientIp(socket, config.trustProxy));
     const open = openConnections.get(key) ?? 0;
     if (open >= config.connectionsPerIp) {
-      logger.info({ event: 'connection-limited' });
+      logger.debug({ event: 'connection-limited' });
+      metrics.connectionRefused(ErrorCode.RATE_LIMITED);
       const err = new Error(ErrorCode.RATE_LIMITED) as Error & { data?: unknown };
       err.data = { code: ErrorCode.RATE_LIMITED };
       next(err);
@@ -246,6 +283,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
      */
     const rateLimited = (name: unknown, ack: AckFn | undefined, retryAfterMs: number) => {
       ack?.({ ok: false, error: ErrorCode.RATE_LIMITED });
+      metrics.rateLimited('message');
       if (kicked) return;
       if (name === ClientEvent.Relay) return kick('relay');
       const now = Date.now();
@@ -254,7 +292,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       limitedUntil = now + Math.max(retryAfterMs, 100);
       if (limitedWindows >= MAX_LIMITED_WINDOWS) return kick('persistent');
       serverError(ErrorCode.RATE_LIMITED);
-      logger.info({ event: 'rate-limited', conn });
+      logger.debug({ event: 'rate-limited', conn });
     };
     const malformed = (ack: AckFn | undefined, code: ErrorCode = ErrorCode.MALFORMED) => {
       serverError(code);
@@ -298,11 +336,15 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (!ack || !v.is(CreateRoomRequestSchema, payload)) return malformed(ack);
           const creates = await limiters.rooms.consume(ip);
           if (!creates.allowed) {
-            logger.info({ event: 'create-rate-limited', conn });
+            logger.debug({ event: 'create-rate-limited', conn });
+            metrics.rateLimited('create');
+            metrics.createRefused(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies CreateRoomResult);
             return;
           }
           const result = await rooms.create(peer);
+          if (result.ok) metrics.created();
+          else metrics.createRefused(result.error);
           const answer: CreateRoomResult = result.ok
             ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers, filePolicy: config.filePolicy }
             : result;
@@ -314,13 +356,17 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (!ack || !req.success) return malformed(ack);
           const joins = await limiters.joins.consume(ip);
           if (!joins.allowed) {
-            logger.info({ event: 'join-rate-limited', conn });
+            logger.debug({ event: 'join-rate-limited', conn });
+            metrics.rateLimited('join');
+            metrics.joinRefused(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies JoinRoomResult);
             return;
           }
           const result = await rooms.join(peer, req.output.nameplate);
           const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers, filePolicy: config.filePolicy } : result;
           if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
+          if (result.ok) metrics.joined();
+          else metrics.joinRefused(result.error);
           ack(answer);
           return;
         }
@@ -330,6 +376,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const data = options.transformRelay ? options.transformRelay(msg.output.data, socket.id) : msg.output.data;
           if (data === null) return;
           const result = await rooms.relay(peer, data, msg.output.sid);
+          if (result.ok) metrics.relayed(data.length);
           if (!result.ok) serverError(result.error);
           return;
         }
@@ -351,12 +398,15 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const joins = limiters.joins;
           const gate = joins.peek ? await joins.peek(ip) : await joins.consume(ip);
           if (!gate.allowed) {
-            logger.info({ event: 'resume-rate-limited', conn });
+            logger.debug({ event: 'resume-rate-limited', conn });
+            metrics.rateLimited('resume');
+            metrics.resumed(ErrorCode.RATE_LIMITED);
             ack({ ok: false, error: ErrorCode.RATE_LIMITED } satisfies ResumeRoomResult);
             return;
           }
           const { sid, role } = req.output;
           const result = await rooms.resume(peer, sid, role, proof);
+          metrics.resumed(result.ok ? 'ok' : result.error);
           if (!result.ok) {
             if (result.error === ErrorCode.RESUME_REFUSED && joins.peek) await joins.consume(ip);
             logger.debug({ event: 'resume-refused', conn, reason: result.error });
@@ -373,6 +423,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           const msg = v.safeParse(RoomRefSchema, payload);
           if (!msg.success) return malformed(undefined);
           const result = await (name === ClientEvent.BadKey ? rooms.badKey(peer, msg.output.sid) : rooms.leave(peer, msg.output.sid));
+          if (result.ok && name === ClientEvent.BadKey) metrics.burned();
           if (!result.ok) serverError(result.error);
           return;
         }
@@ -389,6 +440,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         // Redis away: the Redis rooms keep the disconnect and tell it at a later sweep.
         await rooms.disconnect(peer);
       });
+      lifecycle.track(queue); // a shutdown waits for this disconnect to be handled
     });
   }
 
@@ -410,11 +462,14 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   sweepTimer.unref();
 
   let closing: Promise<void> | null = null;
+  const close = () => (closing ??= closeOnce());
+  let shuttingDown: Promise<void> | null = null;
   return {
     httpServer,
     io,
     rooms,
-    readiness: () => cluster?.readiness() ?? { ready: true, checks: {} },
+    metrics,
+    readiness,
     listen() {
       return new Promise((resolve, reject) => {
         const onError = (err: Error) => reject(err);
@@ -425,9 +480,22 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         });
       });
     },
-    close() {
-      closing ??= closeOnce();
-      return closing;
+    close,
+    shutdown(drainMs) {
+      shuttingDown ??= gracefulShutdown({
+        lifecycle,
+        drainMs,
+        logger,
+        connections: () => io.engine.clientsCount,
+        stopListening: () => httpServer.close(),
+        disconnectAll: () => {
+          const sockets = [...io.of('/').sockets.values()];
+          for (const socket of sockets) socket.conn.close(); // a transport close: see shutdown.ts
+          return sockets.length;
+        },
+        close,
+      });
+      return shuttingDown;
     },
   };
 

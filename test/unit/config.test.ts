@@ -45,6 +45,9 @@ describe('loadConfig', () => {
       cannedMessages: [],
       redisUrl: null,
       redisPrefix: 'parley:',
+      metricsToken: null,
+      shutdownDrainSeconds: 5,
+      hstsSeconds: 0,
     });
   });
 
@@ -74,6 +77,9 @@ describe('loadConfig', () => {
       CANNED_MESSAGES: '[{"title":"Hi","text":"Hello!"}]',
       REDIS_URL: 'redis://:s3cret@redis.internal:6380/2',
       REDIS_PREFIX: 'support-eu:',
+      METRICS_TOKEN: ' 0123456789abcdef0123 ',
+      SHUTDOWN_DRAIN_SECONDS: '30',
+      HSTS_SECONDS: '63072000',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -101,6 +107,9 @@ describe('loadConfig', () => {
       cannedMessages: [{ title: 'Hi', text: 'Hello!' }],
       redisUrl: 'redis://:s3cret@redis.internal:6380/2',
       redisPrefix: 'support-eu:',
+      metricsToken: '0123456789abcdef0123',
+      shutdownDrainSeconds: 30,
+      hstsSeconds: 63_072_000,
     });
   });
 
@@ -144,12 +153,22 @@ describe('loadConfig', () => {
     ['FILE_MAX_COUNT', '0', /^FILE_MAX_COUNT .*must be between 1 and 5/],
     ['FILE_MAX_COUNT', '6', /^FILE_MAX_COUNT .*must be between 1 and 5/],
     ['FILE_TYPES', 'text/*,pdf', /^FILE_TYPES\[1\] .*"pdf" is not a MIME type/],
+    ['SHUTDOWN_DRAIN_SECONDS', '-1', /^SHUTDOWN_DRAIN_SECONDS .*must be between 0 and 300/],
+    ['SHUTDOWN_DRAIN_SECONDS', '301', /^SHUTDOWN_DRAIN_SECONDS .*must be between 0 and 300/],
+    ['HSTS_SECONDS', '1y', /^HSTS_SECONDS .*whole number/],
+    ['METRICS_TOKEN', 'short', /^METRICS_TOKEN .*must be 16 to 256 printable ASCII characters without spaces/],
     ['FILE_TYPES', 'image/*/x', /is not a MIME type/],
     ['FILE_AUTO_ACCEPT_FROM_REP', 'sometimes', /^FILE_AUTO_ACCEPT_FROM_REP .*must be true or false/],
   ])('%s=%j is refused with a clear message', (name, value, expected) => {
     const list = problems({ [name]: value });
     expect(list).toHaveLength(1);
     expect(list[0]).toMatch(expected);
+  });
+
+  it('does not repeat METRICS_TOKEN in errors', () => {
+    const [problem] = problems({ METRICS_TOKEN: 'secret token with spaces' });
+    expect(problem).toMatch(/^METRICS_TOKEN /);
+    expect(problem).not.toContain('secret');
   });
 
   it('does not repeat ICE server values (credentials) in errors', () => {

@@ -1,7 +1,8 @@
 /**
  * The client's Portal against the real signaling server (Node socket.io-client): the first
- * connect fails fast, later drops reconnect by themselves, claim/resume, relays dropped while
- * disconnected, and a server restart on the same port.
+ * connect fails fast, later drops reconnect by themselves (also when the server disconnects the
+ * socket on purpose), claim/resume, relays dropped while disconnected, and a server restart on
+ * the same port.
  */
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -117,6 +118,26 @@ describe('Portal', () => {
     const toCustomer = next(customer, 'relay');
     rep.relay('hello');
     expect(await toCustomer).toBe('hello');
+  });
+
+  it('a socket the server disconnects on purpose (io server disconnect) reconnects too, and resumes', async () => {
+    // socket.io-client alone stays disconnected after a server-side `socket.disconnect(true)`.
+    const { server, url } = await startServer();
+    const { rep, customer, sid } = await pairAndClaim(url);
+    const customerSocket = [...server.io.of('/').sockets.values()].at(-1)!;
+    const dropped = next(customer, 'disconnected');
+    const reconnected = next(customer, 'reconnected');
+    const away = next(rep, 'peer-away');
+    customerSocket.disconnect(true);
+    await dropped;
+    await away;
+    await reconnected;
+    const back = next(rep, 'peer-back');
+    expect(await customer.resumeRoom(sid, 'customer', PROOF)).toMatchObject({ peerPresent: true });
+    await back;
+    const got = next(rep, 'relay');
+    customer.relay('afterServerDisconnect');
+    expect(await got).toBe('afterServerDisconnect');
   });
 
   it('requests while disconnected reject at once', async () => {

@@ -614,6 +614,8 @@ describe('HTTP', () => {
     'x-frame-options': 'DENY',
     'content-security-policy':
       "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    'permissions-policy': 'microphone=(), geolocation=(), display-capture=(self)',
+    'cross-origin-opener-policy': 'same-origin',
   };
 
   function expectSecurityHeaders(res: Response) {
@@ -682,30 +684,53 @@ describe('HTTP', () => {
 });
 
 describe('privacy and test hooks', () => {
-  it('logs carry no nameplate, sid, relay data or IP address during a session', async () => {
-    const { url, logs } = await startServer();
+  it('logs carry no nameplate, sid, proof, relay data, IP address or user agent, at trace level, from start to shutdown', async () => {
+    const { url, logs, server } = await startServer({ TRUST_PROXY: 'true' });
+    const forwarded = '203.0.113.77';
+    const agent = 'SecretBrowser/9.9 (X11; secret-os)';
+    const as = { headers: { 'user-agent': agent, 'x-forwarded-for': forwarded } };
+    const proof = Buffer.alloc(32, 0x5a).toString('base64url');
     const payload = 'SeCrEtPaYlOaD_' + 'x'.repeat(40);
-    const { rep, customer, room } = await pair(url);
-    const third = await connected(url);
+    const ask = (socket: Client, event: string, body: unknown) => raw(socket).timeout(3000).emitWithAck(event, body);
+
+    const rep = await connected(url, as);
+    const customer = await connected(url, as);
+    const room = await create(rep);
+    const joined = next(rep, 'peer-joined');
+    expect(await joinRoom(customer, room.nameplate)).toMatchObject({ ok: true });
+    await joined;
+    const third = await connected(url, as);
     await joinRoom(third, room.nameplate); // refused: crowded
     const relayed = next(customer, 'relay');
     rep.emit('relay', { data: payload });
     await relayed;
-    customer.emit('bad-key', {});
+    expect(await ask(rep, 'claim-room', { proof })).toEqual({ ok: true });
+    expect(await ask(customer, 'claim-room', { proof })).toEqual({ ok: true });
+    customer.disconnect(); // away
+    const again = await connected(url, as);
+    expect(await ask(third, 'resume-room', { sid: room.sid, role: 'customer', proof: Buffer.alloc(32, 1).toString('base64url') })).toMatchObject({ ok: false });
+    expect(await ask(again, 'resume-room', { sid: room.sid, role: 'customer', proof })).toMatchObject({ ok: true });
+    await next(client(url, { ...as, version: 0 }), 'connect_error'); // version mismatch
+    await fetch(`${url}/metrics`);
+    await fetch(`${url}/readyz`);
+    again.emit('bad-key', {});
     await next(rep, 'room-closed');
     await joinRoom(third, room.nameplate); // refused: burned
     rep.disconnect();
     await wait(50);
+    await server.shutdown(0);
 
-    expect(logs.length).toBeGreaterThan(5); // the session was logged (trace level)
+    expect(logs.length).toBeGreaterThan(10); // the session was logged (trace level)
     const text = logs.join('');
-    expect(text).not.toContain(room.sid);
-    expect(text).not.toContain(payload);
-    expect(text).not.toContain('127.0.0.1');
+    for (const secret of [room.sid, payload, proof, '127.0.0.1', forwarded, agent, 'SecretBrowser']) expect(text).not.toContain(secret);
     for (const line of logs) {
       const { time: _time, pid: _pid, ...fields } = JSON.parse(line) as Record<string, unknown>;
       const values = JSON.stringify(fields);
       expect(values).not.toMatch(new RegExp(`(^|[^0-9])${room.nameplate}([^0-9]|$)`));
+    }
+    // Each part of the life of the session was there to be logged.
+    for (const event of ['room-created', 'room-joined', 'room-claimed', 'member-away', 'member-back', 'resume-refused', 'version-mismatch', 'room-burned', 'shutdown-complete']) {
+      expect(text).toContain(`"event":"${event}"`);
     }
   });
 

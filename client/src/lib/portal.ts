@@ -7,6 +7,9 @@
  * Once connected, a dropped connection is retried for ever (randomized backoff 0.5 s → 5 s):
  * `disconnected` fires on each drop and `reconnected` once a new socket is up. The new socket is
  * in no room: the session calls `resumeRoom` (with the proof it claimed with `claimRoom`).
+ * That includes the server closing the socket on purpose (`io server disconnect`: a rate-limit
+ * disconnect, a server sending its clients away), after which socket.io-client itself would stay
+ * disconnected for good.
  *
  * While disconnected, `relay`, `reportBadKey` and `leave` are dropped, not buffered (`relay`
  * returns false): socket.io would otherwise flush them on the new socket *before* `resume-room`,
@@ -111,7 +114,10 @@ export class Portal extends Emitter<PortalEvents> {
     if (this.destroyed) return Promise.reject(new ParleyError('CONNECTION_FAILED', 'portal destroyed'));
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.url, {
       auth: { version: PROTOCOL_VERSION },
-      transports: ['websocket', 'polling'],
+      // WebSocket only: one connection that stays on one node, so several nodes behind a load
+      // balancer need no sticky sessions (long-polling's many requests would). socket.io-client
+      // never fell back to polling anyway (its `tryAllTransports` is off).
+      transports: ['websocket'],
       // Off for the first attempt (it must fail fast); switched on once connected.
       reconnection: false,
       reconnectionAttempts: Infinity,
@@ -165,8 +171,11 @@ export class Portal extends Emitter<PortalEvents> {
     });
     socket.on(ServerEvent.PeerAway, () => this.emit('peer-away', undefined));
     socket.on(ServerEvent.PeerBack, () => this.emit('peer-back', undefined));
-    socket.on('disconnect', () => {
-      if (!this.destroyed) this.emit('disconnected', undefined);
+    socket.on('disconnect', (reason) => {
+      if (this.destroyed) return;
+      this.emit('disconnected', undefined);
+      // socket.io-client reconnects after every drop except this one; we do, after the usual delay.
+      if (reason === 'io server disconnect' && this.connectedOnce && !this.destroyed) this.retryAfter(reconnectDelay());
     });
     // Registered before open()'s own `once('connect')`: on the first connect `connectedOnce` is still false.
     socket.on('connect', () => {
@@ -179,11 +188,17 @@ export class Portal extends Emitter<PortalEvents> {
         this.emit('server-error', 'VERSION_MISMATCH'); // the server was upgraded: retrying will not help
         return;
       }
-      this.retryTimer ??= setTimeout(() => {
-        this.retryTimer = null;
-        if (!this.destroyed && !socket.connected) socket.connect();
-      }, REFUSED_RETRY_MS);
+      this.retryAfter(REFUSED_RETRY_MS);
     });
+  }
+
+  /** Connects the socket again after `ms`, unless connected or destroyed by then (one timer at a time). */
+  private retryAfter(ms: number): void {
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = null;
+      const socket = this.socket;
+      if (!this.destroyed && socket && !socket.connected) socket.connect();
+    }, ms);
   }
 
   async createRoom(): Promise<CreatedRoom> {
@@ -274,6 +289,11 @@ export class Portal extends Emitter<PortalEvents> {
     this.socket = null;
     this.clear();
   }
+}
+
+/** The first reconnection delay, spread like socket.io-client's own (so clients do not come back in step). */
+function reconnectDelay(): number {
+  return RECONNECT_DELAY_MS * (1 + (Math.random() * 2 - 1) * RECONNECT_RANDOMIZATION);
 }
 
 function encodeProof(proof: Uint8Array): string {
