@@ -400,15 +400,20 @@ export class SessionView {
       // Checked when its turn comes: an event queued just before a leave is dropped too.
       if (this.forgotten) return;
       const id = this.record?.id;
+      // Negative seq for what is shown but not stored: never collides with a stored event's key.
+      const unsaved = () => ({ ...event, sessionId: id ?? '', seq: -++this.unsaved }) as TranscriptEvent;
       let stored: TranscriptEvent;
-      try {
-        if (!id) throw new Error('no session record');
-        stored = await this.store.append(id, event);
-      } catch (err) {
-        // Show it anyway: losing it from view would be worse than not having it on disk.
-        // Negative seq: never collides with a stored event's key in the keyed list.
-        stored = { ...event, sessionId: id ?? '', seq: -++this.unsaved } as TranscriptEvent;
-        this.storageFailed(err);
+      if (!id) {
+        // No session yet (the server refused to open one): nothing to keep, and no storage fault.
+        stored = unsaved();
+      } else {
+        try {
+          stored = await this.store.append(id, event);
+        } catch (err) {
+          // Show it anyway: losing it from view would be worse than not having it on disk.
+          stored = unsaved();
+          this.storageFailed(err);
+        }
       }
       this.events = [...this.events, stored];
     });
