@@ -28,12 +28,14 @@ import {
   ResumeRoomRequestSchema,
   RoomRefSchema,
   ServerEvent,
+  TurnCredentialsRequestSchema,
   type ClaimRoomResult,
   type ClientToServerEvents,
   type CreateRoomResult,
   type JoinRoomResult,
   type ResumeRoomResult,
   type ServerToClientEvents,
+  type TurnCredentialsResult,
 } from '../protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
@@ -41,6 +43,7 @@ import { DEFAULT_STATIC_DIR, SECURITY_HEADERS, clientIp, createStaticHandler, ha
 import { createLogger, errorField, type Logger } from './logger.ts';
 import { createMemoryLimiters, rateLimitKey, type Limiters } from './rate-limit.ts';
 import { RoomManager, type RoomSocket } from './rooms.ts';
+import { iceSettingsFor } from './turn.ts';
 
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http.ts';
 
@@ -281,7 +284,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           }
           const result = rooms.create(peer);
           const answer: CreateRoomResult = result.ok
-            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers, filePolicy: config.filePolicy }
+            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy }
             : result;
           ack(answer);
           return;
@@ -296,7 +299,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             return;
           }
           const result = rooms.join(peer, req.output.nameplate);
-          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers, filePolicy: config.filePolicy } : result;
+          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy } : result;
           if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
           ack(answer);
           return;
@@ -340,9 +343,22 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             ack(result satisfies ResumeRoomResult);
             return;
           }
-          ack({ ok: true, peerPresent: result.peerPresent, iceServers: config.iceServers, filePolicy: config.filePolicy } satisfies ResumeRoomResult);
+          ack({ ok: true, peerPresent: result.peerPresent, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy } satisfies ResumeRoomResult);
           // The other member left for good while this one was away: said after the answer.
           if (result.peerLeft) peer.emit('peer-left', { sid });
+          return;
+        }
+        case ClientEvent.TurnCredentials: {
+          // Fresh TURN credentials for a long session: only for a present member of a live room,
+          // so the relay cannot be used by anyone who merely connects. Never logged.
+          const req = v.safeParse(TurnCredentialsRequestSchema, payload);
+          if (!ack || !req.success) return malformed(ack);
+          if (!(await rooms.isMember(peer, req.output.sid))) {
+            logger.debug({ event: 'turn-credentials-refused', conn });
+            ack({ ok: false, error: ErrorCode.NOT_IN_ROOM } satisfies TurnCredentialsResult);
+            return;
+          }
+          ack({ ok: true, ...iceSettingsFor(config, Date.now()) } satisfies TurnCredentialsResult);
           return;
         }
         case ClientEvent.BadKey:
