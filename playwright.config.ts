@@ -23,6 +23,11 @@ export const SERVERS = {
   dropConfirm: base + 8, // drops the key confirmations
   // base + 9: free
   outage: base + 10, // started and stopped by outage.spec.ts itself (a signaling server that goes away)
+  // Started and stopped by turn.spec.ts itself: a server that forces relaying through a real coturn.
+  turn: base + 20, // the Parley server (TURN_SECRET, TURN_URLS, ICE_TRANSPORT_POLICY=relay)
+  coturn: base + 21, // coturn on loopback (relay ports 50000-50049)
+  turnObserver: base + 22, // the UDP forwarder between the browsers and coturn (turn-observer.ts)
+  // base + 23: coturn of test/unit/coturn.test.ts (relay ports 50050-50099)
 } as const;
 
 // Every browser in the suite comes from 127.0.0.1: lift the per-IP limits (they have their own unit tests).

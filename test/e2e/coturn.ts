@@ -28,10 +28,14 @@ export interface CoturnOptions {
   allowLoopbackPeers?: boolean;
   /** Also relay on ::1, for IPv6 allocations (needs IPv6 on the loopback interface). */
   relayIpv6?: boolean;
+  /** Log each request and each session's traffic (coturn's `verbose`), for tests to read. */
+  verbose?: boolean;
 }
 
 export interface Coturn {
   port: number;
+  /** coturn's log up to the moment it answered (its configuration problems, if any, are here). */
+  startupLog: string;
   /** coturn's log so far. */
   log(): string;
   stop(): Promise<void>;
@@ -58,6 +62,7 @@ export function testConfig(sample: string, options: CoturnOptions, dir: string):
     `log-file=${join(dir, 'turn.log')}`,
     `pidfile=${join(dir, 'turn.pid')}`,
     `userdb=${join(dir, 'turndb')}`,
+    ...(options.verbose ? ['verbose'] : []),
     ...(options.allowLoopbackPeers
       ? ['# Test only: both browsers are on this machine, so their relay addresses are 127.0.0.1.', 'allow-loopback-peers', 'allowed-peer-ip=127.0.0.1']
       : []),
@@ -113,7 +118,7 @@ export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { port: options.port, log: readLog, stop };
+  return { port: options.port, startupLog: readLog(), log: readLog, stop };
 }
 
 /** Whether a STUN Binding request to 127.0.0.1:port gets an answer within 200 ms. */

@@ -106,7 +106,7 @@ async function withClient<T>(username: string, password: string, run: (client: T
 
 describe('coturn with the shipped sample configuration', () => {
   it('starts with every setting taken (no configuration error)', () => {
-    const log = coturn.log();
+    const log = coturn.startupLog;
     expect(configurationProblems(log)).toEqual([]);
     expect(log).toContain(`Default realm: ${TEST_REALM}`);
     expect(log).toContain('Black listing: 10.0.0.0-10.255.255.255');
