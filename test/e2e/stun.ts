@@ -14,6 +14,7 @@ export const StunAttr = {
   Username: 0x0006,
   MessageIntegrity: 0x0008,
   ErrorCode: 0x0009,
+  Lifetime: 0x000d,
   XorPeerAddress: 0x0012,
   Data: 0x0013,
   Realm: 0x0014,

@@ -85,6 +85,13 @@ class TurnClient {
     return this.request(StunMethod.Allocate, [udp, ...ipv6]);
   }
 
+  /** Refreshes the allocation (for `lifetime` seconds; 0 releases it). */
+  refresh(lifetime = 600): Promise<StunMessage> {
+    const value = Buffer.alloc(4);
+    value.writeUInt32BE(lifetime);
+    return this.request(StunMethod.Refresh, [{ type: StunAttr.Lifetime, value }]);
+  }
+
   createPermission(peer: string): Promise<StunMessage> {
     const transactionId = randomBytes(12);
     return this.request(StunMethod.CreatePermission, [{ type: StunAttr.XorPeerAddress, value: xorAddress(peer, 9, transactionId) }], transactionId);
@@ -133,6 +140,19 @@ describe('coturn with the shipped sample configuration', () => {
       expect(answer.cls).toBe(StunClass.Error);
       expect(errorCode(answer)).toBe(401);
     }
+  });
+
+  it('checks the expiry when a relay is allocated: a relay in use outlives its credential', async () => {
+    const { username, credential } = issueTurnCredential({ ...TURN, credentialTtlSeconds: 2 }, Date.now());
+    await withClient(username, credential, async (client) => {
+      expect((await client.allocate()).cls).toBe(StunClass.Success);
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      // Expired now: a new allocation with it is refused, but this relay is kept alive.
+      expect((await client.refresh()).cls).toBe(StunClass.Success);
+      expect((await client.createPermission('93.184.216.34')).cls).toBe(StunClass.Success);
+    });
+    const late = await withClient(username, credential, (client) => client.allocate());
+    expect(errorCode(late)).toBe(401);
   });
 
   it('refuses to relay to private, loopback, link-local, CGNAT, reserved and multicast peers; public ones are allowed', async () => {
