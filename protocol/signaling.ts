@@ -20,6 +20,7 @@
  *   |-- relay SIGNAL(sealed SDP/ICE) <-------------------------> |
  *   |=========== WebRTC data channel (DTLS + sealed messages) ===|
  *   |-- claim-room {proof} ---->|<---------- claim-room {proof} -|  (after verification)
+ *   |-- turn-credentials ----->|  (any time, members only: fresh TURN credentials)
  *   |     (a member's socket drops: the other gets peer-away; the slot is kept for a while)
  *   |                           |<- resume-room {sid,role,proof} |  (new socket)
  *   |<-------------- peer-back -|--- {ok, peerPresent} --------->|
