@@ -45,11 +45,10 @@ export class FreshIceSettings {
   }
 
   /** Settings from a room answer or a refresh; schedules the next refresh if they expire. */
-  update(settings: IceSettings): void {
+  update({ iceServers, iceTransportPolicy, iceServersTtlSeconds }: IceSettings): void {
     if (this.stopped) return;
-    this.settings = settings;
-    const ttl = settings.iceServersTtlSeconds;
-    this.schedule(ttl === undefined ? null : Math.max(MIN_REFRESH_MS, (ttl * 1000) / 2));
+    this.settings = { iceServers, iceTransportPolicy, iceServersTtlSeconds };
+    this.schedule(iceServersTtlSeconds === undefined ? null : Math.max(MIN_REFRESH_MS, (iceServersTtlSeconds * 1000) / 2));
   }
 
   /** What a peer connection made (or ICE-restarted) now should use. */
