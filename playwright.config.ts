@@ -28,6 +28,11 @@ export const SERVERS = {
   nodeA: base + 12,
   nodeB: base + 13,
   balancer: base + 14, // a TCP balancer preferring node B, falling back to node A
+  // Started and stopped by turn.spec.ts itself: a server that forces relaying through a real coturn.
+  turn: base + 20, // the Parley server (TURN_SECRET, TURN_URLS, ICE_TRANSPORT_POLICY=relay)
+  coturn: base + 21, // coturn on loopback (relay ports 50000-50049)
+  turnObserver: base + 22, // the UDP forwarder between the browsers and coturn (turn-observer.ts)
+  // base + 23: coturn of test/unit/coturn.test.ts (relay ports 50050-50099)
 } as const;
 
 // Every browser in the suite comes from 127.0.0.1: lift the per-IP limits (they have their own unit tests).

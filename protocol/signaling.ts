@@ -20,6 +20,7 @@
  *   |-- relay SIGNAL(sealed SDP/ICE) <-------------------------> |
  *   |=========== WebRTC data channel (DTLS + sealed messages) ===|
  *   |-- claim-room {proof} ---->|<---------- claim-room {proof} -|  (after verification)
+ *   |-- turn-credentials ----->|  (any time, members only: fresh TURN credentials)
  *   |     (a member's socket drops: the other gets peer-away; the slot is kept for a while)
  *   |                           |<- resume-room {sid,role,proof} |  (new socket)
  *   |<-------------- peer-back -|--- {ok, peerPresent} --------->|
@@ -45,6 +46,7 @@ export const ClientEvent = {
   LeaveRoom: 'leave-room',
   ClaimRoom: 'claim-room',
   ResumeRoom: 'resume-room',
+  TurnCredentials: 'turn-credentials',
 } as const;
 
 /** Event names, server → client. */
@@ -65,6 +67,31 @@ export const IceServerSchema = v.object({
   credential: v.optional(v.pipe(v.string(), v.maxLength(512))),
 });
 export type IceServer = v.InferOutput<typeof IceServerSchema>;
+
+/** `RTCConfiguration.iceTransportPolicy`: `relay` makes every connection go through a TURN server. */
+export const IceTransportPolicySchema = v.picklist(['all', 'relay']);
+export type IceTransportPolicy = v.InferOutput<typeof IceTransportPolicySchema>;
+
+/** Longest credential lifetime a server may announce (one day), so a client never waits longer to refresh. */
+export const MAX_ICE_SERVERS_TTL_SECONDS = 86_400;
+
+/**
+ * ICE settings, for RTCPeerConnection: part of every room answer and of `turn-credentials`.
+ * - `iceServers`: STUN/TURN servers, TURN entries with their (short-lived) credentials;
+ * - `iceTransportPolicy`: absent means `all`; `relay` when the server's operator forces relaying;
+ * - `iceServersTtlSeconds`: how long the credentials in `iceServers` work from the moment the
+ *   answer arrives; absent when none expire. Clients ask `turn-credentials` for fresh ones once
+ *   half of it has passed.
+ * @example { iceServers: [{ urls: 'turn:turn.example.org:3478', username: '1767225600:q3ZK…', credential: 'bW9…' }], iceTransportPolicy: 'relay', iceServersTtlSeconds: 900 }
+ */
+const iceSettingsEntries = {
+  iceServers: v.array(IceServerSchema),
+  iceTransportPolicy: v.optional(IceTransportPolicySchema),
+  iceServersTtlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ICE_SERVERS_TTL_SECONDS))),
+};
+/** The ICE settings of an answer on their own (see `iceSettingsEntries` above). */
+export const IceSettingsSchema = v.object(iceSettingsEntries);
+export type IceSettings = v.InferOutput<typeof IceSettingsSchema>;
 
 const NameplateSchema = v.pipe(
   v.string(),
@@ -122,7 +149,7 @@ export const CreateRoomResultSchema = v.union([
     nameplate: NameplateSchema,
     sid: SidSchema,
     expiresAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    iceServers: v.array(IceServerSchema),
+    ...iceSettingsEntries,
     filePolicy: v.optional(FilePolicySchema),
   }),
   FailureSchema,
@@ -134,7 +161,7 @@ export type CreateRoomResult = v.InferOutput<typeof CreateRoomResultSchema>;
  * @example { ok: true, sid: '…43 chars…', iceServers: [] }
  */
 export const JoinRoomResultSchema = v.union([
-  v.object({ ok: v.literal(true), sid: SidSchema, iceServers: v.array(IceServerSchema), filePolicy: v.optional(FilePolicySchema) }),
+  v.object({ ok: v.literal(true), sid: SidSchema, ...iceSettingsEntries, filePolicy: v.optional(FilePolicySchema) }),
   FailureSchema,
 ]);
 export type JoinRoomResult = v.InferOutput<typeof JoinRoomResultSchema>;
@@ -173,10 +200,27 @@ export type ResumeRoomRequest = v.InferOutput<typeof ResumeRoomRequestSchema>;
  * @example { ok: true, peerPresent: true, iceServers: [] }
  */
 export const ResumeRoomResultSchema = v.union([
-  v.object({ ok: v.literal(true), peerPresent: v.boolean(), iceServers: v.array(IceServerSchema), filePolicy: v.optional(FilePolicySchema) }),
+  v.object({ ok: v.literal(true), peerPresent: v.boolean(), ...iceSettingsEntries, filePolicy: v.optional(FilePolicySchema) }),
   FailureSchema,
 ]);
 export type ResumeRoomResult = v.InferOutput<typeof ResumeRoomResultSchema>;
+
+/**
+ * `turn-credentials`: a member of a live room asks for fresh ICE settings (new TURN credentials)
+ * before its old ones expire. `sid`: see {@link RoomRefSchema}; without it, any room the socket
+ * is in will do.
+ * @example socket.emit('turn-credentials', {}, (res) => …)
+ */
+export const TurnCredentialsRequestSchema = RoomRefSchema;
+export type TurnCredentialsRequest = v.InferOutput<typeof TurnCredentialsRequestSchema>;
+
+/**
+ * Answer to `turn-credentials`: the same ICE settings as a room answer, with fresh credentials;
+ * `NOT_IN_ROOM` to a socket that is not a present member of a live room.
+ * @example { ok: true, iceServers: [{ urls: 'turn:turn.example.org:3478', username: '1767225600:q3ZK…', credential: 'bW9…' }], iceServersTtlSeconds: 900 }
+ */
+export const TurnCredentialsResultSchema = v.union([v.object({ ok: v.literal(true), ...iceSettingsEntries }), FailureSchema]);
+export type TurnCredentialsResult = v.InferOutput<typeof TurnCredentialsResultSchema>;
 
 /** `room-closed`: the room can no longer be used. @example { reason: 'ROOM_BURNED' } */
 export const RoomClosedSchema = v.object({ reason: ErrorCodeSchema, sid: v.optional(SidSchema) });
@@ -200,6 +244,7 @@ export interface ClientToServerEvents {
   'leave-room': (msg: RoomRef) => void;
   'claim-room': (req: ClaimRoomRequest, ack: Ack<ClaimRoomResult>) => void;
   'resume-room': (req: ResumeRoomRequest, ack: Ack<ResumeRoomResult>) => void;
+  'turn-credentials': (req: TurnCredentialsRequest, ack: Ack<TurnCredentialsResult>) => void;
 }
 
 /** socket.io typing for the server → client direction. */

@@ -12,7 +12,7 @@ import * as v from 'valibot';
 import { MAX_FILES_PER_OFFER, MAX_FILE_BYTES } from '../protocol/file.ts';
 import { DEFAULT_FILE_POLICY, FILE_TYPE_PATTERN_RE, MAX_FILE_TYPE_PATTERNS, type FilePolicy } from '../protocol/file-policy.ts';
 import { CannedTreeSchema, type CannedNode } from '../protocol/canned.ts';
-import { IceServerSchema, type IceServer } from '../protocol/signaling.ts';
+import { IceServerSchema, IceTransportPolicySchema, MAX_ICE_SERVERS_TTL_SECONDS, type IceServer, type IceTransportPolicy } from '../protocol/signaling.ts';
 import { NAMEPLATE_CAPACITY } from './rooms.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,6 +37,15 @@ export interface Config {
   rejoinWindowSeconds: number;
   /** Handed to the browsers' RTCPeerConnection. `ICE_SERVERS` (JSON array), default []. */
   iceServers: IceServer[];
+  /**
+   * A coturn server in `use-auth-secret` mode, whose short-lived credentials (turn.ts) go to the
+   * members of live rooms only. `TURN_SECRET` (coturn's `static-auth-secret`), `TURN_URLS` (comma
+   * list or JSON array of `turn:`/`turns:` URLs), `TURN_CREDENTIAL_TTL_SECONDS` (default 900):
+   * both of the first two or neither; null when unset.
+   */
+  turn: TurnSettings | null;
+  /** `ICE_TRANSPORT_POLICY`: `relay` forces every connection through TURN. Default `all`. */
+  iceTransportPolicy: IceTransportPolicy;
   /**
    * `join-room` requests per client IP per minute. `JOINS_PER_MINUTE_PER_IP`, default 30. (Every
    * per-IP limit counts an IPv6 client by its /64: see `rateLimitKey` in `rate-limit.ts`.)
@@ -96,6 +105,27 @@ export interface Config {
    */
   hstsSeconds: number;
 }
+
+export interface TurnSettings {
+  /** coturn's `static-auth-secret`: never logged, never sent anywhere. */
+  secret: string;
+  /** Where browsers reach coturn (`turn:host:port?transport=udp`, `turns:host:5349`…). */
+  urls: string[];
+  /** How long issued credentials work. */
+  credentialTtlSeconds: number;
+}
+
+/**
+ * Default TURN credential lifetime: 15 minutes. Browsers ask for new credentials once half of it
+ * has passed (client/src/lib/ice-settings.ts), so it only has to outlast the gap between a
+ * refresh and its use: a background tab whose timers fire a minute late, or a socket that is
+ * rejoining (a resume answer brings fresh credentials anyway). coturn only checks the expiry
+ * when it authenticates a new allocation, not on an allocation already relaying. Short, because
+ * credentials copied out of a browser keep working this long after their session ends (only a
+ * member of a live room can get new ones).
+ */
+export const DEFAULT_TURN_CREDENTIAL_TTL_SECONDS = 900;
+const MIN_TURN_CREDENTIAL_TTL_SECONDS = 60;
 
 /** A configuration problem list; `message` has one problem per line. */
 export class ConfigError extends Error {
@@ -163,6 +193,46 @@ const iceServersSetting = v.pipe(
 function urlList(urls: string | string[]): string[] {
   return typeof urls === 'string' ? [urls] : urls;
 }
+
+/** `turn:` or `turns:`, a host name, IPv4 or [IPv6] address, an optional port and `?transport=udp|tcp`. */
+const TURN_URL_RE = /^turns?:(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?(?:\?transport=(?:udp|tcp))?$/;
+const turnUrlExample = 'e.g. turn:turn.example.org:3478?transport=udp or turns:turn.example.org:5349?transport=tcp';
+const turnUrl = v.pipe(
+  v.string(),
+  v.trim(),
+  v.check((url) => TURN_URL_RE.test(url) && Number(TURN_URL_RE.exec(url)?.[1] ?? 1) <= 65535, (issue) => `${JSON.stringify(issue.input)} is not a turn: or turns: URL (${turnUrlExample})`),
+);
+const turnUrlsSetting = v.pipe(
+  v.union([v.array(v.string()), v.string()], `must be a comma-separated list or a JSON array of turn: URLs, ${turnUrlExample}`),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const value = dataset.value;
+    if (Array.isArray(value)) return value;
+    if (!value.trim().startsWith('[')) return value.split(',').map((url) => url.trim()).filter((url) => url !== '');
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      addIssue({ message: `is not valid JSON; expected an array of turn: URLs, ${turnUrlExample}` });
+      return NEVER;
+    }
+  }),
+  v.array(turnUrl, `must be a JSON array of turn: URLs, ${turnUrlExample}`),
+  v.minLength(1, `must list at least one turn: URL, ${turnUrlExample}`),
+  v.maxLength(8, 'may list at most 8 URLs'),
+);
+/** Printable ASCII without spaces, so it reads the same in coturn's config file. */
+const turnSecretSetting = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces (as in coturn\'s static-auth-secret)'),
+  v.minLength(16, 'is too short: use at least 16 random characters, e.g. from `openssl rand -hex 32`'),
+  v.maxLength(512, 'is too long (at most 512 characters)'),
+);
+const iceTransportPolicySetting = v.pipe(
+  v.string('must be all or relay'),
+  v.trim(),
+  v.toLowerCase(),
+  v.picklist(IceTransportPolicySchema.options, 'must be all or relay'),
+);
 
 const origin = v.pipe(
   v.string(),
@@ -245,6 +315,10 @@ const SettingsSchema = v.object({
   MAX_TOMBSTONES: v.optional(integer(0, NAMEPLATE_CAPACITY), 50_000),
   REJOIN_WINDOW_SECONDS: v.optional(integer(0, 24 * 3600), 120),
   ICE_SERVERS: v.optional(iceServersSetting, []),
+  TURN_SECRET: v.optional(turnSecretSetting),
+  TURN_URLS: v.optional(turnUrlsSetting),
+  TURN_CREDENTIAL_TTL_SECONDS: v.optional(integer(MIN_TURN_CREDENTIAL_TTL_SECONDS, MAX_ICE_SERVERS_TTL_SECONDS), DEFAULT_TURN_CREDENTIAL_TTL_SECONDS),
+  ICE_TRANSPORT_POLICY: v.optional(iceTransportPolicySetting, 'all'),
   JOINS_PER_MINUTE_PER_IP: v.optional(integer(1, 1_000_000), 30),
   ROOMS_PER_MINUTE_PER_IP: v.optional(integer(1, 1_000_000), 30),
   CONNECTIONS_PER_IP: v.optional(integer(1, 1_000_000), 50),
@@ -274,7 +348,7 @@ const SettingsSchema = v.object({
 export const SETTING_NAMES = Object.keys(SettingsSchema.entries) as (keyof typeof SettingsSchema.entries)[];
 
 /** Settings whose value is not repeated in error messages (may hold credentials). */
-const SECRET_SETTINGS = new Set(['ICE_SERVERS', 'REDIS_URL', 'METRICS_TOKEN']);
+const SECRET_SETTINGS = new Set(['ICE_SERVERS', 'REDIS_URL', 'METRICS_TOKEN', 'TURN_SECRET']);
 
 /**
  * Reads and validates the configuration.
@@ -320,10 +394,18 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
 
   const s = parsed.output;
   if (s.MAX_ROOMS + s.MAX_TOMBSTONES > NAMEPLATE_CAPACITY) {
-    throw new ConfigError([
-      `MAX_ROOMS + MAX_TOMBSTONES must be at most ${NAMEPLATE_CAPACITY} (the nameplates available), got ${s.MAX_ROOMS} + ${s.MAX_TOMBSTONES}`,
-    ]);
+    problems.push(`MAX_ROOMS + MAX_TOMBSTONES must be at most ${NAMEPLATE_CAPACITY} (the nameplates available), got ${s.MAX_ROOMS} + ${s.MAX_TOMBSTONES}`);
   }
+  const turn = s.TURN_SECRET !== undefined && s.TURN_URLS !== undefined ? { secret: s.TURN_SECRET, urls: s.TURN_URLS, credentialTtlSeconds: s.TURN_CREDENTIAL_TTL_SECONDS } : null;
+  if ((s.TURN_SECRET === undefined) !== (s.TURN_URLS === undefined)) {
+    const [set, unset] = s.TURN_SECRET === undefined ? ['TURN_URLS', 'TURN_SECRET'] : ['TURN_SECRET', 'TURN_URLS'];
+    problems.push(`${set} is set but ${unset} is not: set both (coturn's static-auth-secret, and the turn: URLs browsers reach it at) or neither`);
+  }
+  const anyTurn = turn !== null || s.ICE_SERVERS.some((server) => urlList(server.urls).some((url) => url.startsWith('turn')));
+  if (s.ICE_TRANSPORT_POLICY === 'relay' && !anyTurn) {
+    problems.push('ICE_TRANSPORT_POLICY=relay needs a TURN server: set TURN_SECRET and TURN_URLS (or a turn: server in ICE_SERVERS)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: s.PORT,
     host: s.HOST,
@@ -332,6 +414,8 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
     maxTombstones: s.MAX_TOMBSTONES,
     rejoinWindowSeconds: s.REJOIN_WINDOW_SECONDS,
     iceServers: s.ICE_SERVERS,
+    turn,
+    iceTransportPolicy: s.ICE_TRANSPORT_POLICY,
     joinsPerMinutePerIp: s.JOINS_PER_MINUTE_PER_IP,
     roomsPerMinutePerIp: s.ROOMS_PER_MINUTE_PER_IP,
     connectionsPerIp: s.CONNECTIONS_PER_IP,

@@ -28,12 +28,14 @@ import {
   ResumeRoomRequestSchema,
   RoomRefSchema,
   ServerEvent,
+  TurnCredentialsRequestSchema,
   type ClaimRoomResult,
   type ClientToServerEvents,
   type CreateRoomResult,
   type JoinRoomResult,
   type ResumeRoomResult,
   type ServerToClientEvents,
+  type TurnCredentialsResult,
 } from '../protocol/signaling.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
@@ -47,6 +49,7 @@ import { RedisRoomManager } from './redis-rooms.ts';
 import { StoreUnavailableError, type Rooms, type ServerEventName, type ServerEventPayload } from './room-types.ts';
 import { RoomManager, type RoomManagerOptions, type RoomSocket } from './rooms.ts';
 import { Lifecycle, gracefulShutdown, refuseSignalingWhileDraining } from './shutdown.ts';
+import { iceSettingsFor } from './turn.ts';
 
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http.ts';
 export type { Readiness, ReadinessCheck } from './ops-http.ts';
@@ -346,7 +349,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (result.ok) metrics.created();
           else metrics.createRefused(result.error);
           const answer: CreateRoomResult = result.ok
-            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, iceServers: config.iceServers, filePolicy: config.filePolicy }
+            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy }
             : result;
           ack(answer);
           return;
@@ -363,7 +366,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             return;
           }
           const result = await rooms.join(peer, req.output.nameplate);
-          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, iceServers: config.iceServers, filePolicy: config.filePolicy } : result;
+          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy } : result;
           if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
           if (result.ok) metrics.joined();
           else metrics.joinRefused(result.error);
@@ -413,9 +416,22 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             ack(result satisfies ResumeRoomResult);
             return;
           }
-          ack({ ok: true, peerPresent: result.peerPresent, iceServers: config.iceServers, filePolicy: config.filePolicy } satisfies ResumeRoomResult);
+          ack({ ok: true, peerPresent: result.peerPresent, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy } satisfies ResumeRoomResult);
           // The other member left for good while this one was away: said after the answer.
           if (result.peerLeft) peer.emit('peer-left', { sid });
+          return;
+        }
+        case ClientEvent.TurnCredentials: {
+          // Fresh TURN credentials for a long session: only for a present member of a live room,
+          // so the relay cannot be used by anyone who merely connects. Never logged.
+          const req = v.safeParse(TurnCredentialsRequestSchema, payload);
+          if (!ack || !req.success) return malformed(ack);
+          if (!(await rooms.isMember(peer, req.output.sid))) {
+            logger.debug({ event: 'turn-credentials-refused', conn });
+            ack({ ok: false, error: ErrorCode.NOT_IN_ROOM } satisfies TurnCredentialsResult);
+            return;
+          }
+          ack({ ok: true, ...iceSettingsFor(config, Date.now()) } satisfies TurnCredentialsResult);
           return;
         }
         case ClientEvent.BadKey:

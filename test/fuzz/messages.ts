@@ -22,7 +22,7 @@ export interface FuzzMemory {
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const EVENTS = ['create-room', 'join-room', 'relay', 'bad-key', 'leave-room', 'claim-room', 'resume-room'];
+const EVENTS = ['create-room', 'join-room', 'relay', 'bad-key', 'leave-room', 'claim-room', 'resume-room', 'turn-credentials'];
 const RESERVED = ['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener', 'error', 'message', '__proto__', 'constructor', 'hasOwnProperty', 'toString', ''];
 const TRICKY_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'data', 'sid', 'nameplate', 'ok', 'type'];
 
@@ -154,6 +154,8 @@ function validLooking(rng: Rng, memory: FuzzMemory): FuzzMessage {
     case 'resume-room':
       // An unknown sid restores a room (a server restart): the run must leave none behind.
       return { kind: 'emit', event, args: [{ sid: s ?? base64url(rng, 43), role: rng.pick(['rep', 'customer', 'admin']), proof: proof(rng, memory) }], ack: rng.chance(0.9) };
+    case 'turn-credentials':
+      return { kind: 'emit', event, args: rng.chance(0.2) ? [] : [s === undefined ? {} : { sid: s }], ack: rng.chance(0.9) };
     default:
       return { kind: 'emit', event, args: rng.chance(0.2) ? [] : [s === undefined ? {} : { sid: s }], ack: rng.chance(0.1) };
   }

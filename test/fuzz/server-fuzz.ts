@@ -98,6 +98,9 @@ export async function runServerFuzz(options: FuzzOptions): Promise<FuzzReport> {
     // Claimed rooms keep a dropped member's place this long: short, so the run can check that
     // none is left behind once everyone is gone.
     REJOIN_WINDOW_SECONDS: '1',
+    // Members get TURN credentials in every room answer and from turn-credentials.
+    TURN_SECRET: 'fuzz-run-secret-0123456789abcdef',
+    TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
   });
   const logger = createLogger('error', {
     write: (line: string) => crash(`server log: ${line}`),

@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       maxTombstones: 50_000,
       rejoinWindowSeconds: 120,
       iceServers: [],
+      turn: null,
+      iceTransportPolicy: 'all',
       joinsPerMinutePerIp: 30,
       roomsPerMinutePerIp: 30,
       connectionsPerIp: 50,
@@ -60,6 +62,10 @@ describe('loadConfig', () => {
       MAX_TOMBSTONES: '10',
       REJOIN_WINDOW_SECONDS: '30',
       ICE_SERVERS: '[{"urls":"stun:stun.example.org"},{"urls":["turn:turn.example.org"],"username":"u","credential":"c"}]',
+      TURN_SECRET: 'a-secret-of-20-chars',
+      TURN_URLS: 'turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349?transport=tcp',
+      TURN_CREDENTIAL_TTL_SECONDS: '600',
+      ICE_TRANSPORT_POLICY: 'Relay',
       JOINS_PER_MINUTE_PER_IP: '3',
       ROOMS_PER_MINUTE_PER_IP: '6',
       CONNECTIONS_PER_IP: '7',
@@ -93,6 +99,8 @@ describe('loadConfig', () => {
         { urls: 'stun:stun.example.org' },
         { urls: ['turn:turn.example.org'], username: 'u', credential: 'c' },
       ],
+      turn: { secret: 'a-secret-of-20-chars', urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349?transport=tcp'], credentialTtlSeconds: 600 },
+      iceTransportPolicy: 'relay',
       joinsPerMinutePerIp: 3,
       roomsPerMinutePerIp: 6,
       connectionsPerIp: 7,
@@ -185,6 +193,63 @@ describe('loadConfig', () => {
     }
     expect(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example.org:6380' }).redisUrl).toBe('rediss://user:pw@cache.example.org:6380');
     expect(problems({ REDIS_PREFIX: 'has space' })[0]).toMatch(/^REDIS_PREFIX .*letters, digits/);
+  });
+
+  describe('TURN', () => {
+    const SECRET = 'Zm9yLXRlc3RzLW9ubHktMDEyMzQ1Njc4OQ';
+    const URL = 'turn:127.0.0.1:3478?transport=udp';
+
+    it('takes the TURN URLs as a comma list or a JSON array, with a 900 s credential lifetime by default', () => {
+      expect(loadConfig({ TURN_SECRET: SECRET, TURN_URLS: `${URL}, turns:[2001:db8::1]:5349` }).turn).toEqual({
+        secret: SECRET,
+        urls: [URL, 'turns:[2001:db8::1]:5349'],
+        credentialTtlSeconds: 900,
+      });
+      expect(loadConfig({ TURN_SECRET: SECRET, TURN_URLS: `["${URL}"]` }).turn?.urls).toEqual([URL]);
+      const file = tempFile(JSON.stringify({ TURN_SECRET: SECRET, TURN_URLS: [URL], TURN_CREDENTIAL_TTL_SECONDS: 60 }));
+      expect(loadConfig({}, file).turn).toEqual({ secret: SECRET, urls: [URL], credentialTtlSeconds: 60 });
+    });
+
+    it('needs both the secret and the URLs, or neither', () => {
+      expect(problems({ TURN_SECRET: SECRET })).toEqual([
+        "TURN_SECRET is set but TURN_URLS is not: set both (coturn's static-auth-secret, and the turn: URLs browsers reach it at) or neither",
+      ]);
+      expect(problems({ TURN_URLS: URL })[0]).toMatch(/^TURN_URLS is set but TURN_SECRET is not/);
+    });
+
+    it('ICE_TRANSPORT_POLICY=relay needs a TURN server', () => {
+      expect(problems({ ICE_TRANSPORT_POLICY: 'relay' })[0]).toMatch(/^ICE_TRANSPORT_POLICY=relay needs a TURN server/);
+      expect(loadConfig({ ICE_TRANSPORT_POLICY: 'relay', TURN_SECRET: SECRET, TURN_URLS: URL }).iceTransportPolicy).toBe('relay');
+      expect(loadConfig({ ICE_TRANSPORT_POLICY: 'relay', ICE_SERVERS: '[{"urls":"turn:t.example","username":"u","credential":"c"}]' }).iceTransportPolicy).toBe('relay');
+      expect(problems({ ICE_TRANSPORT_POLICY: 'tcp' })[0]).toMatch(/^ICE_TRANSPORT_POLICY .*must be all or relay, got "tcp"$/);
+    });
+
+    it.each([
+      ['TURN_URLS', 'stun:x.example', /^TURN_URLS\[0\] .*"stun:x.example" is not a turn: or turns: URL/],
+      ['TURN_URLS', 'turn:x.example:99999', /is not a turn: or turns: URL/],
+      ['TURN_URLS', 'turn:x.example?transport=sctp', /is not a turn: or turns: URL/],
+      ['TURN_URLS', 'turn:bad host', /is not a turn: or turns: URL/],
+      ['TURN_URLS', '[oops', /^TURN_URLS .*is not valid JSON/],
+      ['TURN_URLS', '[]', /^TURN_URLS .*must list at least one turn: URL/],
+      ['TURN_URLS', Array.from({ length: 9 }, (_, i) => `turn:t${i}.example`).join(','), /^TURN_URLS .*at most 8 URLs/],
+      ['TURN_CREDENTIAL_TTL_SECONDS', '59', /^TURN_CREDENTIAL_TTL_SECONDS .*must be between 60 and 86400/],
+      ['TURN_CREDENTIAL_TTL_SECONDS', '86401', /must be between 60 and 86400/],
+    ])('%s=%j is refused with a clear message', (name, value, expected) => {
+      const list = problems({ TURN_SECRET: SECRET, TURN_URLS: URL, [name]: value });
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatch(expected);
+    });
+
+    it('refuses a weak or malformed secret without ever repeating it', () => {
+      for (const secret of ['short-secret', 'has spaces in the middle of it', 'naïve-non-ascii-secret-value']) {
+        const list = problems({ TURN_SECRET: secret, TURN_URLS: URL });
+        expect(list).toHaveLength(1);
+        expect(list[0]).toMatch(/^TURN_SECRET \(environment variable\): /);
+        expect(list[0]).not.toContain(secret);
+      }
+      const file = tempFile(JSON.stringify({ TURN_SECRET: 1234567890123456789, TURN_URLS: URL }));
+      expect(problems({}, file)[0]).not.toContain('1234567890123456789');
+    });
   });
 
   it('lists every problem at once', () => {

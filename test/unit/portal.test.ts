@@ -97,6 +97,22 @@ describe('Portal', () => {
     expect(err).toMatchObject({ code: 'NOT_IN_ROOM' });
   });
 
+  it('room answers carry the ICE settings; turnCredentials gives fresh ones to a member only', async () => {
+    const { url } = await startServer(0, { TURN_SECRET: 'portal-test-secret-0123456789', TURN_URLS: 'turn:127.0.0.1:3478', ICE_TRANSPORT_POLICY: 'relay' });
+    const stranger = portal(url);
+    await stranger.connect();
+    await expect(stranger.turnCredentials()).rejects.toMatchObject({ code: 'NOT_IN_ROOM' });
+
+    const rep = portal(url);
+    await rep.connect();
+    const room = await rep.createRoom();
+    expect(room).toMatchObject({ iceTransportPolicy: 'relay', iceServersTtlSeconds: 900 });
+    expect(room.iceServers[0]).toMatchObject({ urls: ['turn:127.0.0.1:3478'], username: expect.stringMatching(/^\d+:/) as unknown });
+    const fresh = await rep.turnCredentials();
+    expect(fresh).toMatchObject({ iceTransportPolicy: 'relay', iceServersTtlSeconds: 900 });
+    expect(fresh.iceServers[0]?.username).not.toBe(room.iceServers[0]?.username);
+  });
+
   it('a dropped connection reconnects by itself; resumeRoom takes the place back; the peer sees away/back', async () => {
     const { server, url } = await startServer();
     const { rep, customer, sid } = await pairAndClaim(url);

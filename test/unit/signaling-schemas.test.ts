@@ -15,6 +15,8 @@ import {
   RoomClosedSchema,
   RoomRefSchema,
   ServerErrorSchema,
+  TurnCredentialsRequestSchema,
+  TurnCredentialsResultSchema,
 } from '../../protocol/signaling.ts';
 
 const SID = 'q1w2e3r4t5y6u7i8o9p0-_ASDFGHJKLZXCVBNMqwert'; // 43 base64url characters
@@ -163,6 +165,47 @@ describe('JoinRoomResultSchema', () => {
     ['ok null', { ok: null, sid: SID, iceServers: [] }],
   ])('rejects %s', (_name, value) => {
     expect(ok(JoinRoomResultSchema, value)).toBe(false);
+  });
+});
+
+describe('ICE settings in answers (iceTransportPolicy, iceServersTtlSeconds)', () => {
+  const join = { ok: true, sid: SID, iceServers: ICE };
+
+  it('are optional, and kept when valid', () => {
+    expect(v.parse(JoinRoomResultSchema, join)).toEqual(join);
+    const relayed = { ...join, iceTransportPolicy: 'relay', iceServersTtlSeconds: 900 };
+    expect(v.parse(JoinRoomResultSchema, relayed)).toEqual(relayed);
+    expect(v.parse(CreateRoomResultSchema, { ...relayed, nameplate: '482', expiresAt: 1 })).toMatchObject({ iceTransportPolicy: 'relay', iceServersTtlSeconds: 900 });
+    expect(v.parse(ResumeRoomResultSchema, { ok: true, peerPresent: false, iceServers: [], iceTransportPolicy: 'all' })).toMatchObject({ iceTransportPolicy: 'all' });
+  });
+
+  it.each([
+    ['an unknown policy', { iceTransportPolicy: 'tcp' }],
+    ['a policy in capitals', { iceTransportPolicy: 'RELAY' }],
+    ['a TTL of 0', { iceServersTtlSeconds: 0 }],
+    ['a fractional TTL', { iceServersTtlSeconds: 1.5 }],
+    ['a TTL over a day', { iceServersTtlSeconds: 86_401 }],
+    ['a TTL as string', { iceServersTtlSeconds: '900' }],
+  ])('make the answer invalid with %s', (_name, extra) => {
+    expect(ok(JoinRoomResultSchema, { ...join, ...extra })).toBe(false);
+    expect(ok(TurnCredentialsResultSchema, { ok: true, iceServers: ICE, ...extra })).toBe(false);
+  });
+});
+
+describe('turn-credentials', () => {
+  it('the request is an optional room reference', () => {
+    expect(v.parse(TurnCredentialsRequestSchema, undefined)).toEqual({});
+    expect(v.parse(TurnCredentialsRequestSchema, { sid: SID, extra: 1 })).toEqual({ sid: SID });
+    expect(ok(TurnCredentialsRequestSchema, { sid: 'short' })).toBe(false);
+    expect(ok(TurnCredentialsRequestSchema, 'x')).toBe(false);
+  });
+
+  it('the answer is ICE settings or a failure', () => {
+    const answer = { ok: true, iceServers: ICE, iceServersTtlSeconds: 900 };
+    expect(v.parse(TurnCredentialsResultSchema, answer)).toEqual(answer);
+    expect(v.parse(TurnCredentialsResultSchema, { ok: false, error: 'NOT_IN_ROOM' })).toEqual({ ok: false, error: 'NOT_IN_ROOM' });
+    expect(ok(TurnCredentialsResultSchema, { ok: true })).toBe(false);
+    expect(ok(TurnCredentialsResultSchema, { ok: false, error: 'NOPE' })).toBe(false);
   });
 });
 

@@ -23,8 +23,8 @@ import { ParleyError, SECURITY_ERRORS } from '@protocol/errors.ts';
 import { deriveSessionKeys } from '@protocol/keys.ts';
 import type { PeerMessage } from '@protocol/peer.ts';
 import type { Role } from '@protocol/cpace.ts';
-import type { IceServer } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
+import type { IceConfig } from './ice-settings.ts';
 import { PeerLink, type PeerLinkOptions } from './peer-link.ts';
 
 /** How long one recovery attempt (ICE restart or re-pair) may take before the next epoch is tried. */
@@ -48,7 +48,8 @@ export interface LinkManagerOptions {
   role: Role;
   isk: Uint8Array;
   sid: Uint8Array;
-  iceServers: IceServer[];
+  /** The current ICE settings, read for every link and ICE restart (PeerLinkOptions.ice). */
+  ice: () => IceConfig;
   relay: (data: string) => void;
   /** Whether the server can take a relay now (PeerLinkOptions.canRelay). */
   canRelay?: () => boolean;
@@ -182,10 +183,10 @@ export class LinkManager extends Emitter<LinkManagerEvents> {
 
   /** Makes the link for `epoch`, wires it, and (by default) makes it current. */
   private build(epoch: number, makeCurrent = true): PeerLink {
-    const { role, isk, sid, iceServers, relay, canRelay } = this.options;
+    const { role, isk, sid, ice, relay, canRelay } = this.options;
     const createLink = this.options.createLink ?? ((o: PeerLinkOptions) => new PeerLink(o));
     const keys = deriveSessionKeys(isk, sid, role, epoch);
-    const link = createLink({ role, keys, iceServers, relay, canRelay, epoch });
+    const link = createLink({ role, keys, ice, relay, canRelay, epoch });
     if (makeCurrent) {
       this.link = link;
       this.epoch = epoch;

@@ -25,8 +25,8 @@ import { Opener, Sealer, openJson, sealJson } from '@protocol/seal.ts';
 import { MAX_PEER_PLAINTEXT, PeerType, parsePeerMessage, parsePeerSignal, type PeerMessage } from '@protocol/peer.ts';
 import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
 import { peerRole, type Role } from '@protocol/cpace.ts';
-import type { IceServer } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
+import type { IceConfig } from './ice-settings.ts';
 import { readDtlsFingerprints } from './fingerprints.ts';
 import { BulkChannel } from './bulk-channel.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -54,7 +54,11 @@ export interface PeerLinkEvents {
 export interface PeerLinkOptions {
   role: Role;
   keys: SessionKeys;
-  iceServers: IceServer[];
+  /**
+   * ICE servers and transport policy, read when the connection is made and again at each ICE
+   * restart (TURN credentials are short-lived: see ice-settings.ts).
+   */
+  ice: () => IceConfig;
   /** Sends a relay envelope to the other side through the signaling server. */
   relay: (data: string) => void;
   /**
@@ -97,7 +101,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     this.peer = new Peer({
       initiator: this.initiator,
       trickle: true,
-      config: { iceServers: options.iceServers },
+      config: options.ice(),
       channelConfig: { ordered: true },
     });
     this.heartbeat = new Heartbeat({
@@ -182,6 +186,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     const pc = this.pc;
     if (this.destroyed || !this.verified || !pc || !this.initiator || pc.signalingState !== 'stable') return;
     this.relaySignals = true;
+    this.useCurrentIce(pc);
     pc.restartIce();
     (this.peer as unknown as { negotiate(): void }).negotiate(); // missing from the type definitions
   }
@@ -190,7 +195,20 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   askForRestart(): void {
     if (this.destroyed || this.initiator) return;
     this.relaySignals = true;
+    if (this.pc) this.useCurrentIce(this.pc);
     this.relaySealed(sealJson(this.signalSealer, { type: 'renegotiate', renegotiate: true }));
+  }
+
+  /**
+   * Gives the connection the current ICE settings before it gathers candidates again (an ICE
+   * restart), so it allocates its TURN relay with credentials that still work.
+   */
+  private useCurrentIce(pc: RTCPeerConnection): void {
+    try {
+      pc.setConfiguration({ ...pc.getConfiguration(), ...this.options.ice() });
+    } catch {
+      // The browser refused the change: the restart goes on with the settings it has.
+    }
   }
 
   private openBulk(): void {
@@ -237,8 +255,12 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
   handleSignal(frame: Uint8Array): void {
     if (this.destroyed) return;
     const signal = parsePeerSignal(openJson(this.signalOpener, frame));
-    // Once verified, a signal through the server means the peer cannot use the channel: answer the same way.
-    if (this.verified) this.relaySignals = true;
+    // Once verified, a signal through the server means the peer cannot use the channel: answer
+    // the same way. An offer that way is the rep's ICE restart: gather with the current settings.
+    if (this.verified) {
+      this.relaySignals = true;
+      if (signal.type === 'offer' && this.pc) this.useCurrentIce(this.pc);
+    }
     if (signal.type === 'renegotiate' && this.initiator) {
       // Before verification this is a re-pair request (our fresh link is already offering);
       // after it, the customer lost us and asks for an ICE restart.

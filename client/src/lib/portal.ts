@@ -33,8 +33,9 @@ import {
   RoomClosedSchema,
   ServerErrorSchema,
   ServerEvent,
+  TurnCredentialsResultSchema,
   type ClientToServerEvents,
-  type IceServer,
+  type IceSettings,
   type RoomRole,
   type ServerToClientEvents,
 } from '@protocol/signaling.ts';
@@ -65,25 +66,23 @@ export interface PortalEvents {
   reconnected: void;
 }
 
-export interface CreatedRoom {
+/** Room answers carry the ICE settings (servers, TURN credentials and their lifetime, policy). */
+export interface CreatedRoom extends IceSettings {
   nameplate: string;
   sid: string;
   expiresAt: number;
-  iceServers: IceServer[];
   /** What files may be sent in this room; absent when the server sent none (the defaults apply). */
   filePolicy?: FilePolicy;
 }
 
-export interface JoinedRoom {
+export interface JoinedRoom extends IceSettings {
   sid: string;
-  iceServers: IceServer[];
   filePolicy?: FilePolicy;
 }
 
-export interface ResumedRoom {
+export interface ResumedRoom extends IceSettings {
   /** The other member is connected now; otherwise `peer-back` comes when it resumes. */
   peerPresent: boolean;
-  iceServers: IceServer[];
   filePolicy?: FilePolicy;
 }
 
@@ -205,16 +204,16 @@ export class Portal extends Emitter<PortalEvents> {
     const result = v.safeParse(CreateRoomResultSchema, await this.request(ClientEvent.CreateRoom, {}));
     if (!result.success) throw new ParleyError('MALFORMED', 'bad create-room answer');
     if (!result.output.ok) throw new ParleyError(result.output.error);
-    const { nameplate, sid, expiresAt, iceServers, filePolicy } = result.output;
-    return { nameplate, sid, expiresAt, iceServers, filePolicy };
+    const { nameplate, sid, expiresAt, filePolicy } = result.output;
+    return { nameplate, sid, expiresAt, ...iceSettings(result.output), filePolicy };
   }
 
   async joinRoom(nameplate: string): Promise<JoinedRoom> {
     const result = v.safeParse(JoinRoomResultSchema, await this.request(ClientEvent.JoinRoom, { nameplate }));
     if (!result.success) throw new ParleyError('MALFORMED', 'bad join-room answer');
     if (!result.output.ok) throw new ParleyError(result.output.error);
-    const { sid, iceServers, filePolicy } = result.output;
-    return { sid, iceServers, filePolicy };
+    const { sid, filePolicy } = result.output;
+    return { sid, ...iceSettings(result.output), filePolicy };
   }
 
   /**
@@ -239,8 +238,19 @@ export class Portal extends Emitter<PortalEvents> {
     const result = v.safeParse(ResumeRoomResultSchema, answer);
     if (!result.success) throw new ParleyError('MALFORMED', 'bad resume-room answer');
     if (!result.output.ok) throw new ParleyError(result.output.error);
-    const { peerPresent, iceServers, filePolicy } = result.output;
-    return { peerPresent, iceServers, filePolicy };
+    const { peerPresent, filePolicy } = result.output;
+    return { peerPresent, ...iceSettings(result.output), filePolicy };
+  }
+
+  /**
+   * Fresh ICE settings (new TURN credentials) for a long session. Only a member of a live room
+   * gets them. Throws ParleyError (`NOT_IN_ROOM`, `RATE_LIMITED`, `SERVER_UNREACHABLE`, `MALFORMED`).
+   */
+  async turnCredentials(): Promise<IceSettings> {
+    const result = v.safeParse(TurnCredentialsResultSchema, await this.request(ClientEvent.TurnCredentials, {}));
+    if (!result.success) throw new ParleyError('MALFORMED', 'bad turn-credentials answer');
+    if (!result.output.ok) throw new ParleyError(result.output.error);
+    return iceSettings(result.output);
   }
 
   /** Sends `data` to the other member. False when disconnected: dropped, not buffered (see top). */
@@ -264,7 +274,7 @@ export class Portal extends Emitter<PortalEvents> {
     if (this.socket?.connected) this.socket.emit(ClientEvent.LeaveRoom, {});
   }
 
-  private request(event: 'create-room' | 'join-room' | 'claim-room' | 'resume-room', payload: object): Promise<unknown> {
+  private request(event: 'create-room' | 'join-room' | 'claim-room' | 'resume-room' | 'turn-credentials', payload: object): Promise<unknown> {
     const socket = this.socket;
     // Not buffered while disconnected: it would go out on the next socket, maybe before resume-room.
     if (!socket?.connected) return Promise.reject(new ParleyError('SERVER_UNREACHABLE', 'not connected'));
@@ -294,6 +304,11 @@ export class Portal extends Emitter<PortalEvents> {
 /** The first reconnection delay, spread like socket.io-client's own (so clients do not come back in step). */
 function reconnectDelay(): number {
   return RECONNECT_DELAY_MS * (1 + (Math.random() * 2 - 1) * RECONNECT_RANDOMIZATION);
+}
+
+/** The ICE settings of a validated answer. */
+function iceSettings({ iceServers, iceTransportPolicy, iceServersTtlSeconds }: IceSettings): IceSettings {
+  return { iceServers, iceTransportPolicy, iceServersTtlSeconds };
 }
 
 function encodeProof(proof: Uint8Array): string {

@@ -11,6 +11,7 @@ import { toBase64Url } from '@protocol/base64.ts';
 import type { Role } from '@protocol/cpace.ts';
 import { toParleyError, type ParleyError } from '@protocol/errors.ts';
 import { roomProof } from '@protocol/keys.ts';
+import type { IceSettings } from '@protocol/signaling.ts';
 import type { LinkManager } from './link-manager.ts';
 import type { Portal } from './portal.ts';
 
@@ -30,6 +31,8 @@ export interface RoomPresenceHost {
   peerPageClosed(): void;
   peerBack(): void;
   signaling(up: boolean): void;
+  /** The resume answer's ICE settings (fresh TURN credentials). */
+  iceSettings(settings: IceSettings): void;
   warn(err: ParleyError): void;
 }
 
@@ -80,7 +83,8 @@ export class RoomPresence {
     if (!credentials || this.rejoining) return;
     this.rejoining = true;
     try {
-      await this.host.portal.resumeRoom(toBase64Url(credentials.sid), this.host.role, roomProof(credentials.isk, credentials.sid));
+      const room = await this.host.portal.resumeRoom(toBase64Url(credentials.sid), this.host.role, roomProof(credentials.isk, credentials.sid));
+      this.host.iceSettings(room);
       if (this.host.verified()) this.host.signaling(true);
     } catch (err) {
       const error = toParleyError(err);

@@ -18,8 +18,8 @@ import { DEFAULT_FILE_POLICY, type FilePolicy } from '@protocol/file-policy.ts';
 import { deriveSessionKeys, roomProof } from '@protocol/keys.ts';
 import { PeerType, type Chat, type PeerMessage } from '@protocol/peer.ts';
 import { safetyEmoji, type SasSymbol } from '@protocol/sas.ts';
-import type { IceServer } from '@protocol/signaling.ts';
 import { Pairing } from './pairing.ts';
+import { FreshIceSettings } from './ice-settings.ts';
 import { Emitter } from './emitter.ts';
 import { LinkManager } from './link-manager.ts';
 import { NudgeGate } from './nudge.ts';
@@ -41,7 +41,8 @@ export class Session extends Emitter<SessionEvents> {
   private readonly portal: Portal;
   private code: SessionCode | null = null;
   private sid: Uint8Array | null = null;
-  private iceServers: IceServer[] = [];
+  /** ICE servers and policy from the room answers, TURN credentials kept fresh (ice-settings.ts). */
+  private readonly ice: FreshIceSettings;
   /** What files may be sent, from the room answer (the server's settings). */
   filePolicy: FilePolicy = DEFAULT_FILE_POLICY;
   /** The code check over the relay, until the key is confirmed (pairing.ts). */
@@ -74,6 +75,7 @@ export class Session extends Emitter<SessionEvents> {
       nudgesIn: new NudgeGate(),
     };
     this.portal = options.portal ?? new Portal(options.serverUrl);
+    this.ice = new FreshIceSettings({ fetch: () => this.portal.turnCredentials() });
     this.portal.on('peer-joined', () => this.onPeerJoined());
     this.portal.on('relay', (data) => {
       if (this.state === 'joining') {
@@ -106,6 +108,7 @@ export class Session extends Emitter<SessionEvents> {
       peerPageClosed: () => this.emit('peer-page-closed', undefined),
       peerBack: () => this.emit('peer-back', undefined),
       signaling: (up) => this.emit('signaling', up),
+      iceSettings: (settings) => this.ice.update(settings),
       warn: (err) => this.warn(err),
     });
     this.portal.on('peer-left', () => {
@@ -150,7 +153,7 @@ export class Session extends Emitter<SessionEvents> {
     }
     this.code = { nameplate: room.nameplate, secret: generateSecret() };
     this.sid = fromBase64Url(room.sid);
-    this.iceServers = room.iceServers;
+    this.ice.update(room);
     this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
     this.pairing = this.makePairing(this.code, this.sid);
     this.setState('waiting');
@@ -173,7 +176,7 @@ export class Session extends Emitter<SessionEvents> {
       });
       this.assertAlive();
       this.sid = fromBase64Url(room.sid);
-      this.iceServers = room.iceServers;
+      this.ice.update(room);
       this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
       this.pairing = this.makePairing(code, this.sid);
       this.beginPake();
@@ -251,7 +254,7 @@ export class Session extends Emitter<SessionEvents> {
       this.assertAlive();
       const room = await this.portal.resumeRoom(toBase64Url(saved.sid), this.role, roomProof(saved.isk, saved.sid));
       this.assertAlive();
-      this.iceServers = room.iceServers;
+      this.ice.update(room);
       this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
     } catch (err) {
       this.destroy(toParleyError(err));
@@ -278,7 +281,7 @@ export class Session extends Emitter<SessionEvents> {
       role: this.role,
       isk,
       sid,
-      iceServers: this.iceServers,
+      ice: () => this.ice.current,
       relay: (d) => this.portal.relay(d),
       canRelay: () => this.portal.connected,
       createLink: this.options.createLink,
@@ -432,6 +435,7 @@ export class Session extends Emitter<SessionEvents> {
     }
     this.clearTimer();
     this.presence.stop();
+    this.ice.stop();
     this.links?.destroy();
     this.links = null;
     this.portal.destroy();
