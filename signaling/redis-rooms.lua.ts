@@ -23,7 +23,8 @@
  * Deadlines (code expiry, away windows, tombstones, node heartbeats) are zset scores enforced by
  * the sweeps, so they follow the nodes' clock; per-room keys also carry a 24-hour Redis TTL,
  * renewed at every change, as a backstop should every node stop for good.
- * Scripts return `{status, values, effects}`: status `OK` or an error code, effects a flat list
+ * Scripts return `{status, values, effects, closures}`: status `OK` or an error code, closures
+ * the reasons of the rooms the script closed, effects a flat list
  * of (socket id, `<sid>|<event>`) pairs for the caller to deliver, the event being `peer-joined`,
  * `peer-left`, `peer-away`, `peer-back` or `room-closed:<reason>`.
  */
@@ -32,6 +33,7 @@ const PRELUDE = /* lua */ `
 local P = ARGV[1]
 local NOW = tonumber(ARGV[2])
 local effects = {}
+local closures = {} -- reasons of the rooms this script closed, for the node's logs and metrics
 
 local function rk(sid) return P .. 'room:' .. sid end
 local function other(role) if role == 'rep' then return 'customer' end return 'rep' end
@@ -92,6 +94,7 @@ end
 
 -- Removes a live room and leaves tombstones with 'reason' (ttl 0 or max 0: none). Notifies nobody.
 local function close(sid, reason, ttl, max)
+  closures[#closures + 1] = reason
   local key = rk(sid)
   local r = redis.call('HMGET', key, 'np', 'rs', 'rn', 'cs', 'cn')
   untrack(sid, 'rep', r[2], r[3])
@@ -169,7 +172,7 @@ end
 const CREATE = /* lua */ `
 local sid, sock, node = ARGV[3], ARGV[4], ARGV[5]
 local codeTtl, maxRooms, k = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-if redis.call('SCARD', P .. 'live') >= maxRooms then return {'SERVER_FULL', {}, effects} end
+if redis.call('SCARD', P .. 'live') >= maxRooms then return {'SERVER_FULL', {}, effects, closures} end
 local chosen = nil
 for d = 3, 6 do
   local zk = P .. 'nps:' .. d
@@ -183,7 +186,7 @@ for d = 3, 6 do
   end
   if chosen then break end
 end
-if not chosen then return {'SERVER_FULL', {}, effects} end
+if not chosen then return {'SERVER_FULL', {}, effects, closures} end
 local stale = redis.call('HGET', P .. 'tombr', chosen)
 if stale then dropNameplateTomb(chosen) redis.call('ZREM', P .. 'tombs', chosen) end
 local id = redis.call('INCR', P .. 'roomid')
@@ -195,7 +198,7 @@ redis.call('ZADD', P .. 'waiting', NOW + codeTtl, sid)
 redis.call('SADD', P .. 'live', sid)
 track(sid, 'rep', sock, node)
 touch(sid)
-return {'OK', {chosen, id}, effects}
+return {'OK', {chosen, id}, effects, closures}
 `;
 
 /** ARGV: P NOW nameplate sock node ttl max atLimit → {OK, {sid, id}} */
@@ -203,71 +206,71 @@ const JOIN = /* lua */ `
 local np, sock, node, ttl, max, atLimit = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8] == '1'
 local sid = redis.call('GET', P .. 'np:' .. np)
 if not sid then
-  return {tombstone(P .. 'nps:' .. #np, P .. 'tombr', np) or 'ROOM_NOT_FOUND', {}, effects}
+  return {tombstone(P .. 'nps:' .. #np, P .. 'tombr', np) or 'ROOM_NOT_FOUND', {}, effects, closures}
 end
 local r = redis.call('HMGET', rk(sid), 'paired', 'rs', 'exp', 'id')
-if not r[1] then return {'ROOM_NOT_FOUND', {}, effects} end
-if r[1] == '1' or r[2] == sock then return {'ROOM_CROWDED', {}, effects} end
+if not r[1] then return {'ROOM_NOT_FOUND', {}, effects, closures} end
+if r[1] == '1' or r[2] == sock then return {'ROOM_CROWDED', {}, effects, closures} end
 if tonumber(r[3]) <= NOW then -- past its TTL, not swept yet
   close(sid, 'CODE_EXPIRED', ttl, max)
   emit(sid, r[2], 'room-closed:CODE_EXPIRED')
-  return {'CODE_EXPIRED', {}, effects}
+  return {'CODE_EXPIRED', {}, effects, closures}
 end
-if atLimit then return {'RATE_LIMITED', {}, effects} end
+if atLimit then return {'RATE_LIMITED', {}, effects, closures} end
 redis.call('HSET', rk(sid), 'paired', '1', 'cs', sock, 'cn', node)
 redis.call('ZREM', P .. 'waiting', sid)
 track(sid, 'customer', sock, node)
 touch(sid)
 emit(sid, r[2], 'peer-joined')
-return {'OK', {sid, r[4]}, effects}
+return {'OK', {sid, r[4]}, effects, closures}
 `;
 
 /** ARGV: P NOW sid sock → {OK, {otherSocket, otherNode}} (NOT_IN_ROOM when not a member or no peer) */
 const PEER = /* lua */ `
 local sid, sock = ARGV[3], ARGV[4]
 local role = roleOf(sid, sock)
-if not role then return {'NOT_IN_ROOM', {}, effects} end
+if not role then return {'NOT_IN_ROOM', {}, effects, closures} end
 local r = redis.call('HMGET', rk(sid), f(other(role), 's'), f(other(role), 'n'))
-if not r[1] or r[1] == '' then return {'NOT_IN_ROOM', {role}, effects} end
-return {'OK', {r[1], r[2], role}, effects}
+if not r[1] or r[1] == '' then return {'NOT_IN_ROOM', {role}, effects, closures} end
+return {'OK', {r[1], r[2], role}, effects, closures}
 `;
 
 /** ARGV: P NOW sid sock ttl max → {OK, {id}} */
 const BAD_KEY = /* lua */ `
 local sid, sock, ttl, max = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
-if not roleOf(sid, sock) then return {'NOT_IN_ROOM', {}, effects} end
+if not roleOf(sid, sock) then return {'NOT_IN_ROOM', {}, effects, closures} end
 local r = redis.call('HMGET', rk(sid), 'rs', 'cs', 'id')
 close(sid, 'ROOM_BURNED', ttl, max)
 emit(sid, r[1], 'room-closed:ROOM_BURNED')
 emit(sid, r[2], 'room-closed:ROOM_BURNED')
-return {'OK', {r[3]}, effects}
+return {'OK', {r[3]}, effects, closures}
 `;
 
 /** ARGV: P NOW sid sock ttl max → {OK, {id}} */
 const LEAVE = /* lua */ `
 local sid, sock, ttl, max = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local role = roleOf(sid, sock)
-if not role then return {'NOT_IN_ROOM', {}, effects} end
+if not role then return {'NOT_IN_ROOM', {}, effects, closures} end
 local id = redis.call('HGET', rk(sid), 'id')
 leave(sid, role, ttl, max)
-return {'OK', {id}, effects}
+return {'OK', {id}, effects, closures}
 `;
 
 /** ARGV: P NOW sid sock proofHash → {OK, {id, 'new'|'same'}} */
 const CLAIM = /* lua */ `
 local sid, sock, hash = ARGV[3], ARGV[4], ARGV[5]
 local role = roleOf(sid, sock)
-if not role then return {'NOT_IN_ROOM', {}, effects} end
+if not role then return {'NOT_IN_ROOM', {}, effects, closures} end
 local r = redis.call('HMGET', rk(sid), 'paired', 'proof', 'id')
-if r[1] ~= '1' then return {'NOT_IN_ROOM', {}, effects} end
+if r[1] ~= '1' then return {'NOT_IN_ROOM', {}, effects, closures} end
 -- Compares SHA-256 hashes of the 32-byte proofs, never the proofs: timing says nothing useful.
 if r[2] == '' then
   redis.call('HSET', rk(sid), 'proof', hash)
   touch(sid)
-  return {'OK', {r[3], 'new'}, effects}
+  return {'OK', {r[3], 'new'}, effects, closures}
 end
-if r[2] ~= hash then return {'RESUME_REFUSED', {r[3]}, effects} end
-return {'OK', {r[3], 'same'}, effects}
+if r[2] ~= hash then return {'RESUME_REFUSED', {r[3]}, effects, closures} end
+return {'OK', {r[3], 'same'}, effects, closures}
 `;
 
 /**
@@ -282,9 +285,9 @@ local key = rk(sid)
 local o = other(role)
 if redis.call('EXISTS', key) == 0 then
   local reason = tombstone(P .. 'closed', P .. 'closedr', sid)
-  if reason then return {reason, {}, effects} end
-  if atLimit then return {'RATE_LIMITED', {}, effects} end
-  if redis.call('SCARD', P .. 'live') >= maxRooms then return {'SERVER_FULL', {}, effects} end
+  if reason then return {reason, {}, effects, closures} end
+  if atLimit then return {'RATE_LIMITED', {}, effects, closures} end
+  if redis.call('SCARD', P .. 'live') >= maxRooms then return {'SERVER_FULL', {}, effects, closures} end
   -- Unknown sid (its state was lost): restored with the resumer, the other slot away.
   local id = redis.call('INCR', P .. 'roomid')
   redis.call('HSET', key, 'id', id, 'np', '', 'paired', '1', 'exp', NOW, 'proof', hash,
@@ -293,22 +296,22 @@ if redis.call('EXISTS', key) == 0 then
   redis.call('SADD', P .. 'live', sid)
   track(sid, role, sock, node)
   touch(sid)
-  return {'OK', {0, 0, id, 'restored', '', ''}, effects}
+  return {'OK', {0, 0, id, 'restored', '', ''}, effects, closures}
 end
 local r = redis.call('HMGET', key, 'proof', f(role, 's'), f(role, 'n'), f(role, 'a'), f(o, 's'), f(o, 'a'), 'id')
 local proof, mySock, myNode, myAway, otherSock, otherAway, id = r[1], r[2], r[3], r[4], r[5], r[6], r[7]
-if proof == '' or proof ~= hash then return {'RESUME_REFUSED', {id}, effects} end
-if otherSock == sock then return {'RESUME_REFUSED', {id}, effects} end -- one socket, both roles
+if proof == '' or proof ~= hash then return {'RESUME_REFUSED', {id}, effects, closures} end
+if otherSock == sock then return {'RESUME_REFUSED', {id}, effects, closures} end -- one socket, both roles
 if myAway ~= '' and tonumber(myAway) <= NOW then -- the window passed, not swept yet
   redis.call('HSET', key, f(role, 'a'), '')
   leave(sid, role, ttl, max)
-  return {'PEER_GONE', {id}, effects}
+  return {'PEER_GONE', {id}, effects, closures}
 end
 local otherPresent = otherSock ~= '' and 1 or 0
 local otherLeft = (otherSock == '' and otherAway == '') and 1 or 0
-if mySock == sock then return {'OK', {otherPresent, otherLeft, id, 'same', '', ''}, effects} end
-if mySock == '' and myAway == '' then return {'PEER_GONE', {id}, effects} end
-if atLimit then return {'RATE_LIMITED', {id}, effects} end
+if mySock == sock then return {'OK', {otherPresent, otherLeft, id, 'same', '', ''}, effects, closures} end
+if mySock == '' and myAway == '' then return {'PEER_GONE', {id}, effects, closures} end
+if atLimit then return {'RATE_LIMITED', {id}, effects, closures} end
 -- The old socket (away, or not noticed gone yet) loses the slot without being told.
 untrack(sid, role, mySock, myNode)
 redis.call('ZREM', P .. 'away', sid .. '|' .. role)
@@ -316,14 +319,14 @@ redis.call('HSET', key, f(role, 's'), sock, f(role, 'n'), node, f(role, 'a'), ''
 track(sid, role, sock, node)
 touch(sid)
 emit(sid, otherSock, 'peer-back')
-return {'OK', {otherPresent, otherLeft, id, 'back', mySock, myNode}, effects}
+return {'OK', {otherPresent, otherLeft, id, 'back', mySock, myNode}, effects, closures}
 `;
 
 /** ARGV: P NOW sock window ttl max sid1 role1 sid2 role2 … → {OK, {}} (a socket on this node is gone) */
 const DISCONNECT = /* lua */ `
 local sock, window, ttl, max = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 for i = 7, #ARGV, 2 do memberGone(ARGV[i], ARGV[i + 1], sock, window, ttl, max) end
-return {'OK', {}, effects}
+return {'OK', {}, effects, closures}
 `;
 
 /**
@@ -378,13 +381,13 @@ for _, gone in ipairs(dead) do
   end
   redis.call('DEL', nodeKey(gone))
 end
-return {'OK', {#expired, #away, #dead}, effects}
+return {'OK', {#expired, #away, #dead}, effects, closures}
 `;
 
 /** ARGV: P NOW node → {OK, {}}: a node that stops on purpose leaves the heartbeat list. */
 const NODE_DOWN = /* lua */ `
 redis.call('ZREM', P .. 'nodes', ARGV[3])
-return {'OK', {}, effects}
+return {'OK', {}, effects, closures}
 `;
 
 /** ARGV: P NOW → {OK, {live, waiting, away, tombstones, closedSids}} */
@@ -399,7 +402,7 @@ return {'OK', {
   redis.call('ZCOUNT', P .. 'nps:4', '-inf', '+inf'),
   redis.call('ZCOUNT', P .. 'nps:5', '-inf', '+inf'),
   redis.call('ZCOUNT', P .. 'nps:6', '-inf', '+inf'),
-}, effects}
+}, effects, closures}
 `;
 
 const withPrelude = (body: string) => `${PRELUDE}\n${body}`;

@@ -66,6 +66,20 @@ describe('two signaling nodes on one Redis', () => {
     // Both nodes see the same rooms.
     expect(await a!.server.rooms.stats()).toMatchObject({ rooms: 1, paired: 1 });
     expect(await b!.server.rooms.stats()).toMatchObject({ rooms: 1, paired: 1 });
+
+    // Each node counts what it did; the session gauges come from Redis, so both show the room.
+    const metricsOf = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    const left = next(customer, 'room-closed');
+    rep.emit('leave-room', {});
+    expect(await left).toEqual({ reason: 'PEER_GONE', sid: room.sid });
+    const [onA, onB] = [await metricsOf(a!.url), await metricsOf(b!.url)];
+    expect(onA).toMatch(/^parley_sessions_created_total 1$/m);
+    expect(onA).toMatch(/^parley_sessions_closed_total\{reason="PEER_GONE"\} 1$/m);
+    expect(onA).toMatch(/^parley_relayed_messages_total 1$/m);
+    expect(onB).toMatch(/^parley_sessions_joined_total 1$/m);
+    expect(onB).toMatch(/^parley_sessions_created_total 0$/m);
+    expect(onB).toMatch(/^parley_relayed_messages_total 1$/m);
+    for (const text of [onA, onB]) expect(text).toMatch(/^parley_sessions_active\{state="paired"\} 0$/m);
   });
 
   it('the customer’s node shuts down: the rep is told the customer is away; the customer resumes on node A and relays flow', async () => {
