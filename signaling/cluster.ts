@@ -36,7 +36,15 @@ const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt
 
 export function connectCluster(url: string, logger: Logger, prefix: string): Cluster {
   const common: RedisOptions = { retryStrategy: reconnectDelay, connectionName: 'parley-signaling' };
-  const redis = new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS });
+  // No resending after a reconnect: a room script whose answer was lost may have run, and running
+  // it twice would hand out a second code or lose the first run's notifications.
+  const redis = new Redis(url, {
+    ...common,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    autoResendUnfulfilledCommands: false,
+  });
   // The adapter publishes without awaiting: its client queues while Redis is away instead of
   // rejecting (an unhandled rejection). Little is queued meanwhile: every request first needs
   // `redis` above, which refuses.

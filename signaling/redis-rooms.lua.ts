@@ -45,8 +45,9 @@ local function emit(sid, sock, event)
   end
 end
 -- Backstop TTL of every per-room key, renewed at each change: the sweeps end rooms on time; this
--- only clears what a deployment whose every node stopped for good would leave behind.
-local BACKSTOP_MS = 86400000
+-- only clears what a deployment whose every node stopped for good would leave behind. Seven days:
+-- far longer than any support session (relays do not renew it).
+local BACKSTOP_MS = 7 * 86400000
 local function nodeKey(node) return P .. 'node:' .. node end
 local function track(sid, role, sock, node)
   if sock ~= '' and node ~= '' then
@@ -102,7 +103,7 @@ local function close(sid, reason, ttl, max)
   redis.call('DEL', key)
   redis.call('ZREM', P .. 'waiting', sid)
   redis.call('ZREM', P .. 'away', sid .. '|rep', sid .. '|customer')
-  redis.call('SREM', P .. 'live', sid)
+  redis.call('SREM', P .. 'live', sid .. '|' .. (r[1] or ''))
   local keep = ttl > 0 and max > 0
   if keep then
     redis.call('ZADD', P .. 'closed', NOW + ttl, sid)
@@ -159,6 +160,18 @@ local function memberGone(sid, role, sock, window, ttl, max)
   else leave(sid, role, ttl, max) end
 end
 
+-- Handles up to 'limit' members of a node that is gone as disconnected; forgets the node once
+-- none is left. Answers how many were handled.
+local function takeOver(gone, limit, window, ttl, max)
+  local entries = redis.call('SPOP', nodeKey(gone), limit)
+  for _, entry in ipairs(entries) do
+    local parts = split(entry)
+    memberGone(parts[1], parts[2], parts[3], window, ttl, max)
+  end
+  if redis.call('SCARD', nodeKey(gone)) == 0 then redis.call('ZREM', P .. 'nodes', gone) end
+  return #entries
+end
+
 -- The role of 'sock' in room 'sid', or nil.
 local function roleOf(sid, sock)
   local r = redis.call('HMGET', rk(sid), 'rs', 'cs')
@@ -172,6 +185,9 @@ end
 const CREATE = /* lua */ `
 local sid, sock, node = ARGV[3], ARGV[4], ARGV[5]
 local codeTtl, maxRooms, k = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+-- The same request run again (a resent command): the room it made.
+local made = redis.call('HMGET', rk(sid), 'rs', 'np', 'id')
+if made[1] == sock then return {'OK', {made[2], made[3]}, effects, closures} end
 if redis.call('SCARD', P .. 'live') >= maxRooms then return {'SERVER_FULL', {}, effects, closures} end
 local chosen = nil
 for d = 3, 6 do
@@ -195,7 +211,7 @@ redis.call('SET', P .. 'np:' .. chosen, sid)
 redis.call('HSET', rk(sid), 'id', id, 'np', chosen, 'paired', '0', 'exp', NOW + codeTtl, 'proof', '',
   'rs', sock, 'rn', node, 'ra', '', 'cs', '', 'cn', '', 'ca', '')
 redis.call('ZADD', P .. 'waiting', NOW + codeTtl, sid)
-redis.call('SADD', P .. 'live', sid)
+redis.call('SADD', P .. 'live', sid .. '|' .. chosen)
 track(sid, 'rep', sock, node)
 touch(sid)
 return {'OK', {chosen, id}, effects, closures}
@@ -208,14 +224,15 @@ local sid = redis.call('GET', P .. 'np:' .. np)
 if not sid then
   return {tombstone(P .. 'nps:' .. #np, P .. 'tombr', np) or 'ROOM_NOT_FOUND', {}, effects, closures}
 end
-local r = redis.call('HMGET', rk(sid), 'paired', 'rs', 'exp', 'id')
+local r = redis.call('HMGET', rk(sid), 'paired', 'rs', 'exp', 'id', 'cs')
 if not r[1] then return {'ROOM_NOT_FOUND', {}, effects, closures} end
-if r[1] == '1' or r[2] == sock then return {'ROOM_CROWDED', {}, effects, closures} end
-if tonumber(r[3]) <= NOW then -- past its TTL, not swept yet
+if r[5] == sock then return {'OK', {sid, r[4]}, effects, closures} end -- the same join run again
+if r[1] ~= '1' and tonumber(r[3]) <= NOW then -- past its TTL, not swept yet
   close(sid, 'CODE_EXPIRED', ttl, max)
   emit(sid, r[2], 'room-closed:CODE_EXPIRED')
   return {'CODE_EXPIRED', {}, effects, closures}
 end
+if r[1] == '1' or r[2] == sock then return {'ROOM_CROWDED', {}, effects, closures} end
 if atLimit then return {'RATE_LIMITED', {}, effects, closures} end
 redis.call('HSET', rk(sid), 'paired', '1', 'cs', sock, 'cn', node)
 redis.call('ZREM', P .. 'waiting', sid)
@@ -283,6 +300,15 @@ local window, ttl, max, maxRooms = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumbe
 local atLimit = ARGV[12] == '1'
 local key = rk(sid)
 local o = other(role)
+-- Away places past their window go first, as a sweep would have done (the customer's first: if
+-- the rep's is due too, the room then closes with the right reason either way).
+for _, due in ipairs({'customer', 'rep'}) do
+  local untilMs = redis.call('HGET', key, f(due, 'a'))
+  if untilMs and untilMs ~= '' and tonumber(untilMs) <= NOW then
+    redis.call('HSET', key, f(due, 'a'), '')
+    leave(sid, due, ttl, max)
+  end
+end
 if redis.call('EXISTS', key) == 0 then
   local reason = tombstone(P .. 'closed', P .. 'closedr', sid)
   if reason then return {reason, {}, effects, closures} end
@@ -293,7 +319,7 @@ if redis.call('EXISTS', key) == 0 then
   redis.call('HSET', key, 'id', id, 'np', '', 'paired', '1', 'exp', NOW, 'proof', hash,
     f(role, 's'), sock, f(role, 'n'), node, f(role, 'a'), '', f(o, 's'), '', f(o, 'n'), '', f(o, 'a'), NOW + window)
   redis.call('ZADD', P .. 'away', NOW + window, sid .. '|' .. o)
-  redis.call('SADD', P .. 'live', sid)
+  redis.call('SADD', P .. 'live', sid .. '|')
   track(sid, role, sock, node)
   touch(sid)
   return {'OK', {0, 0, id, 'restored', '', ''}, effects, closures}
@@ -302,11 +328,6 @@ local r = redis.call('HMGET', key, 'proof', f(role, 's'), f(role, 'n'), f(role, 
 local proof, mySock, myNode, myAway, otherSock, otherAway, id = r[1], r[2], r[3], r[4], r[5], r[6], r[7]
 if proof == '' or proof ~= hash then return {'RESUME_REFUSED', {id}, effects, closures} end
 if otherSock == sock then return {'RESUME_REFUSED', {id}, effects, closures} end -- one socket, both roles
-if myAway ~= '' and tonumber(myAway) <= NOW then -- the window passed, not swept yet
-  redis.call('HSET', key, f(role, 'a'), '')
-  leave(sid, role, ttl, max)
-  return {'PEER_GONE', {id}, effects, closures}
-end
 local otherPresent = otherSock ~= '' and 1 or 0
 local otherLeft = (otherSock == '' and otherAway == '') and 1 or 0
 if mySock == sock then return {'OK', {otherPresent, otherLeft, id, 'same', '', ''}, effects, closures} end
@@ -330,19 +351,33 @@ return {'OK', {}, effects, closures}
 `;
 
 /**
- * ARGV: P NOW ttl max limit node deadAfter window → {OK, {expired, awayGone, deadNodes}}
+ * ARGV: P NOW ttl max limit node deadAfter window → {OK, {expired, awayGone, deadNodes, wasTakenOver}}
  * Expires unjoined rooms and away slots, forgets old tombstones, renews this node's heartbeat and
  * takes over the members of one node that stopped beating (as if each socket disconnected).
  */
 const SWEEP = /* lua */ `
 local ttl, max, limit, node = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local deadAfter, window = tonumber(ARGV[7]), tonumber(ARGV[8])
+-- No sweep by any node for a while: Redis was unreachable (or every node stopped), so nobody
+-- could renew a heartbeat. Everyone gets a fresh start rather than being taken for dead.
+local last = tonumber(redis.call('GET', P .. 'swept') or '0')
+redis.call('SET', P .. 'swept', NOW, 'PX', BACKSTOP_MS)
+local storeWasOut = last > 0 and NOW - last > deadAfter / 2
+if storeWasOut then
+  for _, each in ipairs(redis.call('ZRANGE', P .. 'nodes', 0, -1)) do redis.call('ZADD', P .. 'nodes', NOW, each) end
+end
+-- This node was taken over while it could not reach Redis: its sockets' places are "away" now.
+local wasTakenOver = redis.call('DEL', P .. 'takenover:' .. node) == 1
 redis.call('ZADD', P .. 'nodes', NOW, node)
 local expired = redis.call('ZRANGEBYSCORE', P .. 'waiting', '-inf', NOW, 'LIMIT', 0, limit)
 for _, sid in ipairs(expired) do
-  local rs = redis.call('HGET', rk(sid), 'rs')
-  close(sid, 'CODE_EXPIRED', ttl, max)
-  emit(sid, rs, 'room-closed:CODE_EXPIRED')
+  if redis.call('EXISTS', rk(sid)) == 1 then
+    local rs = redis.call('HGET', rk(sid), 'rs')
+    close(sid, 'CODE_EXPIRED', ttl, max)
+    emit(sid, rs, 'room-closed:CODE_EXPIRED')
+  else
+    redis.call('ZREM', P .. 'waiting', sid) -- its keys outlived by the backstop TTL
+  end
 end
 local away = redis.call('ZRANGEBYSCORE', P .. 'away', '-inf', NOW, 'LIMIT', 0, limit)
 for _, entry in ipairs(away) do
@@ -365,29 +400,39 @@ for _, zk in ipairs({P .. 'tombs', P .. 'closed'}) do
   end
 end
 -- Index entries of rooms the backstop TTL removed (see touch): a few random ones checked each time.
-for _, sid in ipairs(redis.call('SRANDMEMBER', P .. 'live', 20)) do
+for _, entry in ipairs(redis.call('SRANDMEMBER', P .. 'live', 20)) do
+  local bar = string.find(entry, '|', 1, true)
+  local sid, np = string.sub(entry, 1, bar - 1), string.sub(entry, bar + 1)
   if redis.call('EXISTS', rk(sid)) == 0 then
-    redis.call('SREM', P .. 'live', sid)
+    redis.call('SREM', P .. 'live', entry)
     redis.call('ZREM', P .. 'waiting', sid)
     redis.call('ZREM', P .. 'away', sid .. '|rep', sid .. '|customer')
+    -- Its nameplate, unless a newer room holds it now.
+    if np ~= '' and not redis.call('GET', P .. 'np:' .. np) then
+      local ends = redis.call('ZSCORE', P .. 'nps:' .. #np, np)
+      if ends and tonumber(ends) == math.huge then redis.call('ZREM', P .. 'nps:' .. #np, np) end
+    end
   end
 end
-local dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', NOW - deadAfter, 'LIMIT', 0, 1)
+-- One silent node per sweep, 'limit' members at a time (the next sweeps take the rest).
+local dead = {}
+if not storeWasOut then dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', NOW - deadAfter, 'LIMIT', 0, 1) end
 for _, gone in ipairs(dead) do
-  redis.call('ZREM', P .. 'nodes', gone)
-  for _, entry in ipairs(redis.call('SMEMBERS', nodeKey(gone))) do
-    local parts = split(entry)
-    memberGone(parts[1], parts[2], parts[3], window, ttl, max)
-  end
-  redis.call('DEL', nodeKey(gone))
+  redis.call('SET', P .. 'takenover:' .. gone, '1', 'PX', BACKSTOP_MS)
+  takeOver(gone, limit, window, ttl, max)
 end
-return {'OK', {#expired, #away, #dead}, effects, closures}
+return {'OK', {#expired, #away, #dead, wasTakenOver and 1 or 0}, effects, closures}
 `;
 
-/** ARGV: P NOW node → {OK, {}}: a node that stops on purpose leaves the heartbeat list. */
+/**
+ * ARGV: P NOW node limit window ttl max → {OK, {left}}: a node that stops on purpose hands over
+ * its remaining members (as disconnected) and leaves the heartbeat list once none is left.
+ */
 const NODE_DOWN = /* lua */ `
-redis.call('ZREM', P .. 'nodes', ARGV[3])
-return {'OK', {}, effects, closures}
+local node, limit = ARGV[3], tonumber(ARGV[4])
+local window, ttl, max = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+takeOver(node, limit, window, ttl, max)
+return {'OK', {redis.call('SCARD', nodeKey(node))}, effects, closures}
 `;
 
 /** ARGV: P NOW → {OK, {live, waiting, away, tombstones, closedSids}} */

@@ -44,10 +44,22 @@ export interface RedisRoomManagerOptions extends RoomManagerOptions {
   nodeId?: string;
   /** A node silent this long is taken for dead (default {@link NODE_DEAD_AFTER_MS}; shorter in tests). */
   nodeDeadAfterMs?: number;
+  /**
+   * This node could not reach Redis for so long that the others took it for dead and made its
+   * sockets' places "away": the sockets should reconnect (and resume) to be members again.
+   */
+  onTakenOver?(): void;
 }
 
 type ScriptReply = [status: string, values: (string | number)[], effects: string[], closures?: string[]];
 type ScriptRunner = (...args: (string | number)[]) => Promise<ScriptReply>;
+
+/**
+ * Error replies that mean Redis cannot take writes now (a replica after a failover, out of
+ * memory, busy with a long script, failing to persist, loading, its primary down). Any other
+ * error reply (`ERR …`, e.g. raised inside a script) is a bug.
+ */
+const UNAVAILABLE_REPLY = /^(READONLY|OOM|BUSY|MISCONF|MASTERDOWN|LOADING|NOREPLICAS|TRYAGAIN|CLUSTERDOWN)\b/;
 
 const hashProof = (proof: Uint8Array): string => createHash('sha256').update(proof).digest('hex');
 
@@ -67,6 +79,7 @@ export class RedisRoomManager implements Rooms {
   readonly #randomInt: (min: number, max: number) => number;
   readonly #randomBytes: (n: number) => Uint8Array;
   readonly #log: NonNullable<RoomManagerOptions['log']>;
+  readonly #onTakenOver: () => void;
   /** Rooms of this node's sockets: socket id → sid → role (a hint; Redis decides). */
   readonly #memberships = new Map<string, Map<string, RoomRole>>();
   /** Disconnects Redis could not be told of (it was unreachable), retried at each sweep. */
@@ -88,6 +101,7 @@ export class RedisRoomManager implements Rooms {
     this.#randomInt = options.randomInt ?? nodeRandomInt;
     this.#randomBytes = options.randomBytes ?? nodeRandomBytes;
     this.#log = options.log ?? (() => {});
+    this.#onTakenOver = options.onTakenOver ?? (() => {});
     for (const [name, lua] of Object.entries(ROOM_SCRIPTS)) {
       if (!(name in this.#redis)) this.#redis.defineCommand(name, { numberOfKeys: 0, lua });
     }
@@ -116,7 +130,7 @@ export class RedisRoomManager implements Rooms {
   }
 
   async relay(from: RoomSocket, data: string, sid?: string): Promise<Result> {
-    const room = this.#roomOf(from, sid);
+    const room = await this.#roomOf(from, sid);
     if (room === null) return fail('NOT_IN_ROOM');
     const [rs, cs] = await this.#call(() => this.#redis.hmget(`${this.#prefix}room:${room}`, 'rs', 'cs'));
     const target = rs === from.id ? cs : cs === from.id ? rs : null;
@@ -127,7 +141,7 @@ export class RedisRoomManager implements Rooms {
   }
 
   async badKey(from: RoomSocket, sid?: string): Promise<Result> {
-    const room = this.#roomOf(from, sid);
+    const room = await this.#roomOf(from, sid);
     if (room === null) return fail('NOT_IN_ROOM');
     const [status] = await this.#run('parleyBadKey', this.#now(), room, from.id, this.#tombstoneTtlMs, this.#maxTombstones);
     this.#forget(from.id, room);
@@ -136,7 +150,7 @@ export class RedisRoomManager implements Rooms {
   }
 
   async leave(from: RoomSocket, sid?: string): Promise<Result> {
-    const room = this.#roomOf(from, sid);
+    const room = await this.#roomOf(from, sid);
     if (room === null) return fail('NOT_IN_ROOM');
     const [status, values] = await this.#run('parleyLeave', this.#now(), room, from.id, this.#tombstoneTtlMs, this.#maxTombstones);
     this.#forget(from.id, room);
@@ -146,7 +160,7 @@ export class RedisRoomManager implements Rooms {
   }
 
   async claim(from: RoomSocket, proof: Uint8Array, sid?: string): Promise<Result> {
-    const room = this.#roomOf(from, sid);
+    const room = await this.#roomOf(from, sid);
     if (room === null) return fail('NOT_IN_ROOM');
     const [status, values] = await this.#run('parleyClaim', this.#now(), room, from.id, hashProof(proof));
     if (status !== 'OK') {
@@ -179,30 +193,53 @@ export class RedisRoomManager implements Rooms {
     const rooms = this.#memberships.get(socket.id);
     this.#memberships.delete(socket.id);
     if (!rooms || rooms.size === 0) return;
-    await this.#tellDisconnect(socket.id, [...rooms].flat());
+    // Redis unreachable: kept and told at a later sweep (the caller need not retry).
+    await this.#tellDisconnect(socket.id, [...rooms].flat()).catch((err: unknown) => {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+    });
   }
 
   async #tellDisconnect(socketId: string, pairs: string[]): Promise<void> {
     try {
       await this.#run('parleyDisconnect', this.#now(), socketId, this.#rejoinWindowMs, this.#tombstoneTtlMs, this.#maxTombstones, ...pairs);
     } catch (err) {
-      if (!(err instanceof StoreUnavailableError)) throw err;
       // Told later: otherwise the room would keep a gone socket as present until its peer leaves.
       this.#untold.push({ socketId, pairs });
+      throw err;
     }
   }
 
   async sweep(): Promise<void> {
-    for (const { socketId, pairs } of this.#untold.splice(0)) await this.#tellDisconnect(socketId, pairs);
+    const untold = this.#untold.splice(0);
+    for (const [i, { socketId, pairs }] of untold.entries()) {
+      try {
+        await this.#tellDisconnect(socketId, pairs); // a failed one goes back into #untold
+      } catch (err) {
+        this.#untold.push(...untold.slice(i + 1)); // and so do the rest, for the next sweep
+        throw err;
+      }
+    }
     const [, values] = await this.#run('parleySweep', this.#now(), this.#tombstoneTtlMs, this.#maxTombstones, SWEEP_LIMIT, this.nodeId, this.#nodeDeadAfterMs, this.#rejoinWindowMs);
-    const [, awayGone = 0, deadNodes = 0] = values.map(Number);
+    const [, awayGone = 0, deadNodes = 0, wasTakenOver = 0] = values.map(Number);
     if (awayGone > 0) this.#log('debug', 'away-expired', { members: awayGone });
     if (deadNodes > 0) this.#log('info', 'node-taken-over', { nodes: deadNodes });
+    if (wasTakenOver === 1) {
+      this.#log('info', 'this-node-was-taken-over', { sockets: this.#memberships.size });
+      this.#memberships.clear();
+      this.#onTakenOver();
+    }
   }
 
-  /** This node stops: it leaves the heartbeat list (its sockets have disconnected by then). */
+  /**
+   * This node stops: whatever of its members Redis still lists (a disconnect it could not tell,
+   * one still queued) is handed over as disconnected, then the node leaves the heartbeat list.
+   * If Redis cannot be reached, the node stays listed and the others take it over.
+   */
   async stop(): Promise<void> {
-    await this.#run('parleyNodeDown', this.#now(), this.nodeId);
+    for (let left = 1, round = 0; left > 0 && round < 1000; round++) {
+      const [, values] = await this.#run('parleyNodeDown', this.#now(), this.nodeId, SWEEP_LIMIT, this.#rejoinWindowMs, this.#tombstoneTtlMs, this.#maxTombstones);
+      left = Number(values[0] ?? 0);
+    }
   }
 
   async isMember(socket: RoomSocket, sid?: string): Promise<boolean> {
@@ -248,12 +285,19 @@ export class RedisRoomManager implements Rooms {
     return rs === socketId || cs === socketId;
   }
 
-  /** The sid named (if this socket is in it), or its only room when none is named. */
-  #roomOf(socket: RoomSocket, sid: string | undefined): string | null {
+  /**
+   * The sid named (if this socket is in it), or its only room when none is named. Hints of rooms
+   * closed from another node are checked in Redis first, so a stale one does not make a socket
+   * look as if it were in two rooms.
+   */
+  async #roomOf(socket: RoomSocket, sid: string | undefined): Promise<string | null> {
     const rooms = this.#memberships.get(socket.id);
     if (!rooms) return null;
-    if (sid === undefined) return rooms.size === 1 ? ([...rooms.keys()][0] ?? null) : null;
-    return rooms.has(sid) ? sid : null;
+    if (sid !== undefined) return rooms.has(sid) ? sid : null;
+    if (rooms.size > 1) {
+      for (const room of [...rooms.keys()]) if (!(await this.#holds(socket.id, room))) this.#forget(socket.id, room);
+    }
+    return rooms.size === 1 ? ([...rooms.keys()][0] ?? null) : null;
   }
 
   #remember(socketId: string, sid: string, role: RoomRole): void {
@@ -296,12 +340,16 @@ export class RedisRoomManager implements Rooms {
     }
   }
 
-  /** A Redis call; a connection problem becomes {@link StoreUnavailableError}, a script error stays a bug. */
+  /**
+   * A Redis call. Whatever keeps Redis from answering becomes {@link StoreUnavailableError}: the
+   * connection, a timeout, and the error replies of {@link UNAVAILABLE_REPLY}. Other error
+   * replies are bugs and stay as they are.
+   */
   async #call<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof ReplyError) throw err;
+      if (err instanceof ReplyError && !UNAVAILABLE_REPLY.test((err as Error).message)) throw err;
       throw new StoreUnavailableError(err instanceof Error ? err.message : String(err), { cause: err });
     }
   }

@@ -115,6 +115,7 @@ export class RoomManager {
     this.sweep();
     const room = this.#byNameplate.get(nameplate);
     if (!room) return fail(this.#tombstones.get(nameplate) ?? 'ROOM_NOT_FOUND');
+    if (room.slots.customer.socket?.id === customer.id) return { ok: true, sid: room.sid }; // asked again
     if (room.paired || room.slots.rep.socket?.id === customer.id) return fail('ROOM_CROWDED');
     if (this.#memberships.count(customer) >= this.#roomsPerSocket) return fail('RATE_LIMITED');
     room.slots.customer.socket = customer;

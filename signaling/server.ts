@@ -136,8 +136,17 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     emit(local ?? io.to(socketId));
   };
   const rooms: Rooms = cluster
-    ? new RedisRoomManager({ ...roomOptions, redis: cluster.redis, prefix: config.redisPrefix, deliver })
+    ? new RedisRoomManager({ ...roomOptions, redis: cluster.redis, prefix: config.redisPrefix, deliver, onTakenOver: () => reconnectEveryone() })
     : new RoomManager(roomOptions);
+  /**
+   * Closes every client's connection at the transport level: socket.io clients reconnect by
+   * themselves and resume their rooms (see shutdown.ts). Answers how many.
+   */
+  const reconnectEveryone = () => {
+    const sockets = [...io.of('/').sockets.values()];
+    for (const socket of sockets) socket.conn.close();
+    return sockets.length;
+  };
   const readiness = (): Readiness => cluster?.readiness() ?? { ready: true, checks: {} };
 
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
@@ -319,9 +328,12 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       enqueue(() => handleEvent(name, args[0], ack).catch((err: unknown) => storeUnavailable(err, ack)));
     });
 
-    /** Redis did not answer: the request is refused with a clear code (and logged once per outage by the cluster). */
+    /**
+     * A request that could not be handled is still answered, never left hanging: Redis did not
+     * answer (logged once per outage by the cluster), or a bug (logged here).
+     */
     function storeUnavailable(err: unknown, ack: AckFn | undefined): void {
-      if (!(err instanceof StoreUnavailableError)) throw err;
+      if (!(err instanceof StoreUnavailableError)) logger.error({ event: 'handler-error', conn, err: errorField(err) });
       serverError(ErrorCode.SERVICE_UNAVAILABLE);
       ack?.({ ok: false, error: ErrorCode.SERVICE_UNAVAILABLE });
     }
@@ -504,11 +516,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
         logger,
         connections: () => io.engine.clientsCount,
         stopListening: () => httpServer.close(),
-        disconnectAll: () => {
-          const sockets = [...io.of('/').sockets.values()];
-          for (const socket of sockets) socket.conn.close(); // a transport close: see shutdown.ts
-          return sockets.length;
-        },
+        disconnectAll: reconnectEveryone,
         close,
       });
       return shuttingDown;

@@ -112,6 +112,17 @@ describe.each(IMPLEMENTATIONS)('rooms %s', (implementation, make) => {
       expect(third.received).toEqual([]);
     });
 
+    it('the same join asked again (a resent request) answers the same, without telling the rep twice', async () => {
+      const { rooms, socket } = setup();
+      const rep = socket();
+      const customer = socket();
+      const room = created(await rooms.create(rep));
+      expect(await rooms.join(customer, room.nameplate)).toEqual({ ok: true, sid: room.sid });
+      expect(await rooms.join(customer, room.nameplate)).toEqual({ ok: true, sid: room.sid });
+      expect(rep.events()).toEqual(['peer-joined']);
+      expect(await rooms.stats()).toMatchObject({ rooms: 1, paired: 1, sockets: 2 });
+    });
+
     it('relays to the other member only, unchanged', async () => {
       const { rooms, socket } = setup();
       const rep = socket();
