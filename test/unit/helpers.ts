@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Portal, PortalEvents } from '../../client/src/lib/portal.ts';
 import { ParleyError } from '../../protocol/errors.ts';
 
 /** Runs `fn`; returns the ParleyError code it threw (failing on any other throw), or undefined. */
@@ -44,4 +45,16 @@ export class MemoryStorage implements Storage {
   entries(): Record<string, string> {
     return Object.fromEntries(this.items);
   }
+}
+
+/** The next `event` a Portal emits (rejects after `timeoutMs`). */
+export function nextPortalEvent<K extends keyof PortalEvents>(p: Portal, event: K, timeoutMs = 8000): Promise<PortalEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+    const off = p.on(event, (payload) => {
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
 }

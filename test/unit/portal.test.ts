@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join as pathJoin } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Portal, type PortalEvents } from '../../client/src/lib/portal.ts';
+import { nextPortalEvent } from './helpers.ts';
 import { ParleyError } from '../../protocol/errors.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { createLogger } from '../../signaling/logger.ts';
@@ -41,16 +42,7 @@ function portal(url: string): Portal {
   return p;
 }
 
-function next<K extends keyof PortalEvents>(p: Portal, event: K, timeoutMs = 8000): Promise<PortalEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    const off = p.on(event, (payload) => {
-      clearTimeout(timer);
-      off();
-      resolve(payload);
-    });
-  });
-}
+const next = <K extends keyof PortalEvents>(p: Portal, event: K, timeoutMs = 8000) => nextPortalEvent(p, event, timeoutMs);
 
 /** A port nothing listens on. */
 async function freePort(): Promise<number> {

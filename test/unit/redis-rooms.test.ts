@@ -2,43 +2,27 @@
  * What only the Redis rooms do (the shared contract runs in rooms.test.ts): several nodes on one
  * Redis, a node that dies without a word, and Redis going away. Real redis-server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisRoomManager } from '../../signaling/redis-rooms.ts';
-import { StoreUnavailableError, type RoomSocket } from '../../signaling/room-types.ts';
-import { startRedis, type TestRedis } from '../redis-server.ts';
-
-class FakeSocket implements RoomSocket {
-  readonly received: { event: string; payload: unknown }[] = [];
-  constructor(readonly id: string) {}
-  emit(event: string, payload: unknown): void {
-    this.received.push({ event, payload });
-  }
-  events(): string[] {
-    return this.received.map((m) => m.event);
-  }
-}
+import { RedisRoomManager, type RedisRoomManagerOptions } from '../../signaling/redis-rooms.ts';
+import { StoreUnavailableError } from '../../signaling/room-types.ts';
+import { startRedis } from '../redis-server.ts';
+import { useRedis } from './redis-harness.ts';
+import { FakeRoomSocket as FakeSocket } from './room-fakes.ts';
 
 const WINDOW = 60_000;
 const DEAD_AFTER = 10_000;
 const proof = new Uint8Array(32).fill(3);
 
-let redis: TestRedis;
-let prefixes = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedis();
 
 /** Several nodes on one Redis key space, one fake clock, sockets reachable from every node. */
 function cluster() {
   let time = 5_000_000;
   const clock = { now: () => time, advance: (ms: number) => void (time += ms) };
   const sockets = new Map<string, FakeSocket>();
-  const prefix = `redis-rooms-${++prefixes}:`;
-  const node = (nodeId: string, client: Redis = redis.client) =>
+  const prefix = redis.newPrefix();
+  const node = (nodeId: string, client: Redis = redis().client, extra: Partial<RedisRoomManagerOptions> = {}) =>
     new RedisRoomManager({
       redis: client,
       prefix,
@@ -50,6 +34,7 @@ function cluster() {
       nodeDeadAfterMs: DEAD_AFTER,
       now: clock.now,
       deliver: (socketId, event, payload) => sockets.get(socketId)?.emit(event, payload),
+      ...extra,
     });
   let n = 0;
   const socket = () => {
@@ -57,7 +42,7 @@ function cluster() {
     sockets.set(fake.id, fake);
     return fake;
   };
-  return { node, socket, clock, sockets };
+  return { node, socket, clock, sockets, prefix };
 }
 
 /** `ms` of time passing with `sweepers` sweeping every second, as the servers do. */
@@ -154,19 +139,7 @@ describe('Redis rooms across nodes', () => {
     const { node, socket, clock } = cluster();
     let reconnects = 0;
     const a = node('A');
-    const b = new RedisRoomManager({
-      redis: redis.client,
-      prefix: `redis-rooms-${prefixes}:`,
-      nodeId: 'B',
-      codeTtlMs: 600_000,
-      roomsPerSocket: 5,
-      maxRooms: 10_000,
-      rejoinWindowMs: WINDOW,
-      nodeDeadAfterMs: DEAD_AFTER,
-      now: clock.now,
-      deliver: () => {},
-      onTakenOver: () => reconnects++,
-    });
+    const b = node('B', undefined, { onTakenOver: () => reconnects++ });
     await b.sweep();
     const { rep, customer, sid } = await crossNodeSession(a, b, socket);
     await passes(clock, DEAD_AFTER + 1000, a); // B cannot reach Redis meanwhile
@@ -208,32 +181,31 @@ describe('Redis rooms across nodes', () => {
 
 describe('Redis rooms: keys with a lifetime', () => {
   it('room keys carry a backstop TTL; index entries of a room Redis expired are cleared by the next sweep', async () => {
-    const { node, socket } = cluster();
+    const { node, socket, prefix } = cluster();
     const a = node('A');
     const rep = socket();
     const room = await a.create(rep);
     if (!room.ok) throw new Error(room.error);
-    const prefix = `redis-rooms-${prefixes}:`;
     const week = 7 * 24 * 3600_000;
-    const ttl = await redis.client.pttl(`${prefix}room:${room.sid}`);
+    const ttl = await redis().client.pttl(`${prefix}room:${room.sid}`);
     expect(ttl).toBeGreaterThan(week - 60_000);
     expect(ttl).toBeLessThanOrEqual(week);
-    expect(await redis.client.pttl(`${prefix}np:${room.nameplate}`)).toBeGreaterThan(week - 60_000);
-    expect(await redis.client.pttl(`${prefix}node:A`)).toBeGreaterThan(week - 60_000);
+    expect(await redis().client.pttl(`${prefix}np:${room.nameplate}`)).toBeGreaterThan(week - 60_000);
+    expect(await redis().client.pttl(`${prefix}node:A`)).toBeGreaterThan(week - 60_000);
 
     // As the backstop TTL would: the room and its nameplate key go at once.
-    await redis.client.del(`${prefix}room:${room.sid}`, `${prefix}np:${room.nameplate}`);
+    await redis().client.del(`${prefix}room:${room.sid}`, `${prefix}np:${room.nameplate}`);
     expect(await a.stats()).toMatchObject({ rooms: 1, waiting: 1, nameplatesByDigits: { 3: 1 } });
     await a.sweep();
     expect(await a.stats()).toMatchObject({ rooms: 0, waiting: 0, tombstones: 0, nameplatesByDigits: {} });
-    expect(await redis.client.zcard(`${prefix}closed`)).toBe(0); // no made-up closing
+    expect(await redis().client.zcard(`${prefix}closed`)).toBe(0); // no made-up closing
   });
 });
 
 describe('Redis rooms when Redis cannot be reached', () => {
   it('refuses with StoreUnavailableError, and tells a disconnect it missed once Redis answers again', async () => {
     // Node B's own connection, cut and restored by the test; Redis itself keeps its data.
-    const link = new Redis(redis.port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: true });
+    const link = new Redis(redis().port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, lazyConnect: true });
     link.on('error', () => {});
     await link.connect();
     try {

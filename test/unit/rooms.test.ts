@@ -1,28 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isNameplate } from '../../protocol/code.ts';
 import { RedisRoomManager } from '../../signaling/redis-rooms.ts';
-import { RoomManager, nameplateSpace, type Result, type RoomManagerOptions, type RoomSocket } from '../../signaling/rooms.ts';
+import { RoomManager, nameplateSpace, type Result, type RoomManagerOptions } from '../../signaling/rooms.ts';
 import type { Rooms } from '../../signaling/room-types.ts';
-import { startRedis, type TestRedis } from '../redis-server.ts';
+import { useRedis } from './redis-harness.ts';
+import { FakeRoomSocket as FakeSocket } from './room-fakes.ts';
 
 /**
  * The room logic's contract, run against both implementations: in memory (one node) and on Redis
  * (several nodes; a real redis-server started for this file).
  */
-
-class FakeSocket implements RoomSocket {
-  readonly received: { event: string; payload: unknown }[] = [];
-  constructor(readonly id: string) {}
-  emit(event: string, payload: unknown): void {
-    this.received.push({ event, payload });
-  }
-  events(): string[] {
-    return this.received.map((m) => m.event);
-  }
-  clear(): void {
-    this.received.length = 0;
-  }
-}
 
 type MakeRooms = (options: RoomManagerOptions, sockets: Map<string, FakeSocket>) => Rooms;
 
@@ -31,14 +18,7 @@ function created(result: Result<{ nameplate: string; sid: string; expiresAt: num
   return result;
 }
 
-let redis: TestRedis;
-let prefixes = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedis();
 
 const IMPLEMENTATIONS: [string, MakeRooms][] = [
   ['in memory', (options) => new RoomManager(options)],
@@ -47,8 +27,8 @@ const IMPLEMENTATIONS: [string, MakeRooms][] = [
     (options, sockets) =>
       new RedisRoomManager({
         ...options,
-        redis: redis.client,
-        prefix: `rooms-test-${++prefixes}:`,
+        redis: redis().client,
+        prefix: redis.newPrefix(),
         deliver: (socketId, event, payload) => sockets.get(socketId)?.emit(event, payload),
       }),
   ],

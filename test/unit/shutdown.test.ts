@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { connect as tcpConnect, createServer as createTcpServer, type Socket as TcpSocket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Portal, type PortalEvents } from '../../client/src/lib/portal.ts';
+import { nextPortalEvent } from './helpers.ts';
 import { ServerHarness } from './server-harness.ts';
 
 const PROOF = new Uint8Array(32).fill(7);
@@ -66,16 +67,7 @@ function portal(url: string): Portal {
   return p;
 }
 
-function next<K extends keyof PortalEvents>(p: Portal, event: K, timeoutMs = 10_000): Promise<PortalEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-    const off = p.on(event, (payload) => {
-      clearTimeout(timer);
-      off();
-      resolve(payload);
-    });
-  });
-}
+const next = <K extends keyof PortalEvents>(p: Portal, event: K, timeoutMs = 10_000) => nextPortalEvent(p, event, timeoutMs);
 
 const port = (url: string) => Number(new URL(url).port);
 

@@ -3,22 +3,16 @@
  * pairing and relays across nodes through the Redis adapter, a node closing, limits shared by the
  * nodes, and Redis going away.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CreateRoomResult } from '../../protocol/signaling.ts';
 import { toBase64Url } from '../../protocol/base64.ts';
-import { startRedis, type TestRedis } from '../redis-server.ts';
+import { startRedis } from '../redis-server.ts';
+import { useRedis } from './redis-harness.ts';
 import { ServerHarness, next, raw, recorder, type Client } from './server-harness.ts';
 
 const PROOF = toBase64Url(new Uint8Array(32).fill(9));
 
-let redis: TestRedis;
-let prefixes = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedis();
 
 const harness = new ServerHarness();
 afterEach(() => harness.cleanup());
@@ -28,7 +22,7 @@ const ask = (socket: Client, event: string, payload: unknown) => raw(socket).tim
 
 /** Nodes sharing one key space of the test Redis. */
 async function nodes(count: number, env: Record<string, string> = {}) {
-  const shared = { REDIS_URL: redis.url, REDIS_PREFIX: `cluster-test-${++prefixes}:`, REJOIN_WINDOW_SECONDS: '30', ...env };
+  const shared = { REDIS_URL: redis().url, REDIS_PREFIX: redis.newPrefix(), REJOIN_WINDOW_SECONDS: '30', ...env };
   const started = [];
   for (let i = 0; i < count; i++) {
     const node = await harness.startServer(shared);
