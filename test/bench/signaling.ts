@@ -36,6 +36,7 @@ const { values: flags } = parseArgs({
     phases: { type: 'string', default: 'capacity,join,relay' },
     'port-base': { type: 'string', default: '9300' },
     'cpu-prof': { type: 'string' },
+    'server-node-args': { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -49,7 +50,8 @@ if (flags.help) {
   --relay-sessions K --relay-seconds T   relay throughput (default 200 sessions, 5 s window)
   --phases LIST         any of capacity,join,relay (default all)
   --port-base P         ports P+1, P+2 (servers), P+79 (redis) (default 9300)
-  --cpu-prof DIR        write each server's V8 CPU profile (.cpuprofile) under DIR`);
+  --cpu-prof DIR        write each server's V8 CPU profile (.cpuprofile) under DIR
+  --server-node-args="…"  more flags for the servers' node, e.g. --server-node-args="--trace-gc" (printed)`);
   process.exit(0);
 }
 const opt: Options = {
@@ -63,6 +65,7 @@ const opt: Options = {
   phases: new Set(flags.phases.split(',')),
   portBase: Number(flags['port-base']),
   cpuProf: flags['cpu-prof'],
+  serverNodeArgs: flags['server-node-args'].split(' ').filter(Boolean),
 };
 for (const [name, value] of Object.entries(opt)) {
   if (typeof value === 'number' && !(value > 0)) throw new Error(`--${name}: expected a positive number`);

@@ -4,8 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { ErrorCounts, OpenResult } from './messages.ts';
-import { cpuMeter, rssMB, settle, startRedis, startServer, type Generator, type pinning, type ServerProcess } from './processes.ts';
-import { errorList, mb, mergeErrors, num, pct } from './report.ts';
+import { cpuMeter, rssMB, settle, startRedis, startServer, type CpuUse, type Generator, type pinning, type ServerProcess } from './processes.ts';
+import { cpu, errorList, mb, mergeErrors, num } from './report.ts';
 
 export interface Options {
   sessions: number;
@@ -19,6 +19,8 @@ export interface Options {
   portBase: number;
   /** Directory for the servers' V8 CPU profiles, if asked. */
   cpuProf: string | undefined;
+  /** More flags for the servers' `node` (diagnosis: `--trace-gc`, `--max-semi-space-size=…`). */
+  serverNodeArgs: string[];
 }
 
 export interface Bench {
@@ -71,12 +73,13 @@ export async function startCluster(bench: Bench, mode: Mode, phase: string): Pro
   const { opt, pin } = bench;
   const profDir = opt.cpuProf ? `${opt.cpuProf}/${mode.nodes}-node-${phase}` : undefined;
   if (profDir) mkdirSync(profDir, { recursive: true });
+  const nodeArgs = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...opt.serverNodeArgs];
   const redis = mode.nodes === 2 ? await startRedis(opt.portBase + 79, pin.load) : null;
   const env = { ...SERVER_ENV, ...(redis ? { REDIS_URL: redis.url } : {}) };
   const servers: ServerProcess[] = [];
   const stop = async () => void (await Promise.all([...servers.map((s) => s.stop()), redis?.stop()]));
   try {
-    for (let i = 0; i < mode.nodes; i++) servers.push(await startServer(`server ${'AB'[i]}`, opt.portBase + 1 + i, pin.server, env, profDir));
+    for (let i = 0; i < mode.nodes; i++) servers.push(await startServer(`server ${'AB'[i]}`, opt.portBase + 1 + i, pin.server, env, nodeArgs));
     const cluster: Cluster = { pids: servers.map((s) => s.pid), repUrl: servers[0]!.url, customerUrl: servers.at(-1)!.url, stop };
     await preflight(bench, cluster, mode);
     return cluster;
@@ -100,8 +103,8 @@ async function preflight(bench: Bench, cluster: Cluster, mode: Mode): Promise<vo
 }
 
 export interface Opened extends OpenResult {
-  serverCpu: number;
-  generatorCpu: number;
+  serverCpu: CpuUse;
+  generatorCpu: CpuUse;
 }
 
 /** Opens `sessions` over `gens` at `opt.ramp` per second in all, printing progress every few seconds. */
@@ -114,7 +117,7 @@ export async function openSessions(bench: Bench, cluster: Cluster, gens: Generat
     const ours = gens.map((g) => (g.progress?.pool === pool ? g.progress : { ok: 0, failed: 0 }));
     const done = ours.reduce((sum, p) => sum + p.ok, 0);
     const failed = ours.reduce((sum, p) => sum + p.failed, 0);
-    console.log(`  ${label}: ${num(done)} of ${num(sessions)}${failed ? `, ${num(failed)} failed` : ''} — server RSS ${mb(rssOf(cluster))}, CPU ${pct(server())}; generators' CPU ${pct(generator())}`);
+    console.log(`  ${label}: ${num(done)} of ${num(sessions)}${failed ? `, ${num(failed)} failed` : ''} — server RSS ${mb(rssOf(cluster))}, CPU ${cpu(server())}; generators' CPU ${cpu(generator())}`);
   }, 3000);
   const timeoutMs = (sessions / bench.opt.ramp) * 3000 + 120_000;
   try {

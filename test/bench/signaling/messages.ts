@@ -48,6 +48,9 @@ export interface JoinsResult {
   /** How late the generator fired joins against the schedule (its own event loop), ms. */
   lagP99: number;
   lagMax: number;
+  /** The generator's event-loop delay while joining (its own stalls, added to what it measures), ms. */
+  loopDelayP99: number;
+  loopDelayMax: number;
   /** Joins actually fired per second (first to last emit). */
   achievedRate: number;
 }

@@ -72,9 +72,11 @@ function launch(name: string, argv: string[], cpu: string | null, env: NodeJS.Pr
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
       entry.tail.push(line);
       if (entry.tail.length > 30) entry.tail.shift();
-      // Server logs are pino JSON at LOG_LEVEL=warn: errors (50+) and anything not JSON (a crash) are shown.
+      // Server logs are pino JSON at LOG_LEVEL=warn: errors (50+) and anything not JSON (a crash,
+      // --trace-gc) are shown; generators say nothing unless something is wrong; redis only if it dies.
       const level = /^\{"level":(\d+)/.exec(line)?.[1];
-      if (name.startsWith('server') && (level === undefined || Number(level) >= 50)) console.error(`[${name}] ${line}`);
+      const show = name.startsWith('server') ? level === undefined || Number(level) >= 50 : name.startsWith('generator');
+      if (show) console.error(`[${name}] ${line}`);
     }
   };
   child.stdout?.on('data', onOutput);
@@ -121,10 +123,9 @@ export interface ServerProcess {
 }
 
 /** `node --import tsx signaling/main.ts` (the same as `npm run serve`, one process so /proc shows the server itself). */
-export async function startServer(name: string, port: number, cpu: string | null, env: Record<string, string>, cpuProfDir?: string): Promise<ServerProcess> {
+export async function startServer(name: string, port: number, cpu: string | null, env: Record<string, string>, nodeArgs: string[]): Promise<ServerProcess> {
   await assertPortFree(port);
-  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-  const child = launch(name, [process.execPath, ...prof, '--import', 'tsx', 'signaling/main.ts'], cpu, { ...process.env, ...env, PORT: String(port) });
+  const child = launch(name, [process.execPath, ...nodeArgs, '--import', 'tsx', 'signaling/main.ts'], cpu, { ...process.env, ...env, PORT: String(port) });
   await waitPort(port, child);
   return { name, pid: child.pid!, url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
 }
@@ -184,11 +185,33 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/** Share of one CPU the processes used since the meter was made (1 = one core fully busy). */
-export function cpuMeter(pids: number[]): () => number {
+/** Seconds the main thread of a process was ready to run but waited for a CPU (other work on the machine). */
+function waitSeconds(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+}
+
+export interface CpuUse {
+  /** Share of one CPU the processes used (1 = one core fully busy). */
+  busy: number;
+  /**
+   * Share of the time their main threads were runnable but waited for a CPU (mean over the
+   * processes). Near 0 on a quiet machine; high means other work took the CPU and the
+   * figures are slower than the server itself.
+   */
+  waiting: number;
+}
+
+/** CPU use of the processes since the meter was made. */
+export function cpuMeter(pids: number[]): () => CpuUse {
   const t0 = performance.now();
   const c0 = pids.map(cpuSeconds);
-  return () => pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - c0[i]!, 0) / ((performance.now() - t0) / 1000);
+  const w0 = pids.map(waitSeconds);
+  return () => {
+    const seconds = (performance.now() - t0) / 1000;
+    const busy = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - c0[i]!, 0) / seconds;
+    const waiting = pids.reduce((sum, pid, i) => sum + waitSeconds(pid) - w0[i]!, 0) / seconds / Math.max(1, pids.length);
+    return { busy, waiting };
+  };
 }
 
 /** Waits until the processes are nearly idle (under 10% of a CPU over 500 ms), e.g. after closing 40 000 sockets. */
@@ -197,7 +220,7 @@ export async function settle(pids: number[], timeoutMs = 60_000): Promise<void> 
   while (Date.now() < deadline) {
     const meter = cpuMeter(pids);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    if (meter() < 0.1) return;
+    if (meter().busy < 0.1) return;
   }
   console.error(`  (server still busy after ${timeoutMs / 1000} s; going on)`);
 }
@@ -220,7 +243,6 @@ export class Generator {
     // 40 000 sockets take a few GB of heap in socket.io-client.
     const argv = [process.execPath, '--max-old-space-size=8192', '--import', 'tsx', file];
     this.#child = launch(`generator ${index}`, argv, cpu, { ...process.env, BENCH_GENERATOR_INDEX: String(index) }, true);
-    this.#child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[generator ${index}] ${chunk.toString()}`));
     this.#child.on('message', (reply: Reply) => {
       if ('progress' in reply) {
         this.progress = reply.progress;

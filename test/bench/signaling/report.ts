@@ -31,6 +31,8 @@ export const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleSt
 export const ms = (x: number) => `${num(x, 1)} ms`;
 export const mb = (x: number) => `${num(x)} MB`;
 export const pct = (x: number) => `${num(100 * x)}%`;
+/** CPU used, and how long the main thread waited for a CPU (other work on the machine): see `CpuUse`. */
+export const cpu = (u: { busy: number; waiting: number }) => `${pct(u.busy)} (waited ${pct(u.waiting)})`;
 
 export function spreadRow(figure: string, s: Spread, unit: (x: number) => string, target?: string): Row {
   return { figure, median: unit(s.median), min: unit(s.min), max: unit(s.max), ...(target ? { target } : {}) };
