@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { NotShared, serverSessionCap, type Bench, type Mode, type Options } from './signaling/cluster.ts';
 import { capacity, joinLatency, relayThroughput } from './signaling/phases.ts';
 import { Generator, childFailure, fdHardLimit, killAllNow, pinning, redisInstalled, stopAll } from './signaling/processes.ts';
-import { num, printTable, type Row } from './signaling/report.ts';
+import { num, pct, printTable, type Row } from './signaling/report.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -75,7 +75,7 @@ if (flags.nodes !== undefined && flags.nodes !== '1' && flags.nodes !== '2') thr
 /** File descriptors a process keeps for itself besides the sockets. */
 const FD_MARGIN = 200;
 const openFiles = fdHardLimit();
-const bench: Bench = { opt, pin: pinning(), openFiles, fdCap: openFiles - FD_MARGIN, generators: [] };
+const bench: Bench = { opt, pin: pinning(), openFiles, fdCap: openFiles - FD_MARGIN, generators: [], waited: [] };
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 async function runMode(mode: Mode): Promise<Record<string, unknown>> {
@@ -92,6 +92,9 @@ async function runMode(mode: Mode): Promise<Record<string, unknown>> {
     out.skipped = err.message;
   }
   if (rows.length) printTable(`${mode.title} — ${bench.pin.note}; load average now ${load()}`, rows);
+  const waited = Math.max(0, ...bench.waited.splice(0));
+  out.serverWaitedMax = waited;
+  if (waited > 0.1) console.log(`\nProvisional: the server waited for a CPU up to ${pct(waited)} of the time (other work on this machine); its own figures are better.`);
   return out;
 }
 
@@ -107,7 +110,8 @@ async function main(): Promise<void> {
   // Other work on the machine shows in the load average: figures taken under load are provisional.
   console.log(`Parley signaling bench — ${new Date().toISOString()} — ${bench.pin.note}; open files per process: ${num(openFiles)}; load average ${loadBefore}`);
   const capacitySockets = Math.max(0, ...modes.map((m) => 2 * Math.min(opt.sessions, serverSessionCap(bench, m))));
-  const needed = opt.phases.has('capacity') ? Math.max(1, Math.ceil(capacitySockets / bench.fdCap)) : 1;
+  // Two at least: the join phase spreads its sessions over them (see phases.ts).
+  const needed = Math.max(2, opt.phases.has('capacity') ? Math.ceil(capacitySockets / bench.fdCap) : 0);
   for (let i = 0; i < needed; i++) bench.generators.push(new Generator(i, bench.pin.load));
   const results = [];
   for (const mode of modes) results.push(await runMode(mode));

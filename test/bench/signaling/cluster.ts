@@ -31,6 +31,8 @@ export interface Bench {
   /** Sockets one process may hold: its open-file limit less what it needs besides them. */
   fdCap: number;
   generators: Generator[];
+  /** How long the server waited for a CPU in each measurement (`CpuUse.waiting`), to warn when the machine was busy. */
+  waited: number[];
 }
 
 export interface Mode {

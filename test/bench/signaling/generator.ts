@@ -184,13 +184,16 @@ async function joins(req: Extract<Request, { cmd: 'joins' }>): Promise<JoinsResu
   // delay when it sees `peer-joined` just as a slow server would: measured, so they can be told apart.
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
-  const t0 = performance.now() + 10;
-  let lastEmit = t0;
+  // performance.timeOrigin + now(): the epoch clock, shared with the other generators.
+  const t0 = req.startAt - performance.timeOrigin;
+  let firstEmit = NaN;
+  let lastEmit = NaN;
   for (const [i, session] of sessions.entries()) {
-    const due = t0 + (i * 1000) / req.rate;
+    const due = t0 + ((i * req.stride + req.offset) * 1000) / req.rate;
     const wait = due - performance.now();
     if (wait >= 1) await sleep(wait); // fires up to ~1 ms late: counted in `lag`
     lastEmit = performance.now();
+    if (i === 0) firstEmit = lastEmit;
     lags.push(lastEmit - due);
     inFlight.push(join(session).then((ms) => void latencies.push(ms), (err: unknown) => count(errors, codeOf(err))));
   }
@@ -204,7 +207,9 @@ async function joins(req: Extract<Request, { cmd: 'joins' }>): Promise<JoinsResu
     loopDelayMax: loop.max / 1e6,
     lagP99: lags[Math.max(0, Math.ceil(lags.length * 0.99) - 1)] ?? 0,
     lagMax: lags.at(-1) ?? 0,
-    achievedRate: sessions.length > 1 ? ((sessions.length - 1) * 1000) / (lastEmit - t0) : 0,
+    fired: sessions.length,
+    firstAt: performance.timeOrigin + firstEmit,
+    lastAt: performance.timeOrigin + lastEmit,
   };
 }
 

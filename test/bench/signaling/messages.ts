@@ -17,8 +17,12 @@ export type Request =
   | { cmd: 'open'; pool: PoolName; sessions: number; rate: number; repUrl: string; customerUrl: string; join: boolean }
   /** Each of the first `count` sessions of `pool` sends one relay rep → customer. */
   | { cmd: 'probe'; pool: PoolName; count: number }
-  /** The customers of `pool` (opened with `join: false`) join, one every 1/`rate` s. */
-  | { cmd: 'joins'; pool: PoolName; rate: number }
+  /**
+   * The customers of `pool` (opened with `join: false`) join on a schedule shared by all
+   * generators: join k of `stride` generators together is due at `startAt` + k/`rate` s
+   * (`startAt` in ms since the epoch), and this generator fires k = i × stride + offset.
+   */
+  | { cmd: 'joins'; pool: PoolName; rate: number; startAt: number; stride: number; offset: number }
   /** Relay ping-pong in every session of `pool`, counted over `windowMs` after `warmupMs`. */
   | { cmd: 'relay'; pool: PoolName; warmupMs: number; windowMs: number; inFlight: number; dataChars: number }
   /** Disconnects every socket of `pool`. */
@@ -51,8 +55,10 @@ export interface JoinsResult {
   /** The generator's event-loop delay while joining (its own stalls, added to what it measures), ms. */
   loopDelayP99: number;
   loopDelayMax: number;
-  /** Joins actually fired per second (first to last emit). */
-  achievedRate: number;
+  /** Joins fired, and when the first and the last went out (ms since the epoch). */
+  fired: number;
+  firstAt: number;
+  lastAt: number;
 }
 
 export interface RelayResult {
