@@ -334,8 +334,9 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
      */
     function storeUnavailable(err: unknown, ack: AckFn | undefined): void {
       if (!(err instanceof StoreUnavailableError)) logger.error({ event: 'handler-error', conn, err: errorField(err) });
-      serverError(ErrorCode.SERVICE_UNAVAILABLE);
-      ack?.({ ok: false, error: ErrorCode.SERVICE_UNAVAILABLE });
+      // A request with an answer gets it there; anything else (a relay) as a server-error.
+      if (ack) ack({ ok: false, error: ErrorCode.SERVICE_UNAVAILABLE });
+      else serverError(ErrorCode.SERVICE_UNAVAILABLE);
     }
 
     async function handleEvent(name: unknown, payload: unknown, ack: AckFn | undefined): Promise<void> {

@@ -129,7 +129,11 @@ describe('Redis unavailable', () => {
       expect(await ask(rep, 'create-room', {})).toEqual({ ok: false, error: 'SERVICE_UNAVAILABLE' });
       const customer = await connected(node.url);
       expect(await ask(customer, 'join-room', { nameplate: '456' })).toEqual({ ok: false, error: 'SERVICE_UNAVAILABLE' });
-      expect(log.of('server-error')).toContainEqual({ code: 'SERVICE_UNAVAILABLE' });
+      // A relay (no answer of its own) is refused with a server-error.
+      const refused = next(rep, 'server-error');
+      rep.emit('relay', { data: 'bm90LW5vdw' });
+      expect(await refused).toEqual({ code: 'SERVICE_UNAVAILABLE' });
+      expect(log.of('server-error')).toEqual([{ code: 'SERVICE_UNAVAILABLE' }]); // not also for the answered requests
       const health = await fetch(`${node.url}/healthz`);
       expect(health.status).toBe(200); // alive: only not ready
       expect(node.logs.some((line) => line.includes('"event":"redis-down"'))).toBe(true);

@@ -284,6 +284,7 @@ export class SessionView {
   }
 
   private fail(err: ParleyError): void {
+    if (this.error) return; // told once (a failed start reports it as an event and as a rejection)
     this.error = describeError(err, this.role);
     this.state = 'failed';
     this.peerTyping = false;
