@@ -7,6 +7,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpBalancer {
+  /** The port it listens on (the one asked, or the one picked for 0). */
+  readonly port: number;
   /** Backend port of every connection made so far, in order. */
   readonly routed: number[];
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startTcpBalancer(port: number, backends: readonly number[]
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return {
+    port: (server.address() as { port: number }).port,
     routed,
     close: () =>
       new Promise<void>((resolve) => {

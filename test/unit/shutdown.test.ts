@@ -5,10 +5,10 @@
  * resume their room there.
  */
 import { request } from 'node:http';
-import { connect as tcpConnect, createServer as createTcpServer, type Socket as TcpSocket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Portal, type PortalEvents } from '../../client/src/lib/portal.ts';
 import { nextPortalEvent } from './helpers.ts';
+import { startTcpBalancer } from '../e2e/tcp-balancer.ts';
 import { ServerHarness } from './server-harness.ts';
 
 const PROOF = new Uint8Array(32).fill(7);
@@ -23,42 +23,11 @@ afterEach(async () => {
  * A TCP load balancer in miniature: each connection goes to the first backend that accepts it,
  * as nginx does with `proxy_next_upstream error` when a node stops listening.
  */
+/** A balancer in front of `ports` (the first that accepts), stopped after the test. */
 async function failoverProxy(ports: number[]): Promise<string> {
-  const open = new Set<TcpSocket>();
-  const proxy = createTcpServer((client) => {
-    open.add(client);
-    client.on('close', () => open.delete(client));
-    client.on('error', () => {});
-    client.pause();
-    const attempt = (index: number) => {
-      const port = ports[index];
-      if (port === undefined) return void client.destroy();
-      const upstream = tcpConnect(port, '127.0.0.1');
-      let connected = false;
-      upstream.once('connect', () => {
-        connected = true;
-        open.add(upstream);
-        client.pipe(upstream).pipe(client);
-        client.resume();
-      });
-      upstream.on('error', () => (connected ? client.destroy() : attempt(index + 1)));
-      upstream.on('close', () => {
-        open.delete(upstream);
-        if (connected) client.destroy();
-      });
-      client.on('close', () => upstream.destroy());
-    };
-    attempt(0);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        proxy.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  const balancer = await startTcpBalancer(0, ports);
+  cleanups.push(() => balancer.close());
+  return `http://127.0.0.1:${balancer.port}`;
 }
 
 function portal(url: string): Portal {
