@@ -61,6 +61,18 @@ export const ErrorCode = {
   RESUME_REFUSED: 'RESUME_REFUSED',
   /** The server cannot reach its shared state (Redis) and refuses new sessions until it can. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** A rep feature was used without signing in (once the desk has rep accounts). */
+  NOT_SIGNED_IN: 'NOT_SIGNED_IN',
+  /** The signed-in rep may not do this (an admin feature, or a queue it does not serve). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** No queue has that id. */
+  UNKNOWN_QUEUE: 'UNKNOWN_QUEUE',
+  /** The chat request (or invitation) is no longer waiting: taken, cancelled or expired. */
+  REQUEST_GONE: 'REQUEST_GONE',
+  /** No rep is available to invite (or to take the chat) right now. */
+  NO_REP_AVAILABLE: 'NO_REP_AVAILABLE',
+  /** The session already has an invitation waiting for an answer (one at a time). */
+  INVITE_PENDING: 'INVITE_PENDING',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -32,3 +32,6 @@ export const MAX_LOCALE_CHARS = 16;
  * rep, far below the frame limit.
  */
 export const MAX_REQUEST_CHARS = 500;
+
+/** What a customer types on the support portal (customer-details.ts), here so the portal's form can show them without tweetnacl. */
+export const CUSTOMER_LIMITS = { name: 80, email: 254, description: 1000, platform: 120, signed: 1200 } as const;

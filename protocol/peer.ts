@@ -8,6 +8,9 @@
 import * as v from 'valibot';
 import { ParleyError } from './errors.ts';
 import { FILE_MESSAGE_SCHEMAS } from './file.ts';
+import { TOOL_MESSAGE_SCHEMAS } from './session-tools.ts';
+import { MAX_IDENTITY_TOKEN_CHARS } from './customer-identity.ts';
+import { SHARED_MESSAGE_SCHEMAS } from './shared-session.ts';
 import { MAX_CHAT_CHARS, MAX_LOCALE_CHARS, MAX_NAME_CHARS, MAX_REQUEST_CHARS, MAX_TIMESTAMP, MAX_USER_AGENT_CHARS } from './limits.ts';
 
 /**
@@ -51,6 +54,8 @@ export const HelloSchema = v.object({
   userAgent: v.optional(v.pipe(v.string(), v.maxLength(MAX_USER_AGENT_CHARS))),
   locale: v.optional(v.pipe(v.string(), v.maxLength(MAX_LOCALE_CHARS))),
   request: v.optional(v.pipe(v.string(), v.maxLength(MAX_REQUEST_CHARS))),
+  /** Customer: a signed identity token from the organisation's site (customer-identity.ts), checked by the rep. */
+  identity: v.optional(v.pipe(v.string(), v.maxLength(MAX_IDENTITY_TOKEN_CHARS))),
 });
 
 /**
@@ -63,6 +68,11 @@ export const ChatSchema = v.object({
   text: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_CHAT_CHARS)),
   // Milliseconds since the epoch, within the range a JavaScript Date can represent.
   sentAt: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_TIMESTAMP)),
+  /**
+   * Shared desk sessions, rep → customer only: the message was written by a colleague of the
+   * rep (this display name) and relayed by the rep (shared-session.ts).
+   */
+  author: v.optional(Name),
 });
 
 /** Receipt for a chat message. @example { type: 'ack', id: 'm_3f9a0c1d' } */
@@ -197,6 +207,10 @@ export const PeerMessageSchema = v.variant('type', [
   PingSchema,
   // file-offer, file-accept, … (file.ts)
   ...FILE_MESSAGE_SCHEMAS,
+  // offer, offer-pick, session-end, survey-answers (session-tools.ts)
+  ...TOOL_MESSAGE_SCHEMAS,
+  // shared-line, shared-history, participants, notes-update, participant-notice (shared-session.ts)
+  ...SHARED_MESSAGE_SCHEMAS,
 ]);
 
 export type Hello = v.InferOutput<typeof HelloSchema>;

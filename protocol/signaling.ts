@@ -31,6 +31,7 @@ import * as v from 'valibot';
 import { ERROR_CODES, type ErrorCode } from './errors.ts';
 import { NAMEPLATE_MAX_DIGITS, NAMEPLATE_MIN_DIGITS } from './code.ts';
 import { FilePolicySchema } from './file-policy.ts';
+import type { DeskServerToClientEvents } from './desk.ts';
 
 /** Largest `relay.data` string the server accepts (base64url characters). */
 export const MAX_RELAY_CHARS = 16 * 1024;
@@ -247,8 +248,8 @@ export interface ClientToServerEvents {
   'turn-credentials': (req: TurnCredentialsRequest, ack: Ack<TurnCredentialsResult>) => void;
 }
 
-/** socket.io typing for the server → client direction. */
-export interface ServerToClientEvents {
+/** socket.io typing for the server → client direction (desk events: protocol/desk.ts). */
+export interface ServerToClientEvents extends DeskServerToClientEvents {
   'peer-joined': (msg: RoomRef) => void;
   relay: (msg: Relay) => void;
   'peer-left': (msg: RoomRef) => void;
