@@ -26,6 +26,13 @@ export interface Cluster {
   readiness(): Readiness;
   /** Routes socket.io broadcasts (and `io.to(socketId)`) through Redis to every node. */
   attach(io: Server): void;
+  /**
+   * Plain pub/sub between the nodes (the desk config's "saved, reload it"): `publish` on the
+   * adapter's publisher, messages heard on a subscriber connection of their own (one for all
+   * such channels), so the adapter's subscriber only ever carries socket.io traffic.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
+  publish(channel: string, message: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +62,10 @@ export function connectCluster(url: string, logger: Logger, prefix: string): Clu
   muteRejections(pub, ['publish']);
   muteRejections(sub, ['punsubscribe', 'unsubscribe']);
 
+  /** The subscriber for {@link Cluster.subscribe}, made at the first subscription. */
+  let events: Redis | null = null;
+  const handlers = new Map<string, (message: string) => void>();
+
   let up = false;
   redis.on('ready', () => {
     if (!up) logger.info({ event: 'redis-ready' }, 'Redis reachable');
@@ -77,9 +88,21 @@ export function connectCluster(url: string, logger: Logger, prefix: string): Clu
     attach(io) {
       io.adapter(createAdapter(pub, sub, { key: `${prefix}socket.io` }));
     },
+    async subscribe(channel, onMessage) {
+      if (!events) {
+        const client = (events = new Redis(url, { ...common, maxRetriesPerRequest: null }));
+        client.on('error', (err: unknown) => logger.debug({ event: 'redis-error', err: errorField(err) }));
+        client.on('message', (heard: string, message: string) => handlers.get(heard)?.(message));
+      }
+      handlers.set(`${prefix}${channel}`, onMessage);
+      await events.subscribe(`${prefix}${channel}`);
+    },
+    async publish(channel, message) {
+      await pub.publish(`${prefix}${channel}`, message);
+    },
     async close() {
       // Not QUIT: it would wait for a Redis that may be the reason for stopping.
-      for (const client of [redis, pub, sub]) client.disconnect();
+      for (const client of [redis, pub, sub, events]) client?.disconnect();
     },
   };
 }

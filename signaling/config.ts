@@ -13,7 +13,9 @@ import { MAX_FILES_PER_OFFER, MAX_FILE_BYTES } from '../protocol/file.ts';
 import { DEFAULT_FILE_POLICY, FILE_TYPE_PATTERN_RE, MAX_FILE_TYPE_PATTERNS, type FilePolicy } from '../protocol/file-policy.ts';
 import { CannedTreeSchema, type CannedNode } from '../protocol/canned.ts';
 import { IceServerSchema, IceTransportPolicySchema, MAX_ICE_SERVERS_TTL_SECONDS, type IceServer, type IceTransportPolicy } from '../protocol/signaling.ts';
+import type { DeskConfig } from '../protocol/desk-config.ts';
 import { NAMEPLATE_CAPACITY } from './rooms.ts';
+import { loadDeskConfig } from './desk/config.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -104,6 +106,11 @@ export interface Config {
    * reached over HTTPS (behind a TLS proxy). `HSTS_SECONDS`, default 0.
    */
   hstsSeconds: number;
+  /**
+   * The support desk config file (rep accounts, queues, portal texts…; signaling/desk/config.ts):
+   * `DESK_CONFIG`, a path, validated at start with the rest. Unset: open mode (no accounts).
+   */
+  desk: { file: string; initial: DeskConfig } | null;
 }
 
 export interface TurnSettings {
@@ -342,6 +349,7 @@ const SettingsSchema = v.object({
   METRICS_TOKEN: v.optional(metricsTokenSetting),
   SHUTDOWN_DRAIN_SECONDS: v.optional(integer(0, 300), 5),
   HSTS_SECONDS: v.optional(integer(0, 2 * 365 * 24 * 3600), 0),
+  DESK_CONFIG: v.optional(v.pipe(v.string('must be the path of a JSON file'), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(4096, 'is too long'))),
 });
 
 /** The setting names, as environment variables and as keys of the JSON file. */
@@ -388,6 +396,17 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
       const scalar = typeof issue.input !== 'object' || issue.input === null;
       const got = SECRET_SETTINGS.has(name) || !scalar || issue.message.includes(shown) ? '' : `, got ${shown}`;
       problems.push(`${formatPath(path)}${where}: ${friendly(issue)}${got}`);
+    }
+  }
+  // The desk file is checked even when other settings are wrong: every problem in one list.
+  const deskFile = parsed.success ? parsed.output.DESK_CONFIG : typeof raw.DESK_CONFIG === 'string' && raw.DESK_CONFIG.trim() !== '' ? raw.DESK_CONFIG.trim() : undefined;
+  let desk: Config['desk'] = null;
+  if (deskFile !== undefined) {
+    try {
+      desk = { file: deskFile, initial: loadDeskConfig(deskFile) };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
@@ -438,6 +457,7 @@ export function loadConfig(env: Record<string, string | undefined>, file: string
     metricsToken: s.METRICS_TOKEN ?? null,
     shutdownDrainSeconds: s.SHUTDOWN_DRAIN_SECONDS,
     hstsSeconds: s.HSTS_SECONDS,
+    desk,
   };
 }
 

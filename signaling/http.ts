@@ -16,16 +16,44 @@ import type { Config } from './config.ts';
  * CSP Level 3 lets `'self'` match same-origin `ws:`/`wss:` URLs (Chromium, Firefox, Safari 15.4+),
  * so the signaling WebSocket needs no wider source.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data: blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/**
+ * The CSP with more `connect-src` origins: the rep console pages add the desk's request webhook
+ * ("Raise request" POSTs the session report to it from the rep's browser).
+ */
+export function contentSecurityPolicy(connectOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    ["connect-src 'self'", ...connectOrigins].join(' '),
+    "img-src 'self' data: blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "script-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
+ * The origin of the request webhook (`https://tickets.example.com`), or null for none or for
+ * anything that is not a plain http(s) URL (nothing odd may reach the CSP header).
+ */
+export function webhookOrigin(url: string): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+    return /^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(parsed.origin) ? parsed.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The rep console's pages (their CSP allows the request webhook). */
+export function isRepConsolePage(path: string): boolean {
+  return path === '/rep' || path === '/rep/' || path === '/rep/index.html';
+}
 
 /**
  * Powerful features the pages may use: screen capture from this origin only (the customer shares
@@ -70,12 +98,19 @@ export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => Promise<v
 
 /** What the HTTP side answers besides static files, prepared once at start. */
 export interface HttpContent {
-  /** The body of {@link CANNED_PATH}: the config's canned messages, already JSON. */
-  cannedJson: string;
+  /** The body of {@link CANNED_PATH}: the canned messages as JSON, read at each request (the desk config may change). */
+  cannedJson: string | (() => string);
+  /** Routes of any method under `/api/` (the desk's, signaling/desk/http-api.ts); null: not one of them. */
+  api?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> | null;
   /** Headers on every answer (default {@link SECURITY_HEADERS}; see {@link securityHeaders}). */
   headers?: Readonly<Record<string, string>>;
   /** More GET/HEAD routes by exact path (ops-http.ts). */
   routes?: ReadonlyMap<string, HttpRoute>;
+  /**
+   * The desk config's `requestWebhook`, read at each request (a reloaded config applies at
+   * once): its origin joins `connect-src` on the rep console pages.
+   */
+  requestWebhook?: () => string;
 }
 
 const NO_CONTENT: HttpContent = { cannedJson: '{"items":[]}' };
@@ -89,6 +124,10 @@ export function handleHttp(
 ): void | Promise<void> {
   for (const [name, value] of Object.entries(content.headers ?? SECURITY_HEADERS)) res.setHeader(name, value);
   const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const webhook = content.requestWebhook && isRepConsolePage(path) ? webhookOrigin(content.requestWebhook()) : null;
+  if (webhook) res.setHeader('Content-Security-Policy', contentSecurityPolicy([webhook]));
+  const api = content.api?.(req, res, path);
+  if (api) return api;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     sendText(res, 405, 'Method not allowed\n');
@@ -103,9 +142,9 @@ export function handleHttp(
   const route = content.routes?.get(path);
   if (route) return route(req, res);
   if (path === CANNED_PATH) {
-    // no-store: an edited config shows up at the next restart, not after a cache expires.
+    // no-store: an edited desk config shows up at the next load, not after a cache expires.
     res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(content.cannedJson);
+    res.end(typeof content.cannedJson === 'function' ? content.cannedJson() : content.cannedJson);
     return;
   }
   serveStatic(req, res);

@@ -24,10 +24,12 @@ logger.info(
   { event: 'state', store: config.redisUrl ? 'redis' : 'memory' },
   config.redisUrl ? 'rooms and limits in Redis, shared with the other nodes' : 'rooms and limits in memory (one node)',
 );
-logger.warn(
-  { event: 'open-mode' },
-  'open mode: no rep accounts are configured, so anyone who can reach /rep can start sessions',
-);
+if (!server.desk.accounts.accountsExist) {
+  logger.warn(
+    { event: 'open-mode' },
+    'open mode: no rep accounts are configured (DESK_CONFIG), so anyone who can reach /rep can start sessions',
+  );
+}
 
 try {
   const { port } = await server.listen();

@@ -11,7 +11,7 @@
  * protocol/errors.ts and a few fixed words. Never a sid, a nameplate, an IP or anything a client
  * chose.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../protocol/errors.ts';
 
 export const METRIC_PREFIX = 'parley_';
@@ -74,10 +74,21 @@ export class ParleyMetrics {
   readonly #rateLimited = this.#counter('rate_limited_total', 'Requests refused by a per-client rate limit, by kind (message, create, join, resume).', ['kind']);
   readonly #connectionsRefused = this.#counter('connections_refused_total', 'socket.io connections refused at the handshake, by reason (VERSION_MISMATCH, RATE_LIMITED, DRAINING, ORIGIN).', ['reason']);
 
+  readonly #signIns = this.#counter('rep_sign_ins_total', 'Rep sign-in attempts, by result (ok, wrong, locked).', ['result']);
+
   readonly #sessionsActive = this.#gauge('sessions_active', 'Live sessions, by state (waiting for the customer, or paired).', ['state']);
   readonly #membersAway = this.#gauge('members_away', 'Members whose connection dropped and whose place is kept for the rejoin window.');
   readonly #socketsConnected = this.#gauge('sockets_connected', 'socket.io connections open on this node.');
   readonly #queueLength = this.#gauge('queue_length', 'Customers waiting in each support queue (no series until queues exist).', ['queue']);
+
+  /** Support desk: how long customers waited until a rep accepted, per queue (an administrator's setting). */
+  readonly #queueWait = new Histogram({
+    name: `${METRIC_PREFIX}queue_wait_seconds`,
+    help: 'Time from a customer asking for a chat to a rep accepting it, by queue.',
+    labelNames: ['queue'],
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 3600],
+    registers: [this.registry],
+  });
 
   #source: (() => MetricsSnapshot | Promise<MetricsSnapshot>) | null = null;
 
@@ -92,6 +103,11 @@ export class ParleyMetrics {
 
   created(): void {
     this.#created.inc();
+  }
+
+  /** A desk chat was accepted after `waitedMs`. */
+  queueAccepted(queue: string, waitedMs: number): void {
+    this.#queueWait.observe({ queue }, Math.max(0, waitedMs) / 1000);
   }
 
   createRefused(reason: ErrorCode): void {
@@ -122,6 +138,11 @@ export class ParleyMetrics {
 
   rateLimited(kind: RateLimitKind): void {
     this.#rateLimited.inc({ kind });
+  }
+
+  /** A rep sign-in attempt (never who: only how it ended). */
+  signIn(result: 'ok' | 'wrong' | 'locked'): void {
+    this.#signIns.inc({ result });
   }
 
   connectionRefused(reason: ConnectionRefusal): void {

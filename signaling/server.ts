@@ -50,6 +50,17 @@ import { StoreUnavailableError, type Rooms, type ServerEventName, type ServerEve
 import { RoomManager, type RoomManagerOptions, type RoomSocket } from './rooms.ts';
 import { Lifecycle, gracefulShutdown, refuseSignalingWhileDraining } from './shutdown.ts';
 import { iceSettingsFor } from './turn.ts';
+import type { DeskConfig } from '../protocol/desk-config.ts';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { RedisDeskQueue } from './desk/queue-redis.ts';
+import { createDeskHandlers } from './desk/handlers.ts';
+import { RedisInvitations } from './desk/redis-invitations.ts';
+import { MemoryDeskQueue } from './desk/queue-memory.ts';
+import { deskSettings, setDeskSettingsSource } from './desk/settings.ts';
+import { flexibleLimiter } from './rate-limit.ts';
+import { DeskClientEvent } from '../protocol/desk.ts';
+import { repIdentityOf } from './desk/identity.ts';
+import { createDesk, type Desk, type DeskOptions } from './desk/desk.ts';
 
 export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './http.ts';
 export type { Readiness, ReadinessCheck } from './ops-http.ts';
@@ -77,6 +88,10 @@ export interface ParleyServerOptions {
   metrics?: ParleyMetrics;
   /** What `/readyz` checks besides draining (default: always ready; a shared store plugs in here). */
   readiness?: ReadinessCheck;
+  /** The desk's stores and clock (default: from the config, in memory or on Redis). */
+  desk?: Pick<DeskOptions, 'settings' | 'sessions' | 'lockouts' | 'presence' | 'now'>;
+  /** The desk config's request webhook, read per request (its origin joins the rep console's CSP `connect-src`). */
+  requestWebhook?: () => string;
 }
 
 export interface ParleyServer {
@@ -84,6 +99,8 @@ export interface ParleyServer {
   io: ParleyIo;
   rooms: Rooms;
   metrics: ParleyMetrics;
+  /** The support desk: config, rep accounts, presence (signaling/desk/). */
+  desk: Desk;
   /** Whether this node can take new sessions (Redis reachable, when configured). */
   readiness(): Readiness;
   listen(): Promise<{ port: number }>;
@@ -108,6 +125,11 @@ const MAX_LIMITED_WINDOWS = 3;
  */
 const CONSECUTIVE_WINDOW_GAP_MS = 1000;
 const SWEEP_INTERVAL_MS = 1000;
+interface ServerSideEmitter {
+  serverSideEmit(event: string, payload: unknown, ack: (err: Error | null, responses: unknown[] | undefined) => void): void;
+}
+/** `desk-request`s one client may make per minute (a page reload or two, not a flood). */
+const DESK_REQUESTS_PER_MINUTE_PER_IP = 10;
 
 type AckFn = (result: unknown) => void;
 
@@ -148,11 +170,30 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     return sockets.length;
   };
   const readiness = (): Readiness => cluster?.readiness() ?? { ready: true, checks: {} };
+  // Interim desk config loading (portal-route.ts) until the accounts module's loader lands.
+  // The desk queue: in memory, or with REDIS_URL one shared state on its own connection (queue-redis.ts).
+  const deskRedis = cluster?.redis.duplicate() ?? null;
+  const deskOptions = { deliver, settings: deskSettings, log: (event: string, fields: Record<string, string | number>) => logger.debug({ event, ...fields }) };
+  const deskRequestLimit = { keyPrefix: `${config.redisPrefix}limit:desk-requests`, points: DESK_REQUESTS_PER_MINUTE_PER_IP, duration: 60 };
+  const deskQueue = createDeskHandlers({
+    queue: deskRedis ? new RedisDeskQueue({ ...deskOptions, redis: deskRedis, prefix: config.redisPrefix }) : new MemoryDeskQueue(deskOptions),
+    ...(deskRedis ? { invitations: new RedisInvitations({ redis: deskRedis, prefix: config.redisPrefix }) } : {}),
+    rooms,
+    deliver,
+    joinRoom: (socket, nameplate) => joinOnItsNode(socket.id, nameplate),
+    requests: flexibleLimiter(cluster ? new RateLimiterRedis({ storeClient: cluster.redis, ...deskRequestLimit }) : new RateLimiterMemory(deskRequestLimit)),
+    roomSettings: () => ({ ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy }),
+    log: (event, fields) => logger.debug({ event, ...fields }),
+    accepted: (queue, waitedMs) => metrics.queueAccepted(queue, waitedMs),
+  });
 
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
   const headers = securityHeaders(config);
   const routes = opsRoutes({ metrics, metricsToken: config.metricsToken, readiness: options.readiness ?? (cluster ? async () => readiness() : ALWAYS_READY), draining: () => lifecycle.draining, logger });
-  const content = { cannedJson: JSON.stringify({ items: config.cannedMessages }), headers, routes };
+  const desk = createDesk({ config, cluster, logger, metrics, ...options.desk });
+  // The queue engine reads the same live desk config (admin edits apply at once).
+  setDeskSettingsSource(() => desk.settings.current());
+  const content = { cannedJson: () => JSON.stringify({ items: desk.cannedMessages() }), headers, routes, api: desk.handleHttp, requestWebhook: options.requestWebhook ?? (() => desk.settings.current().requestWebhook) };
   const httpServer = createServer((req, res) => {
     // Promise.resolve().then: a synchronous throw and a rejected route end up in the same catch.
     Promise.resolve()
@@ -180,9 +221,35 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   io.engine.on('headers', (engineHeaders: Record<string, string>) => Object.assign(engineHeaders, headers));
   metrics.setSnapshotSource(async () => {
     const stats = await Promise.resolve(rooms.stats()); // the room store may answer asynchronously
-    return { waiting: stats.waiting, paired: stats.paired, away: stats.away, sockets: io.of('/').sockets.size };
+    return { waiting: stats.waiting, paired: stats.paired, away: stats.away, sockets: io.of('/').sockets.size, queues: await deskQueue.queue.lengths() };
   });
   cluster?.attach(io);
+
+  /**
+   * A desk accept on this node puts a customer's socket in the new room: the join must run on
+   * the node that holds that socket (the room store records its node, and its relays are
+   * checked there), so another node is asked through the adapter (`desk-join`).
+   */
+  type JoinAnswer = Awaited<ReturnType<Rooms['join']>>;
+  const socketPeer = (id: string): RoomSocket => ({ id, emit: (event, payload) => deliver(id, event, payload) });
+  const joinOnItsNode = async (socketId: string, nameplate: string): Promise<JoinAnswer> => {
+    if (io.sockets.sockets.has(socketId)) return rooms.join(socketPeer(socketId), nameplate);
+    if (!cluster) return { ok: false, error: ErrorCode.PEER_GONE };
+    const answers = await new Promise<unknown[]>((resolve) =>
+      // The Redis adapter answers with every node's response, or what came within its request timeout (5 s).
+      (io as unknown as ServerSideEmitter).serverSideEmit('desk-join', { socketId, nameplate }, (_err, responses) => resolve(responses ?? [])),
+    );
+    const answer = answers.find((a): a is JoinAnswer => typeof a === 'object' && a !== null && 'ok' in a);
+    return answer ?? { ok: false, error: ErrorCode.PEER_GONE };
+  };
+  (io as unknown as { on(event: string, listener: (req: { socketId: string; nameplate: string }, ack: (answer: unknown) => void) => void): void }).on(
+    'desk-join',
+    ({ socketId, nameplate }, ack) => {
+      // Only the node holding the socket answers with a result; the others say so with null.
+      if (!io.sockets.sockets.has(socketId)) return ack(null);
+      Promise.resolve(rooms.join(socketPeer(socketId), nameplate)).then(ack, () => ack({ ok: false, error: ErrorCode.SERVICE_UNAVAILABLE }));
+    },
+  );
 
   if (options.onSocketFrame) {
     const hook = options.onSocketFrame;
@@ -240,6 +307,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     socket.conn.once('close', release);
     next();
   });
+  desk.attach(io); // who the rep of each socket is (its sign-in cookie)
 
   let nextConnectionId = 1;
   io.on('connection', (socket) => {
@@ -350,6 +418,12 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       switch (name) {
         case ClientEvent.CreateRoom: {
           if (!ack || !v.is(CreateRoomRequestSchema, payload)) return malformed(ack);
+          // Once the desk has accounts, only a signed-in rep starts sessions.
+          if (!(await desk.requireRep(socket))) {
+            metrics.createRefused(ErrorCode.NOT_SIGNED_IN);
+            ack({ ok: false, error: ErrorCode.NOT_SIGNED_IN } satisfies CreateRoomResult);
+            return;
+          }
           const creates = await limiters.rooms.consume(ip);
           if (!creates.allowed) {
             logger.debug({ event: 'create-rate-limited', conn });
@@ -362,7 +436,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           if (result.ok) metrics.created();
           else metrics.createRefused(result.error);
           const answer: CreateRoomResult = result.ok
-            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy }
+            ? { ok: true, nameplate: result.nameplate, sid: result.sid, expiresAt: result.expiresAt, ...iceSettingsFor(desk.iceConfig(), Date.now()), filePolicy: desk.filePolicy() }
             : result;
           ack(answer);
           return;
@@ -379,7 +453,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             return;
           }
           const result = await rooms.join(peer, req.output.nameplate);
-          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy } : result;
+          const answer: JoinRoomResult = result.ok ? { ok: true, sid: result.sid, ...iceSettingsFor(desk.iceConfig(), Date.now()), filePolicy: desk.filePolicy() } : result;
           if (!result.ok) logger.debug({ event: 'join-refused', conn, reason: result.error });
           if (result.ok) metrics.joined();
           else metrics.joinRefused(result.error);
@@ -429,7 +503,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             ack(result satisfies ResumeRoomResult);
             return;
           }
-          ack({ ok: true, peerPresent: result.peerPresent, ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy } satisfies ResumeRoomResult);
+          ack({ ok: true, peerPresent: result.peerPresent, ...iceSettingsFor(desk.iceConfig(), Date.now()), filePolicy: desk.filePolicy() } satisfies ResumeRoomResult);
+          await deskQueue.queue.roomResumed(sid, socket.id, role); // a desk session follows its members' new sockets ("Move queue")
           // The other member left for good while this one was away: said after the answer.
           if (result.peerLeft) peer.emit('peer-left', { sid });
           return;
@@ -444,7 +519,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
             ack({ ok: false, error: ErrorCode.NOT_IN_ROOM } satisfies TurnCredentialsResult);
             return;
           }
-          ack({ ok: true, ...iceSettingsFor(config, Date.now()) } satisfies TurnCredentialsResult);
+          ack({ ok: true, ...iceSettingsFor(desk.iceConfig(), Date.now()) } satisfies TurnCredentialsResult);
           return;
         }
         case ClientEvent.BadKey:
@@ -457,7 +532,16 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
           return;
         }
         default:
-          // Unknown event: ignored for forward compatibility. Its name is not logged (client data).
+          if (name === DeskClientEvent.Presence && repIdentityOf(socket)) {
+            // Both hold presence: the accounts' store (colleagues) answers; the queue (whom to offer chats) follows.
+            await desk.handleEvent(socket, name, payload, ack);
+            await deskQueue.handle({ id: socket.id, data: socket.data as object, peer, ip }, name, payload, () => {});
+            return;
+          }
+          if (await desk.handleEvent(socket, name, payload, ack)) return;
+          // Support desk queue events (desk/handlers.ts); anything else is ignored for forward
+          // compatibility. Its name is not logged (client data).
+          await deskQueue.handle({ id: socket.id, data: socket.data as object, peer, ip }, name, payload, ack);
           return;
       }
     }
@@ -466,8 +550,10 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       logger.debug({ event: 'disconnect', conn, connections: io.engine.clientsCount });
       enqueue(async () => {
         await limiters.messages.forget(socket.id);
+        await desk.onDisconnect(socket);
         // Redis away: the Redis rooms keep the disconnect and tell it at a later sweep.
         await rooms.disconnect(peer);
+        await deskQueue.disconnect(socket.id);
       });
       lifecycle.track(queue); // a shutdown waits for this disconnect to be handled
     });
@@ -480,6 +566,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     void (async () => {
       try {
         await rooms.sweep();
+        await deskQueue.sweep();
       } catch (err) {
         // Redis away: logged once per outage by the cluster; anything else is a bug.
         if (!(err instanceof StoreUnavailableError)) logger.error({ event: 'sweep-error', err: errorField(err) });
@@ -498,6 +585,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     io,
     rooms,
     metrics,
+    desk,
     readiness,
     listen() {
       return new Promise((resolve, reject) => {
@@ -530,6 +618,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       // Tell Redis now, while it can still be told, that this node's sockets are gone (each
       // member of a verified room keeps its place for the rejoin window, on another node).
       const gone = [...io.sockets.sockets.keys()].map((id) => rooms.disconnect({ id, emit: () => {} }));
+      // The shared desk queue too: waiting customers get their grace period to resume elsewhere.
+      gone.push(...[...io.sockets.sockets.keys()].map(async (id) => deskQueue.disconnect(id)));
       await Promise.allSettled([...gone, rooms.stop()]);
     }
     await new Promise<void>((resolve) => {
@@ -537,6 +627,8 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       void io.close(() => resolve());
       setImmediate(() => httpServer.closeAllConnections());
     });
+    deskRedis?.disconnect();
+    await desk.close();
     await cluster?.close();
   }
 }
