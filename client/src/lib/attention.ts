@@ -10,7 +10,7 @@
  * focused.
  */
 
-export type Sound = 'message' | 'nudge';
+export type Sound = 'message' | 'nudge' | 'offer';
 
 export interface AttentionHost {
   setTitle(title: string): void;
@@ -56,6 +56,24 @@ export class Attention {
     this.render();
     this.host.notify(from, body);
     this.host.play('message');
+  }
+
+  /**
+   * A message arrived in a conversation on this page that is not on screen (a background tab of
+   * the rep console): a sound while the page is visible. When the page is hidden, `message()`
+   * has already counted, notified and played it.
+   */
+  offscreenMessage(): void {
+    if (!this.host.hidden()) this.host.play('message');
+  }
+
+  /**
+   * A waiting chat was offered to this rep: it needs an answer within seconds, so the sound
+   * plays even on a visible page, and a desktop notification shows while the page is hidden.
+   */
+  offer(title: string, body: string): void {
+    this.host.play('offer');
+    if (this.host.hidden()) this.host.notify(title, body);
   }
 
   /** The rep nudged: `flashText` alternates with the title; a notification too if hidden. */

@@ -6,12 +6,17 @@
  * up, so it needs no extra offer/answer. Frames are sealed like the main channel's (seal.ts):
  * a frame that fails to open is an attack and ends the link.
  *
- * Backpressure: `send` resolves only once the browser's send buffer is under the low-water
- * mark, so a sender that awaits each call never holds more than HIGH_WATER bytes in memory.
+ * Sealing and opening run in a Worker (bulk-crypto.ts), pipelined: `send` hands a chunk to
+ * sealing and returns at once while the bytes being sealed plus the browser's send buffer stay
+ * under HIGH_WATER; sealed frames go out in order as they come back. Received frames are opened
+ * in order and handed on in order.
+ *
+ * Backpressure: `send` resolves only once sealing and the send buffer together hold at most
+ * HIGH_WATER bytes, so a sender that awaits each call never holds more than that in memory.
  */
 import { ParleyError } from '@protocol/errors.ts';
 import { MAX_BULK_PLAINTEXT } from '@protocol/limits.ts';
-import { Opener, Sealer } from '@protocol/seal.ts';
+import { workerBulkCrypto, type BulkCrypto, type BulkKeys } from './bulk-crypto.ts';
 
 /** Channel id of the bulk channel. The first (simple-peer) channel gets 0 or 1 from the stack. */
 export const BULK_CHANNEL_ID = 100;
@@ -27,22 +32,24 @@ export interface BulkChannelOptions {
   onFrame: (plaintext: Uint8Array) => void;
   /** Whether frames may arrive now (not before the link is verified). */
   accepting: () => boolean;
+  /** Where frames are sealed and opened: the page's sealing Worker unless given (tests). */
+  crypto?: (keys: BulkKeys) => BulkCrypto;
   /** A frame failed authentication or came too early: the link must end. */
   onFatal: (err: ParleyError) => void;
 }
 
 export class BulkChannel {
-  private readonly sealer: Sealer;
-  private readonly opener: Opener;
+  private readonly crypto: BulkCrypto;
   private drainWaiters: Array<{ resolve: () => void; reject: (err: ParleyError) => void }> = [];
   private closed = false;
+  /** Plaintext bytes handed to sealing and not yet given to the channel. */
+  private sealing = 0;
 
   constructor(
     private readonly channel: RTCDataChannel,
     private readonly options: BulkChannelOptions,
   ) {
-    this.sealer = new Sealer(options.sendKey);
-    this.opener = new Opener(options.recvKey, { maxPlaintext: MAX_BULK_PLAINTEXT });
+    this.crypto = (options.crypto ?? workerBulkCrypto)({ sendKey: options.sendKey, recvKey: options.recvKey, maxPlaintext: MAX_BULK_PLAINTEXT });
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = LOW_WATER;
     channel.addEventListener('bufferedamountlow', () => this.wakeSenders());
@@ -64,12 +71,33 @@ export class BulkChannel {
     if (plaintext.length > MAX_BULK_PLAINTEXT) throw new ParleyError('PAYLOAD_TOO_LARGE', 'bulk frame too large');
     await this.whenOpen();
     if (this.closed) throw new ParleyError('PEER_GONE', 'bulk channel closed');
-    try {
-      this.channel.send(this.sealer.seal(plaintext) as Uint8Array<ArrayBuffer>);
-    } catch (err) {
-      throw new ParleyError('PEER_GONE', `bulk send failed: ${String(err)}`);
-    }
-    if (this.channel.bufferedAmount > HIGH_WATER) await this.drained();
+    const size = plaintext.length;
+    this.sealing += size;
+    // Sealed in order and sent in order: the Worker answers in the order it was asked.
+    this.crypto.seal(plaintext).then(
+      (frame) => {
+        this.sealing -= size;
+        if (this.closed) return;
+        try {
+          this.channel.send(frame as Uint8Array<ArrayBuffer>);
+        } catch {
+          // The link is going: a later chunk's send (or its wait) reports PEER_GONE.
+          this.close();
+          return;
+        }
+        if (this.backlog() <= HIGH_WATER) this.wakeSenders();
+      },
+      () => {
+        this.sealing -= size;
+        this.close();
+      },
+    );
+    if (this.backlog() > HIGH_WATER) await this.drained();
+  }
+
+  /** Bytes being sealed plus bytes the browser has not sent yet. */
+  private backlog(): number {
+    return this.sealing + this.channel.bufferedAmount;
   }
 
   /** Bytes queued in the browser and not yet on the wire. */
@@ -80,6 +108,7 @@ export class BulkChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.crypto.close();
     try {
       this.channel.close();
     } catch {
@@ -108,22 +137,28 @@ export class BulkChannel {
   }
 
   private wakeSenders(): void {
+    if (this.backlog() > HIGH_WATER) return; // sealing still holds more than the buffer lost
     for (const waiter of this.drainWaiters.splice(0)) waiter.resolve();
   }
 
   private receive(data: unknown): void {
     if (this.closed) return;
-    let plaintext: Uint8Array;
-    try {
-      if (!(data instanceof ArrayBuffer)) throw new ParleyError('MALFORMED', 'bulk frame is not binary');
-      if (!this.options.accepting()) throw new ParleyError('MALFORMED', 'bulk frame before verification');
-      plaintext = this.opener.open(new Uint8Array(data));
-    } catch (err) {
-      this.close();
-      this.options.onFatal(err instanceof ParleyError ? err : new ParleyError('MALFORMED', String(err)));
-      return;
-    }
-    // What the frame *means* is the file engine's business: its errors are not attacks on the link.
-    this.options.onFrame(plaintext);
+    if (!(data instanceof ArrayBuffer)) return this.fatal(new ParleyError('MALFORMED', 'bulk frame is not binary'));
+    if (!this.options.accepting()) return this.fatal(new ParleyError('MALFORMED', 'bulk frame before verification'));
+    // Opened in order, handed on in order; what a frame *means* is the file engine's business:
+    // its errors are not attacks on the link.
+    this.crypto.open(data).then(
+      (plaintext) => {
+        if (!this.closed) this.options.onFrame(plaintext);
+      },
+      (err: unknown) => this.fatal(err instanceof ParleyError ? err : new ParleyError('MALFORMED', String(err))),
+    );
+  }
+
+  /** A frame failed authentication or came too early: the link must end. */
+  private fatal(err: ParleyError): void {
+    if (this.closed) return;
+    this.close();
+    this.options.onFatal(err);
   }
 }

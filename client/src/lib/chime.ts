@@ -21,6 +21,8 @@ export function unlockAudio(): void {
 const NOTES: Record<Sound, { wave: OscillatorType; notes: [number, number, number][] }> = {
   // A soft rising two-note chime.
   message: { wave: 'sine', notes: [[660, 0, 0.14], [880, 0.12, 0.22]] },
+  // A bright rising three-note call: a chat is waiting for this rep's answer.
+  offer: { wave: 'sine', notes: [[523, 0, 0.12], [659, 0.12, 0.12], [784, 0.24, 0.3]] },
   // A livelier four-note buzz, distinct from a message.
   nudge: { wave: 'triangle', notes: [[587, 0, 0.1], [440, 0.12, 0.1], [587, 0.24, 0.1], [440, 0.36, 0.16]] },
 };

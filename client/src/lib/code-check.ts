@@ -14,9 +14,14 @@ export class CodeCheck {
   /** True once the peer proved it holds the same code (and so the same key). */
   confirmed = false;
 
-  constructor(options: { code: SessionCode; sid: Uint8Array; role: Role }) {
-    // The whole code is the password: the secret digits, and the nameplate binding it to the room.
-    this.run = cpaceStart({ password: formatCode(options.code), sid: options.sid, role: options.role });
+  /**
+   * `code`: the whole code is the password (the secret digits, and the nameplate binding it to
+   * the room). `password`: a desk session's public password (protocol/desk.ts `deskPassword`):
+   * the key agreement is then unauthenticated until the people compare the safety code.
+   */
+  constructor(options: ({ code: SessionCode } | { password: string }) & { sid: Uint8Array; role: Role }) {
+    const password = 'code' in options ? formatCode(options.code) : options.password;
+    this.run = cpaceStart({ password, sid: options.sid, role: options.role });
   }
 
   /** Our CPace share, to relay as a PAKE envelope. */

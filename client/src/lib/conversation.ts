@@ -36,12 +36,12 @@ export class Conversation {
    * @throws ParleyError `PAYLOAD_TOO_LARGE`; `PEER_GONE` when not verified, or when MAX_OUTBOX
    *   messages already wait for the peer
    */
-  sendChat(text: string): Chat {
+  sendChat(text: string, author?: string): Chat {
     if (text.length > MAX_CHAT_CHARS) throw new ParleyError('PAYLOAD_TOO_LARGE', 'chat message too long');
     const links = this.host.links();
     if (!links) throw new ParleyError('PEER_GONE', 'not connected');
     if (this.outbox.full) throw new ParleyError('PEER_GONE', 'too many messages waiting for the peer');
-    const chat: Chat = { type: PeerType.Chat, id: newMessageId(), text, sentAt: Date.now() };
+    const chat: Chat = { type: PeerType.Chat, id: newMessageId(), text, sentAt: Date.now(), ...(author === undefined ? {} : { author }) };
     let sentOn: number | null = null;
     if (links.isUp) {
       try {

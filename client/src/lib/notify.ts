@@ -21,6 +21,12 @@ export function askNotificationPermission(): void {
     .catch(() => remember());
 }
 
+/** Whether asking now would show the browser's prompt (not decided yet, and not asked before). */
+export function canAskNotifications(): boolean {
+  const api = globalThis.Notification;
+  return !!api && api.permission === 'default' && !alreadyAsked();
+}
+
 export function showNotification(title: string, body: string): void {
   const api = globalThis.Notification;
   if (!api || api.permission !== 'granted') return;

@@ -27,7 +27,7 @@ export class Pairing {
   private done = false;
 
   constructor(
-    options: { code: SessionCode; sid: Uint8Array; role: Role },
+    options: ({ code: SessionCode } | { password: string }) & { sid: Uint8Array; role: Role },
     private readonly host: PairingHost,
   ) {
     this.check = new CodeCheck(options);

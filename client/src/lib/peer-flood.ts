@@ -51,6 +51,20 @@ export const PEER_FLOOD_RULES: Readonly<Record<string, BucketRule>> = {
   // Each offer makes a file card and transcript events.
   'file-offer': { capacity: 10, perSecond: 0.5 },
   file: { capacity: 500, perSecond: 200 },
+  // Each offer makes a card and a log line; a person composes one every few seconds at most.
+  offer: { capacity: 10, perSecond: 0.5 },
+  'offer-pick': { capacity: 10, perSecond: 1 },
+  // Sent once per session by the reference client.
+  'session-end': { capacity: 3, perSecond: 0.05 },
+  'survey-answers': { capacity: 3, perSecond: 0.05 },
+  // Shared desk sessions: a colleague's lines as chat; history comes in parts at a join
+  // (MAX_HISTORY_LINES / MAX_HISTORY_LINES_PER_MESSAGE = 50), then rarely.
+  'shared-line': { capacity: 100, perSecond: 5 },
+  'shared-history': { capacity: 60, perSecond: 1 },
+  participants: { capacity: 20, perSecond: 1 },
+  'notes-update': { capacity: 20, perSecond: 2 },
+  'participant-notice': { capacity: 10, perSecond: 0.5 },
+  'handover-ready': { capacity: 3, perSecond: 0.1 },
   other: { capacity: 50, perSecond: 10 },
 };
 

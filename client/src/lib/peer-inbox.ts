@@ -5,6 +5,8 @@
  */
 import { ParleyError } from '@protocol/errors.ts';
 import { PeerType, type Hello, type PeerMessage } from '@protocol/peer.ts';
+import { ToolType } from '@protocol/session-tools.ts';
+import { SharedType } from '@protocol/shared-session.ts';
 import { peerRole, type Role } from '@protocol/cpace.ts';
 import { PROTOCOL_VERSION } from '@protocol/version.ts';
 import type { NudgeGate } from './nudge.ts';
@@ -40,7 +42,13 @@ export function routePeerMessage(inbox: Inbox, message: PeerMessage): void {
     case PeerType.Hello:
       return inbox.fail(() => acceptHello(inbox, message));
     case PeerType.Chat:
-      // The view acknowledges it (Session.acknowledge) as it takes it in.
+      // The view acknowledges it (Session.acknowledge) as it takes it in. Only a rep relays a
+      // colleague's words: a customer cannot pass its messages off as a rep's.
+      if (message.author !== undefined && role === 'rep') {
+        warn(new ParleyError('MALFORMED', 'chat author from a customer'));
+        const { author: _dropped, ...chat } = message;
+        return emit('chat', chat);
+      }
       return emit('chat', message);
     case PeerType.Ack:
       globalThis.performance?.mark?.('parley:chat-acked', { detail: message.id });
@@ -66,6 +74,26 @@ export function routePeerMessage(inbox: Inbox, message: PeerMessage): void {
       return;
     case PeerType.RtcSignal:
       return; // handled by the link itself
+    // Session tools (session-tools.ts): offers and endings come from the rep, picks and answers from the customer.
+    case ToolType.Offer:
+    case ToolType.SessionEnd:
+      if (onlyFor('customer', message.type)) emit('tool', message);
+      return;
+    case ToolType.OfferPick:
+    case ToolType.SurveyAnswers:
+      if (onlyFor('rep', message.type)) emit('tool', message);
+      return;
+    // Shared desk sessions (shared-session.ts). On a colleague link the host is the room's `rep`:
+    // only it may say who is present, hand over history or speak to a customer about colleagues.
+    case SharedType.History:
+    case SharedType.Participants:
+    case SharedType.Notice:
+    case SharedType.HandoverReady:
+      if (onlyFor('customer', message.type)) emit('shared', message);
+      return;
+    case SharedType.Line:
+    case SharedType.Notes:
+      return emit('shared', message);
     default:
       if ((message as { type: string }).type.startsWith('file-')) emit('file-message', message);
   }

@@ -40,6 +40,7 @@ import {
   type ServerToClientEvents,
 } from '@protocol/signaling.ts';
 import { Emitter } from './emitter.ts';
+import { DeskCalls, listenDesk, type DeskPortalEvents } from './desk-portal.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Reconnection backoff after a drop: first delay, cap, and ± spread (so clients do not come back in step). */
@@ -50,7 +51,7 @@ const RECONNECT_RANDOMIZATION = 0.5;
 const REFUSED_RETRY_MS = 5_000;
 const PROOF_BYTES = 32;
 
-export interface PortalEvents {
+export interface PortalEvents extends DeskPortalEvents {
   'peer-joined': void;
   'peer-left': void;
   /** The other member's connection dropped; the server keeps its place for the rejoin window. */
@@ -94,6 +95,8 @@ export class Portal extends Emitter<PortalEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private connecting: Promise<void> | null = null;
   private abortConnect: (() => void) | null = null;
+  /** The support desk requests (desk-portal.ts); their server events are this portal's `desk-*` events. */
+  readonly desk: DeskCalls = new DeskCalls((event, payload) => this.request(event, payload));
 
   constructor(private readonly url: string = globalThis.location?.origin ?? '') {
     super();
@@ -169,6 +172,7 @@ export class Portal extends Emitter<PortalEvents> {
       if (parsed.success) this.emit('server-error', parsed.output.code);
     });
     socket.on(ServerEvent.PeerAway, () => this.emit('peer-away', undefined));
+    listenDesk(socket as unknown as { on(event: string, listener: (msg: unknown) => void): void }, (event, payload) => this.emit(event, payload as never));
     socket.on(ServerEvent.PeerBack, () => this.emit('peer-back', undefined));
     socket.on('disconnect', (reason) => {
       if (this.destroyed) return;
@@ -274,7 +278,7 @@ export class Portal extends Emitter<PortalEvents> {
     if (this.socket?.connected) this.socket.emit(ClientEvent.LeaveRoom, {});
   }
 
-  private request(event: 'create-room' | 'join-room' | 'claim-room' | 'resume-room' | 'turn-credentials', payload: object): Promise<unknown> {
+  private request(event: string, payload: object): Promise<unknown> {
     const socket = this.socket;
     // Not buffered while disconnected: it would go out on the next socket, maybe before resume-room.
     if (!socket?.connected) return Promise.reject(new ParleyError('SERVER_UNREACHABLE', 'not connected'));

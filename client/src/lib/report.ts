@@ -30,7 +30,15 @@ export function renderReport(input: ReportInput, format: ReportFormat): { name: 
  * Gathers, renders and downloads one session's report. `memory` is the log on screen: the
  * report falls back on it when storage cannot be read (the store itself includes held writes).
  */
-export async function saveReport(store: TranscriptStore, record: SessionRecord, memory: readonly TranscriptEvent[], format: ReportFormat, locale: Locale): Promise<void> {
-  const file = renderReport(await gatherReport(store, record, locale, memory), format);
+export async function saveReport(
+  store: TranscriptStore,
+  record: SessionRecord,
+  memory: readonly TranscriptEvent[],
+  format: ReportFormat,
+  locale: Locale,
+  /** The whole log when the caller holds it (SessionView.completeLog): not read back from storage. */
+  complete?: readonly TranscriptEvent[],
+): Promise<void> {
+  const file = renderReport(await gatherReport(store, record, locale, memory, complete), format);
   download(file.name, file.content, file.type);
 }

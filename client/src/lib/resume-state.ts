@@ -24,6 +24,8 @@ const ResumeStateSchema = v.object({
   /** The transcript's record in IndexedDB. */
   recordId: v.pipe(v.string(), v.maxLength(64)),
   savedAt: v.number(),
+  /** False for a desk session whose safety code nobody has confirmed yet (absent: a code session). */
+  authenticated: v.optional(v.boolean()),
 });
 export type ResumeState = v.InferOutput<typeof ResumeStateSchema>;
 
@@ -35,49 +37,83 @@ function storage(): Storage | null {
   }
 }
 
+/**
+ * A customer page has one session; a rep console has several (one per tab), each under its
+ * own key so a reload rejoins all of them.
+ */
+function keyFor(role: Role, recordId?: string): string {
+  return role === 'rep' && recordId ? `${KEY_PREFIX}rep-${recordId}` : KEY_PREFIX + role;
+}
+
 export function saveResumeState(state: ResumeState): void {
   try {
-    storage()?.setItem(KEY_PREFIX + state.role, JSON.stringify(state));
+    storage()?.setItem(keyFor(state.role, state.recordId), JSON.stringify(state));
   } catch {
     // full or disabled: rejoining after a reload will not be possible, nothing else changes
   }
 }
 
-/** The saved state for `role`, or null (none, or damaged: a damaged one is removed). */
+/** The saved state for `role` (a customer's one session), or null (none, or damaged: a damaged one is removed). */
 export function loadResumeState(role: Role): ResumeState | null {
+  return loadKey(KEY_PREFIX + role, role);
+}
+
+/** Every live session a rep console saved before a reload (one per tab); damaged entries are removed. */
+export function loadRepResumeStates(): ResumeState[] {
+  const keys: string[] = [];
+  try {
+    const store = storage();
+    for (let i = 0; store && i < store.length; i++) {
+      const key = store.key(i);
+      if (key === KEY_PREFIX + 'rep' || key?.startsWith(`${KEY_PREFIX}rep-`)) keys.push(key);
+    }
+  } catch {
+    return []; // storage denied: nothing to rejoin
+  }
+  return keys.flatMap((key) => loadKey(key, 'rep') ?? []);
+}
+
+function loadKey(key: string, role: Role): ResumeState | null {
   let raw: string | null | undefined;
   try {
-    raw = storage()?.getItem(KEY_PREFIX + role);
+    raw = storage()?.getItem(key);
   } catch {
     return null; // storage denied: nothing to rejoin
   }
   if (!raw) return null;
   try {
     const parsed = v.safeParse(ResumeStateSchema, JSON.parse(raw));
-    if (parsed.success && parsed.output.role === role) return parsed.output;
+    // A rep entry must sit under its own record's key: a swapped entry is not trusted.
+    if (parsed.success && parsed.output.role === role && (key === KEY_PREFIX + role || key === keyFor(role, parsed.output.recordId))) return parsed.output;
   } catch {
     // not JSON
   }
-  clearResumeState(role);
+  removeKey(key);
   return null;
 }
 
-export function clearResumeState(role: Role): void {
+/** Forgets the saved state of `role` (a rep: of the session `recordId`). */
+export function clearResumeState(role: Role, recordId?: string): void {
+  removeKey(keyFor(role, recordId));
+}
+
+function removeKey(key: string): void {
   try {
-    storage()?.removeItem(KEY_PREFIX + role);
+    storage()?.removeItem(key);
   } catch {
     // nothing to clear
   }
 }
 
 /** Saves a verified session's key, room and epoch for `recordId` (see Session.resumeSnapshot). */
-export function saveSnapshot(role: Role, snapshot: { sid: Uint8Array; isk: Uint8Array; epoch: number }, recordId: string): void {
-  saveResumeState({ v: 1, role, sid: toBase64Url(snapshot.sid), isk: toBase64Url(snapshot.isk), epoch: snapshot.epoch, recordId, savedAt: Date.now() });
+export function saveSnapshot(role: Role, snapshot: { sid: Uint8Array; isk: Uint8Array; epoch: number; authenticated?: boolean }, recordId: string): void {
+  const { authenticated } = snapshot;
+  saveResumeState({ v: 1, role, sid: toBase64Url(snapshot.sid), isk: toBase64Url(snapshot.isk), epoch: snapshot.epoch, recordId, savedAt: Date.now(), ...(authenticated === false ? { authenticated } : {}) });
 }
 
-/** The saved key and room as bytes, with the epoch to continue from. */
-export function savedKeys(state: ResumeState): { sid: Uint8Array; isk: Uint8Array; lastEpoch: number } {
-  return { sid: fromBase64Url(state.sid), isk: fromBase64Url(state.isk), lastEpoch: state.epoch };
+/** The saved key and room as bytes, with the epoch to continue from (and whether the session is authenticated). */
+export function savedKeys(state: ResumeState): { sid: Uint8Array; isk: Uint8Array; lastEpoch: number; authenticated: boolean } {
+  return { sid: fromBase64Url(state.sid), isk: fromBase64Url(state.isk), lastEpoch: state.epoch, authenticated: state.authenticated ?? true };
 }
 
 /**

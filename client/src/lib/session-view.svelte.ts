@@ -17,11 +17,28 @@ import { FilesView } from './files/files-view.svelte.ts';
 import { notificationPreview } from './notify.ts';
 import { formatTime, t, type MessageKey } from './i18n/index.svelte.ts';
 import { Portal } from './portal.ts';
+import type { DeskHandover } from './desk-request.svelte.ts';
+import type { DeskAccepted, DeskRequeued } from '@protocol/desk.ts';
+import type { Chat } from '@protocol/peer.ts';
+import type { SharedMessage } from '@protocol/shared-session.ts';
+
+/** What a shared session (shared-session-view.svelte.ts) wants to hear from the customer's view. */
+export interface SharedSessionHooks {
+  customerSaid(chat: Chat): void;
+  hostSaid(chat: Chat): void;
+  /** A shared-session message on the customer's link that is not for the customer view (none expected: warned). */
+  fromCustomerLink(message: SharedMessage): void;
+}
+import { DeskSession, type DeskRepIdentity } from './desk-session.ts';
+import type { DeskRoom } from './desk-portal.ts';
 import { logSessionEvents } from './session-log.ts';
 import { clearResumeState, conversationFromTranscript, saveSnapshot, savedKeys, type ResumeState } from './resume-state.ts';
-import { Session, toParleyError, type SessionState } from './session.ts';
+import { toParleyError, type SessionState } from './session.ts';
 import { ScreenShare } from './screen-share.svelte.ts';
-import type { NewEvent, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
+import type { NewEvent, SessionOutcome, SessionRecord, TranscriptEvent, TranscriptStore } from './transcript.ts';
+import { SessionTools } from './tools/session-tools.svelte.ts';
+import { repDeskTools } from './tools/desk-view.ts';
+import { verifySignedIdentity, type IdentityCheck } from '@protocol/customer-identity.ts';
 
 export class SessionView {
   state = $state<SessionState>('idle');
@@ -32,12 +49,18 @@ export class SessionView {
   readonly pending = new SvelteSet<string>();
   code = $state<{ code: SessionCode; link: string; expiresAt: number } | null>(null);
   safetyCode = $state<SasSymbol[] | null>(null);
+  /** False for a desk session until someone confirmed the safety code: show "not verified". */
+  authenticated = $state(true);
+  /** Customer, desk mode: the rep moved the chat to another queue; wait again with this ticket (DeskRequest.start). */
+  requeued = $state<DeskRequeued | null>(null);
   error = $state<UserError | null>(null);
   storageError = $state<string | null>(null);
   peerName = $state<string | null>(null);
   peerUserAgent = $state<string | null>(null);
   /** Rep side: the customer's "how can we help?" text (plain text, shown as text). */
   peerRequest = $state<string | null>(null);
+  /** Rep side: the customer's signed identity as checked against the desk's keys (null: none sent). */
+  peerIdentity = $state<IdentityCheck | null>(null);
   peerTyping = $state(false);
   /** False while a dropped direct link is being re-paired (the session itself goes on). */
   linkUp = $state(true);
@@ -54,14 +77,28 @@ export class SessionView {
   readonly archived: boolean;
   /** File transfer (cards, attachments), running once the session is verified. */
   readonly files: FilesView;
+  /** Offers, Mark as solved / Cancel chat, exit survey (tools/session-tools.svelte.ts). */
+  readonly tools: SessionTools;
+  /** How this side's end will be recorded when it comes (solved, cancelled, customer-ended). */
+  private endOutcome: SessionOutcome | null = null;
 
-  private session: Session | null = null;
+  private session: DeskSession | null = null;
+  /**
+   * Whether `events` is the session's whole log: every event of a session begun here passes
+   * through it, and a stored one is complete once loaded. Exports then use it and skip reading
+   * the log back from IndexedDB (most of the time of a 100,000-event export).
+   */
+  private logComplete: boolean;
   private writes: Promise<unknown> = Promise.resolve();
   private unsaved = 0;
   private releaseLock: () => void = () => {};
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set when the customer left and deleted this session: nothing more is written. */
   private forgotten = false;
+  /** Details known before the record exists (a desk session's sealed details): written with it. */
+  private pendingDetails: Partial<SessionRecord> = {};
+  /** Called for each chat message from the peer (the console counts unread messages per tab). */
+  onPeerChat: ((name: string, text: string) => void) | null = null;
 
   /**
    * Holds a Web Lock named after the session while it is live, so another console tab that
@@ -80,8 +117,11 @@ export class SessionView {
     archived: SessionRecord | null = null,
     /** Customer: the "how can we help?" text to send in the hello. */
     readonly request = '',
+    /** Customer: a signed identity token from the organisation's site, sent in the hello. */
+    private readonly identity = '',
   ) {
     this.archived = archived !== null;
+    this.logComplete = archived === null;
     this.files = new FilesView({
       role,
       log: (key, params, level) => this.log(key, params, level),
@@ -93,12 +133,28 @@ export class SessionView {
       peerName: () => this.peerName ?? defaultName(role === 'rep' ? 'customer' : 'rep'),
       notify: (from, body) => attention.message(from, notificationPreview(body)),
     });
+    this.tools = new SessionTools({
+      role,
+      send: (message) => {
+        if (!this.session) throw new ParleyError('PEER_GONE');
+        this.session.sendPeer(message);
+      },
+      log: (key, params, level) => this.log(key, params, level),
+      warn: (err) => void this.log('event.error', { message: describeError(err, role).message }, 'warning'),
+      saveRecord: (patch) => this.saveRecord(patch),
+      setOutcome: (outcome) => (this.endOutcome = outcome),
+      end: () => this.end(),
+      events: () => this.events,
+      peerName: () => this.peerName ?? defaultName(role === 'rep' ? 'customer' : 'rep'),
+      connected: () => this.state === 'verified',
+    });
     if (archived) {
       this.record = archived;
       this.state = archived.outcome === 'failed' ? 'failed' : 'ended';
       this.peerName = archived.peerName ?? null;
       this.peerUserAgent = archived.peerUserAgent ?? null;
       this.peerRequest = archived.peerRequest ?? null;
+      this.peerIdentity = archived.peerIdentity ?? null;
     }
   }
 
@@ -114,12 +170,19 @@ export class SessionView {
     return state !== 'ended' && state !== 'failed' && this.session !== null;
   }
 
+  /** The whole log when this view holds it (for exports), else undefined: read it from the store. */
+  completeLog(): readonly TranscriptEvent[] | undefined {
+    return this.logComplete ? this.events : undefined;
+  }
+
   /** Loads a stored session's log (rep console after a reload, or history). */
   async load(): Promise<void> {
     if (!this.record) return;
+    this.logComplete = false;
     const events = await this.store.events(this.record.id);
     for (const e of events) if (e.kind === 'receipt') this.delivered.add(e.id);
     this.events = events;
+    this.logComplete = true;
   }
 
   /** Rep: open a room and show the code. */
@@ -145,16 +208,96 @@ export class SessionView {
     }
   }
 
+  /** Rep: accepts a waiting desk chat (offered or picked). Resolves false (with `error` set) when it could not (e.g. REQUEST_GONE). */
+  async startFromQueue(requestId: string, rep: DeskRepIdentity): Promise<boolean> {
+    const session = this.attach();
+    this.authenticated = false;
+    void this.createRecord();
+    try {
+      await session.startFromQueue(requestId, rep);
+      return true;
+    } catch {
+      return false; // the session's 'failed' event already set `error` and logged it
+    }
+  }
+
+  /**
+   * Rep, shared sessions: takes over a customer a colleague handed over (colleague-link.ts
+   * `takeCustomer`). The history received as a colleague heads the new transcript.
+   */
+  takeOver(link: { portal: Portal; room: DeskRoom; relays: string[] }, history: NewEvent[]): void {
+    const session = this.attach(link.portal);
+    this.authenticated = false;
+    void this.createRecord().then(() => Promise.all(history.map((event) => this.append(event))));
+    session.joinFromDesk(link.room, link.relays);
+  }
+
+  /** Customer: a rep accepted our desk request (DeskRequest `onAccepted`): pair on its portal. */
+  joinFromDesk(handover: DeskHandover): void {
+    const session = this.attach(handover.portal);
+    this.authenticated = false;
+    void this.createRecord();
+    session.joinFromDesk(handover.accepted, handover.takeRelays());
+  }
+
+  /**
+   * Shared sessions (shared-session-view.svelte.ts): what the customer says and what this rep
+   * says to everyone is passed on to the colleagues; null outside a shared session.
+   */
+  shared: SharedSessionHooks | null = null;
+
+  /** Rep, shared sessions: the customer's session, for the CustomerGate (the only way to it). */
+  customerLink(): DeskSession | null {
+    return this.role === 'rep' ? this.session : null;
+  }
+
+  /** Shared sessions: a line from or for the colleagues, written to this transcript. */
+  addLine(event: NewEvent): Promise<void> {
+    return this.append(event);
+  }
+
+  /**
+   * Customer: our rep handed the chat to a colleague. The log stays; a new session (new key
+   * agreement, "not verified" again) starts on the same connection with the new rep.
+   */
+  private continueWithNewRep(old: DeskSession, accepted: DeskAccepted): void {
+    const portal = old.releasePortal();
+    this.files.close();
+    const session = this.attach(portal);
+    this.authenticated = false;
+    this.safetyCode = null;
+    this.peerName = accepted.repName;
+    void this.log('shared.nowTalkingTo', { name: accepted.repName }, 'info');
+    session.joinFromDesk(accepted, []);
+  }
+
+  /** The safety codes match (compared with the other person): the desk session becomes authenticated. */
+  confirmSafetyCode(): void {
+    this.session?.confirmSafetyCode();
+  }
+
+  /** Rep, desk mode: "Move queue". Returns the error to show, or null once moved (the session ends). */
+  async moveToQueue(queue: string): Promise<UserError | null> {
+    try {
+      await this.session?.moveToQueue(queue);
+      return null;
+    } catch (err) {
+      return describeError(err, this.role);
+    }
+  }
+
   /**
    * After a page reload: shows the stored transcript and rejoins the live session saved in
    * `state` (resume-state.ts). Resolves false (with `error` set and the session failed) when
    * the session can no longer be rejoined.
    */
   async resume(state: ResumeState, record: SessionRecord): Promise<boolean> {
+    this.logComplete = false; // until load() has it
     this.record = record;
     this.peerName = record.peerName ?? null;
     this.peerUserAgent = record.peerUserAgent ?? null;
     this.peerRequest = record.peerRequest ?? null;
+    this.peerIdentity = record.peerIdentity ?? null;
     this.holdLock(record.id);
     await this.load();
     const awaySince = this.events.at(-1)?.at ?? state.savedAt;
@@ -166,7 +309,7 @@ export class SessionView {
       void this.log('event.rejoined', { from: formatTime(awaySince), seconds }, 'warning');
       return true;
     } catch {
-      clearResumeState(this.role);
+      clearResumeState(this.role, record.id);
       return false; // the session's 'failed' event already set `error` and logged it
     }
   }
@@ -183,20 +326,27 @@ export class SessionView {
     if (snapshot && this.record && !this.forgotten) saveSnapshot(this.role, snapshot, this.record.id);
   }
 
-  private attach(portal?: Portal): Session {
-    const session = new Session({ role: this.role, name: this.ownName, request: this.request, portal });
+  private attach(portal?: Portal): DeskSession {
+    // A DeskSession is a Session that can also run desk mode (desk-session.ts).
+    const session = new DeskSession({ role: this.role, name: this.ownName, request: this.request, identity: this.identity || undefined, portal });
     this.session = session;
     const peer: Role = this.role === 'rep' ? 'customer' : 'rep';
     this.screen = new ScreenShare(session, (key, params, level) => void this.log(key, params, level), () => this.peerName ?? defaultName(peer));
     session.on('state', (state) => {
       this.state = state;
       if (state === 'ended' || state === 'failed') {
-        clearResumeState(this.role);
+        clearResumeState(this.role, this.record?.id);
         this.peerTyping = false;
         this.files.close();
         this.linkUp = true; // nothing is reconnecting any more
       }
       if (state === 'ended') void this.finish('ended');
+      if (state === 'ended' || state === 'failed') this.tools.sessionClosed();
+    });
+    session.on('tool', (message) => this.tools.receive(message));
+    // The customer said goodbye: recorded as the customer's end (unless the rep chose an outcome first).
+    session.on('peer-left', (reason) => {
+      if (reason === 'left' && this.role === 'rep') this.endOutcome ??= 'customer-ended';
     });
     session.on('code', async (code) => {
       await this.createRecord(code.code.nameplate);
@@ -204,13 +354,21 @@ export class SessionView {
       this.log('event.sessionStarted', {}, 'info');
     });
     logSessionEvents(session, this.role, (key, params, level) => void this.log(key, params, level), () => this.peerName ?? defaultName(peer));
-    session.on('resumed', ({ safetyCode }) => {
+    session.on('resumed', ({ safetyCode, authenticated }) => {
       this.files.start(session);
       this.safetyCode = safetyCode;
+      this.authenticated = authenticated;
       this.persistForReload();
     });
     session.on('peer-away', () => (this.peerTyping = false));
-    session.on('verified', ({ safetyCode }) => {
+    session.on('requeued', (ticket) => (this.requeued = ticket));
+    session.on('authenticated', () => {
+      this.authenticated = true;
+      this.persistForReload();
+      this.log('event.safetyConfirmed', {}, 'success');
+    });
+    session.on('verified', ({ safetyCode, authenticated }) => {
+      this.authenticated = authenticated;
       this.persistForReload();
       this.files.start(session);
       this.safetyCode = safetyCode;
@@ -233,21 +391,32 @@ export class SessionView {
       if (hello.locale) patch.peerLocale = hello.locale;
       if (request) patch.peerRequest = request;
       this.saveRecord(patch);
+      if (hello.role === 'customer') void this.checkIdentity(hello.identity);
       if (this.peerName) this.log(hello.role === 'rep' ? 'event.repJoined' : 'event.customerJoined', { name: this.peerName }, 'info');
       else this.log('event.customerJoinedAnonymous', {}, 'info');
     });
     session.on('chat', (chat) => {
       this.peerTyping = false;
       const from: Role = this.role === 'rep' ? 'customer' : 'rep';
-      const name = this.peerName ?? defaultName(from);
+      // Shared sessions: a colleague's line relayed by our rep carries its author's name.
+      const name = chat.author ?? this.peerName ?? defaultName(from);
       // Acknowledged on receipt (authenticated and valid): "delivered" means this browser has it.
       // Acking after the IndexedDB write would add ~4 ms to every round trip for a window of a
       // few ms, and the sender keeps its own stored copy either way.
       session.acknowledge(chat.id);
       attention.message(name, notificationPreview(chat.text));
+      this.onPeerChat?.(name, chat.text);
       // `at` is our clock (the peer's `sentAt` is its claim, kept apart).
       void this.append({ kind: 'chat', id: chat.id, from, name, text: chat.text, at: Date.now(), sentAt: chat.sentAt });
+      this.shared?.customerSaid(chat);
     });
+    session.on('shared', (message) => {
+      // Customer side: a colleague of our rep joined or left (only ones we are shown).
+      if (message.type === 'participant-notice' && this.role === 'customer') {
+        void this.log(message.event === 'joined' ? 'shared.customerJoined' : 'shared.customerLeft', { name: message.name }, 'info');
+      } else this.shared?.fromCustomerLink(message);
+    });
+    session.on('handed-over', (accepted) => this.continueWithNewRep(session, accepted));
     session.on('chat-sent', (id) => this.pending.delete(id));
     session.on('ack', (id) => {
       this.pending.delete(id);
@@ -283,6 +452,15 @@ export class SessionView {
     return session;
   }
 
+  /** Rep: checks the customer's signed identity against the desk's keys once, and keeps the verdict. */
+  private async checkIdentity(token: string | undefined): Promise<void> {
+    if (!token) return;
+    const desk = await repDeskTools();
+    const check = verifySignedIdentity(token, desk.customerSigning, Date.now());
+    this.peerIdentity = check;
+    this.saveRecord({ peerIdentity: check });
+  }
+
   private fail(err: ParleyError): void {
     if (this.error) return; // told once (a failed start reports it as an event and as a rejection)
     this.error = describeError(err, this.role);
@@ -292,9 +470,9 @@ export class SessionView {
     void this.finish('failed');
   }
 
-  private async createRecord(nameplate: string): Promise<void> {
+  private async createRecord(nameplate?: string): Promise<void> {
     if (this.record) return;
-    this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.displayName };
+    this.record = { id: crypto.randomUUID(), role: this.role, startedAt: Date.now(), nameplate, ownName: this.displayName, ...this.pendingDetails };
     if (this.role === 'customer' && this.request.trim()) this.record.ownRequest = this.request.trim();
     this.holdLock(this.record.id);
     try {
@@ -304,13 +482,29 @@ export class SessionView {
     }
   }
 
-  private async finish(outcome: 'ended' | 'failed'): Promise<void> {
+  private async finish(how: 'ended' | 'failed'): Promise<void> {
     if (!this.record || this.record.endedAt) return;
+    const outcome: SessionOutcome = how === 'failed' ? 'failed' : (this.endOutcome ?? 'ended');
     this.record.endedAt = Date.now();
     this.record.outcome = outcome;
-    if (outcome === 'ended') void this.log('event.ended', {}, 'info');
+    if (how === 'ended') void this.log('event.ended', {}, 'info');
     this.saveRecord({ endedAt: this.record.endedAt, outcome });
     this.releaseLock();
+  }
+
+  /**
+   * Rep: what is known about the session from outside the peer link (a desk session's queue
+   * and the customer's sealed details), shown in the details panel and heading every report.
+   */
+  describe(details: Partial<Pick<SessionRecord, 'queue' | 'peerName' | 'peerEmail' | 'peerVerified' | 'peerRequest' | 'peerBrowser' | 'peerOs' | 'recordingConsent'>>): void {
+    if (details.peerName) this.peerName ??= details.peerName;
+    if (details.peerRequest) this.peerRequest ??= details.peerRequest;
+    if (!this.record) {
+      Object.assign(this.pendingDetails, details);
+      return;
+    }
+    Object.assign(this.record, details);
+    this.saveRecord(details);
   }
 
   /** Updates the stored session record in order with the events; a failure raises the storage warning. */
@@ -333,6 +527,7 @@ export class SessionView {
     try {
       const chat = this.session.sendChat(text);
       if (this.session.isPending(chat.id)) this.pending.add(chat.id);
+      this.shared?.hostSaid(chat);
       await this.append({ kind: 'chat', id: chat.id, from: this.role, name: this.displayName, text, at: chat.sentAt });
       return { ok: true };
     } catch (err) {
@@ -432,6 +627,7 @@ export class SessionView {
   }
 
   destroy(): void {
+    this.tools.dispose();
     this.session?.destroy();
     this.files.dispose();
     this.releaseLock();

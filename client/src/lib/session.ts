@@ -26,6 +26,7 @@ import { NudgeGate } from './nudge.ts';
 import { Conversation } from './conversation.ts';
 import { routePeerMessage, type Inbox } from './peer-inbox.ts';
 import { Portal } from './portal.ts';
+import type { DeskRoom } from './desk-portal.ts'; // a room answer: sid, ICE settings, file policy
 import { RoomPresence } from './room-presence.ts';
 import { buildHello, type SessionEvents, type SessionOptions, type SessionState } from './session-contract.ts';
 
@@ -38,13 +39,15 @@ const CONNECT_TIMEOUT_MS = 30_000;
 export class Session extends Emitter<SessionEvents> {
   state: SessionState = 'idle';
   readonly role: Role;
-  private readonly portal: Portal;
+  protected readonly portal: Portal;
   private code: SessionCode | null = null;
-  private sid: Uint8Array | null = null;
+  protected sid: Uint8Array | null = null;
   /** ICE servers and policy from the room answers, TURN credentials kept fresh (ice-settings.ts). */
   private readonly ice: FreshIceSettings;
   /** What files may be sent, from the room answer (the server's settings). */
   filePolicy: FilePolicy = DEFAULT_FILE_POLICY;
+  /** False for a desk session (DeskSession, desk-session.ts) until the safety code is confirmed; code sessions are authenticated by the code. */
+  authenticated = true;
   /** The code check over the relay, until the key is confirmed (pairing.ts). */
   private pairing: Pairing | null = null;
   /** The session key once confirmed (kept to claim and rejoin the room, and for a reload). */
@@ -53,7 +56,7 @@ export class Session extends Emitter<SessionEvents> {
   private readonly presence: RoomPresence;
   private links: LinkManager | null = null;
   /** Relays that arrive while `join-room` is still being answered (they can share a packet). */
-  private earlyRelays: string[] = [];
+  protected earlyRelays: string[] = [];
   private lastWarning = new Map<string, number>();
   /** Chat, receipts, typing, URL pushes and nudges (conversation.ts). */
   private readonly conversation: Conversation;
@@ -61,6 +64,10 @@ export class Session extends Emitter<SessionEvents> {
   private readonly inbox: Inbox;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private tornDown = false;
+  /** Unsubscribes from the portal (when the portal goes on with another session: a transfer). */
+  private readonly portalOffs: (() => void)[] = [];
+  /** The portal is handed to the next session: tearing down must not close it. */
+  private portalReleased = false;
 
   constructor(private readonly options: SessionOptions) {
     super();
@@ -76,22 +83,24 @@ export class Session extends Emitter<SessionEvents> {
     };
     this.portal = options.portal ?? new Portal(options.serverUrl);
     this.ice = new FreshIceSettings({ fetch: () => this.portal.turnCredentials() });
-    this.portal.on('peer-joined', () => this.onPeerJoined());
-    this.portal.on('relay', (data) => {
+    this.portalOffs.push(this.portal.on('peer-joined', () => this.onPeerJoined()));
+    // Customer, shared sessions: a colleague of the rep took the chat over (protocol/desk.ts `desk-handover`).
+    this.portalOffs.push(this.portal.on('desk-accepted', (accepted) => this.state === 'verified' && this.role === 'customer' && this.emit('handed-over', accepted)));
+    this.portalOffs.push(this.portal.on('relay', (data) => {
       if (this.state === 'joining') {
         if (this.earlyRelays.length < 8) this.earlyRelays.push(data);
         return;
       }
       this.guard(() => this.onRelay(data));
-    });
-    this.portal.on('room-closed', (reason) => {
+    }));
+    this.portalOffs.push(this.portal.on('room-closed', (reason) => {
       // After verification the room is only the path for re-pairing: the peer's own `bye` or
       // the link failing for good tells us the session is over, not the (untrusted) server.
       if (this.state === 'verified') return this.links?.peerAbsent();
       // Burned after both sides proved the code: the other side caught tampering in transit.
       const tampered = reason === 'ROOM_BURNED' && !!this.pairing?.confirmed;
       this.destroy(tampered ? new ParleyError('TAMPERED', 'peer detected tampering') : new ParleyError(reason));
-    });
+    }));
     this.conversation = new Conversation({
       role: this.role,
       links: () => (this.state === 'verified' ? this.links : null),
@@ -111,23 +120,23 @@ export class Session extends Emitter<SessionEvents> {
       iceSettings: (settings) => this.ice.update(settings),
       warn: (err) => this.warn(err),
     });
-    this.portal.on('peer-left', () => {
+    this.portalOffs.push(this.portal.on('peer-left', () => {
       // Once verified the data channel carries the session: signaling may come and go, but
       // a dropped link can no longer be re-paired.
       if (this.state === 'verified') return this.links?.peerAbsent();
       this.destroy(new ParleyError('PEER_GONE', 'peer left during setup'));
-    });
-    this.portal.on('server-error', (code) => {
+    }));
+    this.portalOffs.push(this.portal.on('server-error', (code) => {
       // A re-pair signal sent while the peer is away (reloading, rejoining) goes nowhere: expected,
       // and the next attempt follows; not something to alarm anyone with.
       if (code === 'NOT_IN_ROOM' && this.state === 'verified') return;
       this.warn(new ParleyError(code));
-    });
-    this.portal.on('disconnected', () => {
+    }));
+    this.portalOffs.push(this.portal.on('disconnected', () => {
       // Once verified the direct link carries the session and RoomPresence rejoins the room when
       // the portal reconnects. Before that, the room lives on this socket: the code is dead.
       if (this.state !== 'verified') this.destroy(new ParleyError('SERVER_UNREACHABLE', 'signaling connection lost'));
-    });
+    }));
   }
 
   /** Non-fatal problems reach the log at most once per code every 10 s (a hostile server could flood). */
@@ -152,10 +161,7 @@ export class Session extends Emitter<SessionEvents> {
       throw toParleyError(err);
     }
     this.code = { nameplate: room.nameplate, secret: generateSecret() };
-    this.sid = fromBase64Url(room.sid);
-    this.ice.update(room);
-    this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
-    this.pairing = this.makePairing(this.code, this.sid);
+    this.useRoom(room, { code: this.code });
     this.setState('waiting');
     const origin = this.options.origin ?? globalThis.location?.origin ?? '';
     this.emit('code', { code: this.code, link: joinLink(origin, this.code), expiresAt: room.expiresAt });
@@ -166,19 +172,22 @@ export class Session extends Emitter<SessionEvents> {
   async join(code: SessionCode): Promise<void> {
     this.assertState('idle');
     this.code = code;
+    // Asked before the state changes: the page renders the session screen on 'joining' (tens of
+    // ms on a slow device), and a socket connected while the code was typed need not wait for it.
+    const early = this.portal.connected ? this.portal.joinRoom(code.nameplate) : null;
+    early?.catch(() => {}); // handled below, once awaited
     this.setState('joining');
     try {
       await this.portal.connect();
       this.assertAlive();
-      const room = await this.portal.joinRoom(code.nameplate).catch((err: unknown) => {
+      globalThis.performance?.mark?.('parley:portal-connected');
+      const room = await (early ?? this.portal.joinRoom(code.nameplate)).catch((err: unknown) => {
         // A code whose session already ended (the rep left) is, to the customer, a dead code.
         throw err instanceof ParleyError && err.code === 'PEER_GONE' ? new ParleyError('CODE_EXPIRED', 'session already ended') : err;
       });
       this.assertAlive();
-      this.sid = fromBase64Url(room.sid);
-      this.ice.update(room);
-      this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
-      this.pairing = this.makePairing(code, this.sid);
+      globalThis.performance?.mark?.('parley:room-joined');
+      this.useRoom(room, { code });
       this.beginPake();
       for (const data of this.earlyRelays.splice(0)) this.guard(() => this.onRelay(data));
     } catch (err) {
@@ -187,15 +196,22 @@ export class Session extends Emitter<SessionEvents> {
     }
   }
 
+  protected useRoom(room: DeskRoom, secret: { code: SessionCode } | { password: string }): void {
+    this.sid = fromBase64Url(room.sid);
+    this.ice.update(room);
+    this.filePolicy = room.filePolicy ?? DEFAULT_FILE_POLICY;
+    this.pairing = this.makePairing(secret, this.sid);
+  }
+
   private onPeerJoined(): void {
     if (this.state !== 'waiting') return;
     this.emit('peer-joined', undefined);
     this.beginPake();
   }
 
-  private makePairing(code: SessionCode, sid: Uint8Array): Pairing {
+  private makePairing(secret: { code: SessionCode } | { password: string }, sid: Uint8Array): Pairing {
     return new Pairing(
-      { code, sid, role: this.role },
+      { ...secret, sid, role: this.role },
       {
         relay: (data) => this.portal.relay(data),
         confirmed: (isk, earlySignals) => {
@@ -207,7 +223,7 @@ export class Session extends Emitter<SessionEvents> {
     );
   }
 
-  private beginPake(): void {
+  protected beginPake(): void {
     if (!this.pairing) return;
     this.setState('pake');
     // A withheld confirmation counts as a failed one (BAD_KEY: the room burns, the rep is
@@ -218,7 +234,7 @@ export class Session extends Emitter<SessionEvents> {
     this.pairing.begin();
   }
 
-  private onRelay(data: string): void {
+  protected onRelay(data: string): void {
     if (this.tornDown || this.state === 'ended' || this.state === 'failed') return;
     // Once the key is confirmed, relays carry link signals: the link manager takes them
     // (fatal before the first link is verified, only a warning afterwards).
@@ -244,8 +260,9 @@ export class Session extends Emitter<SessionEvents> {
    * goes again once a link is up; `seen` are the peer's messages already in our transcript.
    * Resolves with the safety code (the same as before). @throws ParleyError as the server refuses.
    */
-  async resume(saved: { sid: Uint8Array; isk: Uint8Array; lastEpoch: number; unacked: Chat[]; seen: string[] }): Promise<SasSymbol[]> {
+  async resume(saved: { sid: Uint8Array; isk: Uint8Array; lastEpoch: number; unacked: Chat[]; seen: string[]; authenticated?: boolean }): Promise<SasSymbol[]> {
     this.assertState('idle');
+    this.authenticated = saved.authenticated ?? true;
     this.sid = saved.sid;
     this.isk = saved.isk;
     this.setState('connecting'); // what the page shows while it rejoins
@@ -264,16 +281,16 @@ export class Session extends Emitter<SessionEvents> {
     const sas = deriveSessionKeys(saved.isk, saved.sid, this.role).sas;
     this.setState('verified');
     const safetyCode = safetyEmoji(sas);
-    this.emit('resumed', { safetyCode });
+    this.emit('resumed', { safetyCode, authenticated: this.authenticated });
     const links = this.makeLinks(saved.isk, saved.sid, sas);
     this.guard(() => links.resume(saved.lastEpoch));
     return safetyCode;
   }
 
   /** What a reloaded page needs to rejoin (resume-state.ts), or null before verification. */
-  resumeSnapshot(): { sid: Uint8Array; isk: Uint8Array; epoch: number } | null {
+  resumeSnapshot(): { sid: Uint8Array; isk: Uint8Array; epoch: number; authenticated: boolean } | null {
     if (this.state !== 'verified' || !this.sid || !this.isk || !this.links) return null;
-    return { sid: this.sid, isk: this.isk, epoch: this.links.currentEpoch };
+    return { sid: this.sid, isk: this.isk, epoch: this.links.currentEpoch, authenticated: this.authenticated };
   }
 
   private makeLinks(isk: Uint8Array, sid: Uint8Array, sas: Uint8Array): LinkManager {
@@ -318,9 +335,9 @@ export class Session extends Emitter<SessionEvents> {
     if (this.state !== 'connecting') return; // ended meanwhile
     this.clearTimer();
     this.setState('verified');
-    this.emit('verified', { safetyCode: safetyEmoji(sas) });
+    this.emit('verified', { safetyCode: safetyEmoji(sas), authenticated: this.authenticated });
     this.presence.claim();
-    this.guard(() => this.links?.send(buildHello(this.role, this.options.name, this.options.request)));
+    this.guard(() => this.links?.send(buildHello(this.role, this.options.name, this.options.request, this.options.identity)));
   }
 
   private onPeerMessage(message: PeerMessage): void {
@@ -329,9 +346,12 @@ export class Session extends Emitter<SessionEvents> {
     if (this.conversation.admit(message)) routePeerMessage(this.inbox, message);
   }
 
-  /** Sends a chat message, or keeps it pending while the link is down (Conversation.sendChat). */
-  sendChat(text: string): Chat {
-    return this.conversation.sendChat(text);
+  /**
+   * Sends a chat message, or keeps it pending while the link is down (Conversation.sendChat).
+   * `author`: a colleague's message this rep relays in a shared session (shared-session-gate.ts).
+   */
+  sendChat(text: string, author?: string): Chat {
+    return this.conversation.sendChat(text, author);
   }
 
   /** True while our chat message `id` waits for a link to be sent on. */
@@ -387,6 +407,21 @@ export class Session extends Emitter<SessionEvents> {
     this.links?.removeStream(stream);
   }
 
+  /**
+   * Customer, shared sessions: the chat was handed over to another rep (`handed-over`). Ends this
+   * session without a goodbye through the server and gives its portal (now in the new rep's
+   * room) to the caller for the next session. The direct link to the old rep closes.
+   */
+  releasePortal(): Portal {
+    this.portalReleased = true;
+    for (const off of this.portalOffs.splice(0)) off();
+    this.presence.stop();
+    this.links?.windDown();
+    this.setState('ended');
+    this.destroy(null);
+    return this.portal;
+  }
+
   /** Ends the session on purpose: tells the peer, then tears down. */
   end(): void {
     if (this.state === 'ended' || this.state === 'failed') return;
@@ -415,7 +450,7 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   /** Runs a step and turns any throw into the one teardown path. */
-  private guard(step: () => void): void {
+  protected guard(step: () => void): void {
     try {
       step();
     } catch (err) {
@@ -438,7 +473,7 @@ export class Session extends Emitter<SessionEvents> {
     this.ice.stop();
     this.links?.destroy();
     this.links = null;
-    this.portal.destroy();
+    if (!this.portalReleased) this.portal.destroy();
     if (finished) return; // an ended or failed session never changes its outcome
     if (err) {
       this.setState('failed');
@@ -448,7 +483,7 @@ export class Session extends Emitter<SessionEvents> {
     }
   }
 
-  private setState(state: SessionState): void {
+  protected setState(state: SessionState): void {
     // An ended or failed session never changes its outcome.
     if (this.state === state || this.state === 'ended' || this.state === 'failed') return;
     this.state = state;
@@ -457,12 +492,12 @@ export class Session extends Emitter<SessionEvents> {
     this.emit('state', state);
   }
 
-  private assertState(expected: SessionState): void {
+  protected assertState(expected: SessionState): void {
     if (this.state !== expected) throw new ParleyError('CONNECTION_FAILED', `session is ${this.state}, not ${expected}`);
   }
 
   /** After each await in start()/join(): the session may have been torn down meanwhile. */
-  private assertAlive(): void {
+  protected assertAlive(): void {
     if (this.tornDown) throw new ParleyError('CONNECTION_FAILED', 'session closed while setting up');
   }
 

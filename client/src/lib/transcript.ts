@@ -10,6 +10,9 @@
  * Nothing is ever deleted or cleared because of an error.
  */
 import type { Role } from '@protocol/cpace.ts';
+import type { SurveyAnswer } from '@protocol/session-tools.ts';
+import type { SurveyQuestion } from '@protocol/survey.ts';
+import type { IdentityCheck } from '@protocol/customer-identity.ts';
 import { Emitter } from './emitter.ts';
 import type { MessageKey } from './i18n/en.ts';
 import { DB_VERSION, openTranscriptDb, writeBatch, type Db, type StorageHealth, type StorageProblem, type StoreOptions, type WriteOp } from './transcript-db.ts';
@@ -30,11 +33,36 @@ export interface SessionRecord {
   peerLocale?: string;
   /** Rep side: the customer's "how can we help?" text from their hello (plain text). */
   peerRequest?: string;
+  /** Rep side: the customer's signed identity, as checked when they joined. */
+  peerIdentity?: IdentityCheck;
   /** Customer side: the request text this customer sent. */
   ownRequest?: string;
   safetyCode?: string;
-  outcome?: 'ended' | 'failed';
+  /**
+   * How it ended: `solved` / `cancelled` (the rep's "Mark as solved" / "Cancel chat"),
+   * `customer-ended` (the customer left), `ended` (any other end), `failed`.
+   */
+  outcome?: SessionOutcome;
+  /** Rep side: the exit survey questions sent with "Mark as solved", and the customer's answers. */
+  surveyQuestions?: SurveyQuestion[];
+  surveyAnswers?: SurveyAnswer[];
+  /** Desk sessions: the queue the customer asked in (its name as configured then); absent for a code session. */
+  queue?: { id: string; name: string };
+  /** Desk sessions, from the customer's sealed details: the e-mail they gave. */
+  peerEmail?: string;
+  /**
+   * Whether the customer's name and e-mail came signed by the organisation's site and the
+   * signature checked out (true), failed (false); absent when nothing was signed or checked.
+   */
+  peerVerified?: boolean;
+  /** Desk sessions: browser and OS as the portal described them (code sessions have `peerUserAgent`). */
+  peerBrowser?: string;
+  peerOs?: string;
+  /** The customer's answer to "may we keep a transcript?" (absent: not asked). */
+  recordingConsent?: boolean;
 }
+
+export type SessionOutcome = 'ended' | 'failed' | 'solved' | 'cancelled' | 'customer-ended';
 
 export type Delivery = 'sent' | 'delivered';
 
@@ -52,6 +80,12 @@ export interface ChatEvent extends EventBase {
   text: string;
   /** For received messages: the time the sender's clock claimed (`at` is when we received it). */
   sentAt?: number;
+  /** Shared sessions: written by another rep (`from` is then `rep` but the line is not ours). */
+  colleague?: boolean;
+  /** Shared sessions: a private line between reps ("Reps only"): never sent to the customer. */
+  private?: boolean;
+  /** Shared sessions: handed over from the host's history when this rep joined. */
+  history?: boolean;
 }
 /** The peer acknowledged message `id`. Kept as its own event so the log stays append-only. */
 export interface ReceiptEvent extends EventBase {
@@ -174,6 +208,25 @@ export class TranscriptStore extends Emitter<{ health: StorageHealth }> {
       this.nextSeq.set(sessionId, Math.max(this.nextSeq.get(sessionId) ?? 0, seq));
       const held = this.queue.flatMap((op) => (op.kind === 'append' && op.sessionId === sessionId ? [{ ...op.event, sessionId, seq: seq++ } as TranscriptEvent] : []));
       return [...stored, ...held];
+    });
+  }
+
+  /**
+   * Every session's chat messages, in one read of the events store (the history search index:
+   * history-search.ts). Held writes are included. Receipts and system events are skipped.
+   */
+  async chatTextIndex(): Promise<Map<string, string[]>> {
+    return this.serial(async () => {
+      const index = new Map<string, string[]>();
+      const add = (event: TranscriptEvent) => {
+        if (event.kind !== 'chat') return;
+        const list = index.get(event.sessionId);
+        if (list) list.push(event.text);
+        else index.set(event.sessionId, [event.text]);
+      };
+      for (const event of await (await this.ready()).getAll('events')) add(event);
+      for (const op of this.queue) if (op.kind === 'append') add({ ...op.event, sessionId: op.sessionId, seq: op.seq } as TranscriptEvent);
+      return index;
     });
   }
 

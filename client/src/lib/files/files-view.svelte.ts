@@ -128,7 +128,7 @@ export class FilesView {
     const engine = new FileTransfers({
       role: this.host.role,
       policy: session.filePolicy,
-      createHash: workerHash() ?? undefined,
+      createHash: workerHash(),
       link: { sendFileMessage: (m) => session.sendPeer(m), sendBulk: (p) => session.sendBulk(p) },
     });
     this.engine = engine;

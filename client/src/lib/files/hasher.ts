@@ -29,40 +29,53 @@ export const localHash: HashFactory = () => {
 
 type Pending = { resolve: (digest: string) => void; reject: (err: Error) => void };
 
-/** Hashing in one Worker for the page; null where Workers cannot be made. */
-export function workerHash(): HashFactory | null {
-  let worker: Worker;
-  try {
-    worker = new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module' });
-  } catch {
-    return null;
-  }
+/**
+ * Hashing in one Worker for the page, started in a task of its own once the factory exists: its
+ * script comes from the server that served the page, so it must be fetched while that server is
+ * there (a Worker started with the first file could not load once the signaling server is down,
+ * and a received file would never be checked). Where Workers cannot be made, files are hashed on
+ * the calling thread.
+ */
+export function workerHash(): HashFactory {
+  let worker: Worker | null | undefined;
   let nextId = 0;
   const pending = new Map<number, Pending>();
   const failAll = () => {
     for (const { reject } of pending.values()) reject(new Error('the hashing worker failed'));
     pending.clear();
   };
-  worker.addEventListener('message', (event: MessageEvent<{ id: number; digest: string }>) => {
-    pending.get(event.data.id)?.resolve(event.data.digest);
-    pending.delete(event.data.id);
-  });
-  worker.addEventListener('error', failAll);
-  worker.addEventListener('messageerror', failAll);
+  const start = (): Worker | null => {
+    if (worker !== undefined) return worker;
+    try {
+      worker = new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module' });
+    } catch {
+      return (worker = null);
+    }
+    worker.addEventListener('message', (event: MessageEvent<{ id: number; digest: string }>) => {
+      pending.get(event.data.id)?.resolve(event.data.digest);
+      pending.delete(event.data.id);
+    });
+    worker.addEventListener('error', failAll);
+    worker.addEventListener('messageerror', failAll);
+    return worker;
+  };
+  if (typeof Worker !== 'undefined') setTimeout(start, 0);
   return () => {
+    const w = start();
+    if (!w) return localHash();
     const id = nextId++;
     return {
       update(bytes) {
         // A copy the worker owns (transferred, not cloned): the caller keeps its bytes.
         const copy = bytes.slice();
-        worker.postMessage({ id, bytes: copy.buffer }, [copy.buffer]);
+        w.postMessage({ id, bytes: copy.buffer }, [copy.buffer]);
       },
       digest: () =>
         new Promise<string>((resolve, reject) => {
           pending.set(id, { resolve, reject });
-          worker.postMessage({ id, done: true });
+          w.postMessage({ id, done: true });
         }),
-      drop: () => worker.postMessage({ id, drop: true }),
+      drop: () => w.postMessage({ id, drop: true }),
     };
   };
 }

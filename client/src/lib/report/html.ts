@@ -83,8 +83,19 @@ export function renderHtml(report: ReportModel): string {
       report.notes ? el('p', { class: 'pre' }, report.notes) : el('p', { class: 'none' }, t('report.noNotes')),
     );
 
+  const survey =
+    report.survey !== undefined &&
+    el(
+      'section',
+      { class: 'notes', 'aria-labelledby': 'survey-title' },
+      el('h2', { id: 'survey-title' }, t('report.survey')),
+      report.survey.length
+        ? el('dl', {}, ...report.survey.flatMap((row) => [el('dt', {}, row.question), el('dd', { class: 'pre' }, row.answer)]))
+        : el('p', { class: 'none' }, t('report.survey.none')),
+    );
+
   const footer = el('footer', {}, el('p', {}, t('report.footer')));
-  return documentHtml(el('html', { lang: report.locale }, head, el('body', {}, el('main', { class: 'sheet' }, masthead, details, log, notes, footer))));
+  return documentHtml(el('html', { lang: report.locale }, head, el('body', {}, el('main', { class: 'sheet' }, masthead, details, log, notes, survey, footer))));
 }
 
 /** Log rows, with a row naming the day at the start and whenever the date changes. */
@@ -112,7 +123,7 @@ function entryRow(report: ReportModel, entry: ReportEntry): Markup {
     'tr',
     { class: `chat ${entry.from}` },
     time,
-    el('td', { class: 'who' }, entry.name, el('span', { class: 'role' }, t(entry.from === 'rep' ? 'report.rep' : 'report.customer'))),
+    el('td', { class: 'who' }, entry.name, el('span', { class: 'role' }, t(entry.from === 'rep' ? 'report.rep' : 'report.customer')), ...(entry.private ? [el('span', { class: 'role' }, `🔒 ${t('shared.private')}`)] : [])),
     el('td', { class: 'msg' }, richText(parseBBCode(entry.text)), delivery),
   );
 }

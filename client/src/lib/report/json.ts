@@ -4,7 +4,7 @@
  * their text in the report's language (for people). Absent values are null.
  */
 import { translate } from '../i18n/index.svelte.ts';
-import { describeUserAgent } from './device.ts';
+import { describeDevice } from './details.ts';
 import { buildReport, iso, type ReportInput } from './model.ts';
 
 /** Bumped only for incompatible changes; new fields may appear within a version. */
@@ -26,19 +26,25 @@ export function toJsonReport(input: ReportInput): string {
         outcomeText: translate(report.locale, report.outcome.key, report.outcome.params),
         ownName: session.ownName,
         peerName: session.peerName ?? null,
-        customerDevice: describeUserAgent(report.customerUserAgent) ?? null,
-        customerBrowser: report.device?.browser ?? null,
-        customerOs: report.device?.os ?? null,
+        customerDevice: (session.role === 'rep' ? describeDevice(session) : undefined) ?? null,
+        customerBrowser: report.device?.browser ?? (session.role === 'rep' ? session.peerBrowser : undefined) ?? null,
+        customerOs: report.device?.os ?? (session.role === 'rep' ? session.peerOs : undefined) ?? null,
         customerUserAgent: report.customerUserAgent ?? null,
         customerLocale: report.customerLocale ?? null,
         customerRequest: report.request ?? null,
+        queue: session.queue ?? null,
+        customerEmail: session.role === 'rep' ? session.peerEmail ?? null : null,
+        customerVerified: session.role === 'rep' ? session.peerVerified ?? null : null,
+        recordingConsent: session.recordingConsent ?? null,
         safetyCode: session.safetyCode ?? null,
       },
       // A customer's copy has no notes at all (not even an empty string).
       ...(report.notes !== undefined ? { notes: report.notes } : {}),
+      // Only a rep's copy of a session that asked the exit survey.
+      ...(report.survey !== undefined ? { survey: report.survey } : {}),
       events: report.entries.map((e) =>
         e.kind === 'chat'
-          ? { seq: e.seq, at: iso(e.at), kind: 'chat', id: e.id, from: e.from, name: e.name, text: e.text, delivered: e.own ? e.delivered : undefined }
+          ? { seq: e.seq, at: iso(e.at), kind: 'chat', id: e.id, from: e.from, name: e.name, text: e.text, delivered: e.own ? e.delivered : undefined, private: e.private || undefined }
           : { seq: e.seq, at: iso(e.at), kind: 'system', level: e.level, key: e.key, params: e.params, text: e.text },
       ),
     },

@@ -5,11 +5,13 @@
  * as the text that was typed: Markdown readers show it literally, which is what was sent.
  */
 import { translate, type MessageKey } from '../i18n/index.svelte.ts';
-import { buildReport, iso, type ReportInput, type ReportModel } from './model.ts';
+import { buildReport, utcSeconds, type ReportInput, type ReportModel } from './model.ts';
 
 /** Markdown special characters in user text are escaped so a message cannot forge report structure. */
+const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~=]/;
 function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+\-.!|<>~=])/g, '\\$1');
+  // Most words need nothing: testing first spares a copy of each.
+  return MARKDOWN_SPECIAL.test(text) ? text.replace(/([\\`*_{}[\]()#+\-.!|<>~=])/g, '\\$1') : text;
 }
 
 /** For one-line fields (names, header values, system lines): a line break would end the list item. */
@@ -45,13 +47,19 @@ export function renderMarkdown(report: ReportModel): string {
   if (report.notes !== undefined) {
     lines.push(`## ${t('report.notes')}`, '', report.notes ? quote(report.notes) : `_${t('report.noNotes')}_`, '');
   }
+  if (report.survey !== undefined) {
+    lines.push(`## ${t('report.survey')}`, '');
+    for (const row of report.survey) lines.push(`- **${oneLine(row.question)}:** ${oneLine(row.answer)}`);
+    if (!report.survey.length) lines.push(`_${t('report.survey.none')}_`);
+    lines.push('');
+  }
   lines.push(`## ${t('report.log')}`, '');
   const unknown = t('report.unknown');
   for (const entry of report.entries) {
-    const time = iso(entry.at)?.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? unknown;
+    const time = utcSeconds(entry.at) ?? unknown;
     const body =
       entry.kind === 'chat'
-        ? `**${oneLine(entry.name)}:** ${splitLines(entry.text).map(escapeMarkdown).join('  \n    ')}`
+        ? `**${oneLine(entry.name)}${entry.private ? ` (🔒 ${t('shared.private')})` : ''}:** ${splitLines(entry.text).map(escapeMarkdown).join('  \n    ')}`
         : `_${oneLine(entry.text)}_`;
     lines.push(`- \`${time}\` ${body}`);
   }

@@ -11,7 +11,9 @@ import { SAS_SYMBOLS } from '@protocol/sas.ts';
 import { en, type MessageKey } from '../i18n/en.ts';
 import { translate, type Locale } from '../i18n/index.svelte.ts';
 import type { NoteRecord, SessionRecord, SystemEvent, TranscriptEvent } from '../transcript.ts';
+import { describeConsent, describeDevice, describeEmail, describeQueue } from './details.ts';
 import { describeUserAgent, parseUserAgent, type Device } from './device.ts';
+import { surveyAnswerRows, type SurveyAnswerRow } from '../tools/survey-text.ts';
 
 export interface ReportInput {
   session: SessionRecord;
@@ -26,6 +28,9 @@ export interface ReportInput {
 
 export type FieldId =
   | 'session'
+  | 'queue'
+  | 'customerEmail'
+  | 'recordingConsent'
   | 'started'
   | 'ended'
   | 'duration'
@@ -46,7 +51,7 @@ export interface ReportField {
 }
 
 export type ReportEntry =
-  | { kind: 'chat'; seq: number; at: number; id: string; from: Role; name: string; text: string; own: boolean; delivered: boolean }
+  | { kind: 'chat'; seq: number; at: number; id: string; from: Role; name: string; text: string; own: boolean; delivered: boolean; private?: boolean }
   | { kind: 'system'; seq: number; at: number; key: string; params: Record<string, string | number>; level: SystemEvent['level']; text: string };
 
 export interface ReportModel {
@@ -65,6 +70,8 @@ export interface ReportModel {
   entries: ReportEntry[];
   /** The rep's notes ('' when none); absent from a customer's copy. */
   notes?: string;
+  /** Rep's copy of a solved session that asked the exit survey: the answers ([] when none came). */
+  survey?: SurveyAnswerRow[];
   generatedAt: number;
   timeZone?: string;
 }
@@ -86,6 +93,7 @@ export function buildReport(input: ReportInput): ReportModel {
 
   const fields: ReportField[] = [
     { id: 'session', label: t('report.session'), value: session.id },
+    { id: 'queue', label: t('details.queue'), value: describeQueue(session, locale) },
     { id: 'started', label: t('report.started'), value: formatDateTime(session.startedAt, locale, timeZone) ?? unknown, iso: iso(session.startedAt) },
     session.endedAt !== undefined
       ? { id: 'ended', label: t('report.ended'), value: formatDateTime(session.endedAt, locale, timeZone) ?? unknown, iso: iso(session.endedAt) }
@@ -95,9 +103,12 @@ export function buildReport(input: ReportInput): ReportModel {
     { id: 'customer', label: t('report.customer'), value: customerName },
   ];
   if (isRep) {
+    const email = describeEmail(session, locale);
+    if (email) fields.push({ id: 'customerEmail', label: t('details.email'), value: email });
     fields.push(
-      { id: 'customerDevice', label: t('report.customerDevice'), value: describeUserAgent(customerUserAgent) ?? unknown },
+      { id: 'customerDevice', label: t('report.customerDevice'), value: describeDevice(session) ?? unknown },
       { id: 'customerLocale', label: t('report.customerLocale'), value: describeLocale(customerLocale, locale) ?? unknown },
+      { id: 'recordingConsent', label: t('details.consent'), value: describeConsent(session, locale) },
     );
   }
   fields.push(
@@ -118,6 +129,7 @@ export function buildReport(input: ReportInput): ReportModel {
     durationMs,
     entries: logEntries(session, events, locale),
     notes: isRep ? input.note?.text ?? '' : undefined,
+    survey: isRep && session.surveyQuestions?.length ? surveyAnswerRows(session.surveyQuestions, session.surveyAnswers ?? []) : undefined,
     generatedAt: input.generatedAt ?? Date.now(),
     timeZone,
   };
@@ -129,8 +141,8 @@ function logEntries(session: SessionRecord, events: TranscriptEvent[], locale: L
   const entries: ReportEntry[] = [];
   for (const e of events) {
     if (e.kind === 'chat') {
-      const own = e.from === session.role;
-      entries.push({ kind: 'chat', seq: e.seq, at: e.at, id: e.id, from: e.from, name: e.name, text: e.text, own, delivered: own && delivered.has(e.id) });
+      const own = e.from === session.role && !e.colleague;
+      entries.push({ kind: 'chat', seq: e.seq, at: e.at, id: e.id, from: e.from, name: e.name, text: e.text, own, delivered: own && delivered.has(e.id), ...(e.private ? { private: true } : {}) });
     } else if (e.kind === 'system') {
       const params = e.params ?? {};
       entries.push({ kind: 'system', seq: e.seq, at: e.at, key: e.key, params, level: e.level, text: systemText(locale, e.key, params) });
@@ -170,6 +182,9 @@ export function outcomeOf(session: SessionRecord, events: TranscriptEvent[]): { 
     const message = failure?.params?.message;
     return message !== undefined ? { key: 'report.outcome.failed', params: { message: String(message) } } : { key: 'report.outcome.failedPlain', params: {} };
   }
+  if (session.outcome === 'solved') return { key: 'report.outcome.solved', params: {} };
+  if (session.outcome === 'cancelled') return { key: 'report.outcome.cancelled', params: {} };
+  if (session.outcome === 'customer-ended') return { key: session.role === 'rep' ? 'report.outcome.customerLeft' : 'report.outcome.ended', params: {} };
   if (session.outcome !== 'ended' && session.endedAt === undefined) return { key: 'report.outcome.open', params: {} };
   const departure = system.find((e) => ['event.reloaded', 'event.peerLost', 'event.peerEnded', 'event.peerLeft'].includes(e.key))?.key;
   if (departure === 'event.reloaded') return { key: 'report.outcome.reloaded', params: {} };
@@ -182,9 +197,30 @@ export function outcomeOf(session: SessionRecord, events: TranscriptEvent[]): { 
 
 /** ISO time, or undefined for a missing or unrepresentable time (chat times come from the peer's clock). */
 export function iso(ms: number | undefined): string | undefined {
-  if (ms === undefined) return undefined;
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  if (ms === undefined || !representable(ms)) return undefined;
+  const t = Math.trunc(ms); // as Date does
+  const day = Math.floor(t / 86_400_000);
+  const inDay = t - day * 86_400_000;
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  // Date.toISOString once per day, arithmetic for the time: a log has thousands of rows a day.
+  return `${isoDate(day)}T${pad(Math.floor(inDay / 3_600_000))}:${pad(Math.floor(inDay / 60_000) % 60)}:${pad(Math.floor(inDay / 1000) % 60)}.${pad(inDay % 1000, 3)}Z`;
+}
+
+/** Within the range of a JavaScript Date (±8.64e15 ms). */
+function representable(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+}
+
+const days = new Map<number, string>();
+/** "2026-01-15" for a day number (days since the epoch, UTC), as toISOString writes it. */
+function isoDate(day: number): string {
+  let date = days.get(day);
+  if (date === undefined) {
+    if (days.size > 10_000) days.clear();
+    const whole = new Date(day * 86_400_000).toISOString();
+    days.set(day, (date = whole.slice(0, whole.indexOf('T'))));
+  }
+  return date;
 }
 
 // Building an Intl.DateTimeFormat costs far more than using one, and a log has thousands of rows.
@@ -213,14 +249,49 @@ export function formatDateTime(ms: number, locale: Locale, timeZone?: string): s
   return format(ms, locale, { dateStyle: 'long', timeStyle: 'long', hourCycle: 'h23', timeZone });
 }
 
+/**
+ * Per minute of the log, its hour and minute and its day, formatted once: a long log has many
+ * rows a minute, and Intl's formatting was most of an HTML export's time (two calls a row).
+ * Time zone offsets are whole minutes, so only the seconds differ within a minute.
+ */
+const minutes = new Map<string, { parts: Intl.DateTimeFormatPart[]; day: string | undefined } | null>();
+function minuteOf(ms: number, locale: Locale, timeZone: string | undefined) {
+  const minute = Math.floor(ms / 60_000);
+  const key = `${locale} ${timeZone ?? ''} ${minute}`;
+  let cached = minutes.get(key);
+  if (cached === undefined) {
+    if (minutes.size > 50_000) minutes.clear(); // bounded across reports
+    const at = minute * 60_000;
+    const parts = formatter(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone }).formatToParts(at);
+    // Old local mean times had offsets in seconds (St John's until 1935): such a minute, or a
+    // locale without Latin 2-digit seconds, is formatted row by row (null).
+    const whole = parts.some((p) => p.type === 'second' && p.value === '00');
+    cached = whole ? { parts, day: format(at, locale, { dateStyle: 'full', timeZone }) } : null;
+    minutes.set(key, cached);
+  }
+  return cached;
+}
+
 /** "09:30:00" (24-hour) for log rows. */
 export function formatTime(ms: number, locale: Locale, timeZone?: string): string | undefined {
-  return format(ms, locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone });
+  if (!representable(ms)) return undefined;
+  const minute = minuteOf(ms, locale, timeZone);
+  if (!minute) return format(ms, locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone });
+  // The minute's own parts with this time's seconds.
+  const second = String(Math.floor(ms / 1000) - Math.floor(ms / 60_000) * 60).padStart(2, '0');
+  return minute.parts.map((p) => (p.type === 'second' ? second : p.value)).join('');
 }
 
 /** "Thursday 15 January 2026" for the log's day separators. */
 export function formatDay(ms: number, locale: Locale, timeZone?: string): string | undefined {
-  return format(ms, locale, { dateStyle: 'full', timeZone });
+  if (!representable(ms)) return undefined;
+  const minute = minuteOf(ms, locale, timeZone);
+  return minute ? minute.day : format(ms, locale, { dateStyle: 'full', timeZone });
+}
+
+/** "2026-01-15 09:30:00Z": ISO 8601 UTC to the second, as the Markdown log shows it. Undefined as iso(). */
+export function utcSeconds(ms: number): string | undefined {
+  return iso(ms)?.replace('T', ' ').slice(0, -5).concat('Z');
 }
 
 /** The time zone's short name ("UTC", "CET", "GMT+1") at `ms`, for the log's time column. */
