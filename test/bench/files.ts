@@ -1,19 +1,19 @@
 /**
- * File transfer figures for `npm run bench`:
+ * File transfer figures for `npm run bench`, each over `runs` transfers (a fresh session each):
  *   - encrypted file throughput between two headless Chromium pages (the customer's browser
  *     accepts the rep's file automatically): first accept → file received and its SHA-256
  *     checked, from the receiving page's performance marks;
- *   - raw RTCDataChannel throughput between the same two pages, same frame size and the same
- *     buffer watermarks as Parley's bulk channel, no encryption, no hashing, no disk;
- *   - the sending page's JS heap (CDP Performance.getMetrics, JSHeapUsedSize) sampled during the
- *     send, against the same page idle after a garbage collection;
- *   - how busy each page's main thread was during the transfer (TaskDuration over wall time), to
- *     tell the cost of sealing and hashing from the transport's own limits.
- * The raw figure is the mean of a run before and a run after the encrypted transfer (the shared
- * machine's load drifts).
+ *   - raw RTCDataChannel throughput between the same two pages just before and just after, same
+ *     frame size and the same buffer watermarks as Parley's bulk channel, no encryption, no
+ *     hashing, no disk; the ratio of each run is encrypted / mean(raw before, raw after) (the
+ *     shared machine's load drifts);
+ *   - each page's memory during the transfer above the same page idle: its renderer process's
+ *     RSS (everything the page holds: Blobs in the making, ArrayBuffers, Workers) and its JS
+ *     heap (CDP Performance.getMetrics JSHeapUsedSize), sampled every 100 ms;
+ *   - how busy each page's main thread was during the transfer (TaskDuration over wall time).
  * The file is random bytes on disk, handed to the file input by path (as a user's pick would be).
  */
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, CDPSession, Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,6 +23,7 @@ import { finished } from 'node:stream/promises';
 import { FILE_CHUNK_BYTES } from '../../protocol/file.ts';
 import { HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
 import { openSession } from './pages.ts';
+import { browserPid, rendererPid, rssMB } from './procmem.ts';
 
 const MB = 1024 * 1024;
 /** A full chunk frame as it goes on the wire: 6-byte header, 12-character fid, data, 24 bytes of sealing. */
@@ -30,16 +31,23 @@ const WIRE_FRAME_BYTES = 6 + 12 + FILE_CHUNK_BYTES + 24;
 
 export interface FileBench {
   sizeMB: number;
-  /** Encrypted transfer, accept → received and checked (MB/s, MB = 2^20 bytes). */
-  encryptedMBps: number;
+  /** Per run: encrypted transfer, accept → received and checked (MB/s, MB = 2^20 bytes). */
+  encryptedMBps: number[];
+  rawMBps: number[];
+  /** Per run: encrypted / raw of the same run (0–1). */
+  ratio: number[];
   /** Sender's hashing before the offer (s). */
-  prepareSeconds: number;
-  rawMBps: number;
-  idleHeapMB: number;
-  peakHeapMB: number;
+  prepareSeconds: number[];
+  /** Per run, MB above the page idle: renderer RSS and JS heap, sender and receiver. */
+  senderRss: number[];
+  receiverRss: number[];
+  senderHeap: number[];
+  receiverHeap: number[];
+  /** Browser process (Blob storage) RSS above idle, MB. */
+  browserRss: number[];
   /** Share of the transfer's wall time each page's main thread was busy (0–1). */
-  senderBusy: number;
-  receiverBusy: number;
+  senderBusy: number[];
+  receiverBusy: number[];
 }
 
 async function randomFile(sizeMB: number): Promise<{ path: string; dir: string }> {
@@ -102,70 +110,95 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
   return bytes / MB / (ms / 1000);
 }
 
-/** Duration between two performance marks of a page (the first of each name), in ms. */
+/** Duration between two performance marks of a page (the last of each name), in ms. */
 function between(page: Page, from: string, to: string): Promise<number> {
   return page.evaluate(
-    ([a, b]) => performance.getEntriesByName(b!)[0]!.startTime - performance.getEntriesByName(a!)[0]!.startTime,
+    ([a, b]) => performance.getEntriesByName(b!).at(-1)!.startTime - performance.getEntriesByName(a!).at(-1)!.startTime,
     [from, to],
   );
+}
+
+async function metric(cdp: CDPSession, name: string): Promise<number> {
+  return (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0;
+}
+
+/** Peak-above-idle sampler of one figure. */
+function sampler(read: () => number | Promise<number>): { idle: (v: number) => void; stop: () => Promise<number> } {
+  let idle = 0;
+  let peak = 0;
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      peak = Math.max(peak, await read());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    idle: (v) => void (idle = v),
+    stop: async () => ((on = false), await loop, Math.max(0, peak - idle)),
+  };
 }
 
 /**
  * Runs the file figures on a server whose policy allows `sizeMB` files of any type, with
  * auto-accept from the rep (set FILE_MAX_BYTES, FILE_TYPES and FILE_AUTO_ACCEPT_FROM_REP).
  */
-export async function fileBench(browser: Browser, base: string, sizeMB: number): Promise<FileBench> {
+export async function fileBench(browser: Browser, base: string, sizeMB: number, runs: number): Promise<FileBench> {
   const { path, dir } = await randomFile(sizeMB);
-  const { rep, customer, close } = await openSession(browser, base); // the rep's page sends
+  const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [] };
   try {
-    const rawBefore = await rawThroughput(rep, customer, sizeMB * MB);
+    for (let run = 0; run < runs; run++) {
+      const { rep, customer, close } = await openSession(browser, base); // the rep's page sends
+      try {
+        const rawBefore = await rawThroughput(rep, customer, sizeMB * MB);
+        const [repPid, customerPid] = [await rendererPid(rep), await rendererPid(customer)];
+        const bPid = browserPid();
+        const cdp = await rep.context().newCDPSession(rep);
+        const customerCdp = await customer.context().newCDPSession(customer);
+        for (const c of [cdp, customerCdp]) await c.send('Performance.enable');
+        await rep.getByLabel('Attach files').setInputFiles(path);
+        for (const c of [cdp, customerCdp]) await c.send('HeapProfiler.collectGarbage');
+        await rep.waitForTimeout(500);
+        const samplers = {
+          senderRss: sampler(() => rssMB(repPid)),
+          receiverRss: sampler(() => rssMB(customerPid)),
+          senderHeap: sampler(async () => (await metric(cdp, 'JSHeapUsedSize')) / MB),
+          receiverHeap: sampler(async () => (await metric(customerCdp, 'JSHeapUsedSize')) / MB),
+          browserRss: sampler(() => (bPid ? rssMB(bPid) : 0)),
+        };
+        samplers.senderRss.idle(rssMB(repPid));
+        samplers.receiverRss.idle(rssMB(customerPid));
+        samplers.senderHeap.idle((await metric(cdp, 'JSHeapUsedSize')) / MB);
+        samplers.receiverHeap.idle((await metric(customerCdp, 'JSHeapUsedSize')) / MB);
+        samplers.browserRss.idle(bPid ? rssMB(bPid) : 0);
 
-    const cdp = await rep.context().newCDPSession(rep);
-    const customerCdp = await customer.context().newCDPSession(customer);
-    await cdp.send('Performance.enable');
-    await customerCdp.send('Performance.enable');
-    const metric = async (session: typeof cdp, name: string) => (await session.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? 0;
-    const heap = async () => (await metric(cdp, 'JSHeapUsedSize')) / MB;
-    await rep.getByLabel('Attach files').setInputFiles(path);
-    await cdp.send('HeapProfiler.collectGarbage');
-    const idleHeapMB = await heap();
-    let peakHeapMB = idleHeapMB;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakHeapMB = Math.max(peakHeapMB, await heap());
-        await new Promise((r) => setTimeout(r, 200));
+        const sendClicked = await rep.evaluate(() => performance.now());
+        await rep.getByRole('button', { name: 'Send', exact: true }).click();
+        // Busy time from the offer on (the hashing before it is reported apart).
+        await customer.getByRole('link', { name: /bench\.bin/ }).or(customer.getByRole('progressbar')).first().waitFor({ timeout: 60_000 });
+        const busyFrom = { at: Date.now(), sender: await metric(cdp, 'TaskDuration'), receiver: await metric(customerCdp, 'TaskDuration') };
+        await customer.getByRole('link', { name: 'bench.bin', exact: true }).waitFor({ timeout: 30 * 60_000 });
+        const wall = (Date.now() - busyFrom.at) / 1000;
+        out.senderBusy.push(((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall);
+        out.receiverBusy.push(((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall);
+        await rep.getByText('Delivered —').waitFor({ timeout: 60_000 });
+        for (const [key, s] of Object.entries(samplers)) out[key as keyof typeof samplers].push(await s.stop());
+        const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
+
+        const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
+        const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered').at(-1)!.startTime);
+        const encrypted = sizeMB / (transferMs / 1000);
+        const raw = (rawBefore + rawAfter) / 2;
+        out.encryptedMBps.push(encrypted);
+        out.rawMBps.push(raw);
+        out.ratio.push(encrypted / raw);
+        out.prepareSeconds.push((offeredAt - sendClicked) / 1000);
+      } finally {
+        await close();
       }
-    })();
-
-    const sendClicked = await rep.evaluate(() => performance.now());
-    await rep.getByRole('button', { name: 'Send', exact: true }).click();
-    // Busy time from the offer on (the hashing before it is reported apart).
-    await customer.getByRole('link', { name: /bench\.bin/ }).or(customer.getByRole('progressbar')).first().waitFor({ timeout: 60_000 });
-    const busyFrom = { at: Date.now(), sender: await metric(cdp, 'TaskDuration'), receiver: await metric(customerCdp, 'TaskDuration') };
-    await customer.getByRole('link', { name: 'bench.bin', exact: true }).waitFor({ timeout: 30 * 60_000 });
-    const wall = (Date.now() - busyFrom.at) / 1000;
-    const senderBusy = ((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall;
-    const receiverBusy = ((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall;
-    await rep.getByText('Delivered —').waitFor({ timeout: 60_000 });
-    sampling = false;
-    await sampler;
-    const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
-
-    const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
-    const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered')[0]!.startTime);
-    return {
-      sizeMB,
-      encryptedMBps: sizeMB / (transferMs / 1000),
-      prepareSeconds: (offeredAt - sendClicked) / 1000,
-      rawMBps: (rawBefore + rawAfter) / 2,
-      idleHeapMB,
-      peakHeapMB,
-      senderBusy,
-      receiverBusy,
-    };
+    }
   } finally {
-    await close();
     await rm(dir, { recursive: true, force: true });
   }
+  return out;
 }

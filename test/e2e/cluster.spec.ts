@@ -89,7 +89,7 @@ test('with Redis stopped, a node refuses new sessions with a clear message and d
   await redis.kill();
   await expect.poll(() => fetch(`${a.url}/readyz`).then((r) => r.status), { timeout: 10_000 }).toBe(503);
   await rep.getByRole('button', { name: 'Start session' }).first().click();
-  await expect(rep.getByRole('alert')).toContainText('The support service is having trouble right now. Try again in a minute.');
+  await expect(rep.getByRole('alert').first()).toContainText('The support service is having trouble right now. Try again in a minute.');
   await expect(rep.getByRole('log').getByText('Session stopped: The support service is having trouble right now.')).toHaveCount(1); // said once
   expect((await fetch(`${a.url}/healthz`)).status).toBe(200); // alive, only not ready
 

@@ -44,7 +44,8 @@ async function sendCrafted(page: Page, messages: unknown[]): Promise<void> {
   await page.evaluate(
     async ({ messages, trigger }) => {
       (window as unknown as { __hostile: unknown[] }).__hostile = messages;
-      const box = document.getElementById('message-input') as HTMLTextAreaElement;
+      // The rep console keeps one composer per tab: the shown tab's.
+      const box = (document.querySelector('[role="tabpanel"]:not([hidden]) textarea[id^="message-input"]') ?? document.getElementById('message-input')) as HTMLTextAreaElement;
       const form = box.closest('form')!;
       // A task-queue yield without setTimeout's 4 ms clamp: the flood goes as fast as the page can send.
       const yieldNow = () => new Promise<void>((resolve) => {

@@ -73,7 +73,7 @@ test('rep and customer pair with a typed code, chat both ways, end, export and r
   // End: both sides see it.
   // Ending asks first; cancelling keeps the session.
   await rep.getByRole('button', { name: 'End session' }).click();
-  await rep.getByRole('button', { name: 'Cancel' }).click();
+  await rep.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(rep.getByTestId('connection-status')).toContainText('Connected');
   await rep.getByRole('button', { name: 'End session' }).click();
   await rep.getByRole('button', { name: 'Yes, end it' }).click();

@@ -12,10 +12,21 @@
  * - `PARLEY_TEST_HOSTILE=replay|swap|inject|drop-confirm`: a relay that attacks in one specific
  *   way (hostile-relay.ts).
  *
+ * - `PARLEY_TEST_DESK_TEMPLATE=<file>`: a desk config copied to a fresh temp file used as
+ *   `DESK_CONFIG`, so the admin page's saves never change the fixture in the repository.
+ * - `PARLEY_TEST_ELAPSED=<amber>,<red>`: answers `GET /api/desk/rep` with the desk defaults and
+ *   these elapsed-time thresholds (seconds), for the console's elapsed-icon test, until the desk
+ *   config file (`DESK_CONFIG`) serves that route on main.
+ *
  * Configuration otherwise comes from the environment like `signaling/main.ts` (`PORT` etc.),
  * with test-friendly defaults: loopback only, warn-level logs, generous join limit.
  */
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import { DeskConfigSchema, RepViewSchema, type RepView } from '../../protocol/desk-config.ts';
 import { ConfigError, loadConfig } from '../../signaling/config.ts';
 import { createParleyServer, type ParleyServer, type ParleyServerOptions } from '../../signaling/server.ts';
 import { HOSTILE_MODES, hostileRelay, type HostileMode } from './hostile-relay.ts';
@@ -39,10 +50,29 @@ function relayKind(data: string): number {
   return Buffer.from(data.slice(0, 4), 'base64url')[0] ?? -1;
 }
 
+/** The rep view of an open-mode desk with the given elapsed thresholds ("2,4"), or null. */
+function testRepView(elapsed: string | undefined): RepView | null {
+  if (!elapsed) return null;
+  const [amberSeconds, redSeconds] = elapsed.split(',').map(Number);
+  const desk = v.parse(DeskConfigSchema, { elapsedThresholds: { amberSeconds, redSeconds } });
+  return v.parse(RepViewSchema, {
+    openMode: true,
+    me: null,
+    queues: desk.queues,
+    survey: desk.survey,
+    elapsedThresholds: desk.elapsedThresholds,
+    customerSigning: {},
+    requestWebhook: '',
+    sharedHistoryMinutes: desk.sharedHistoryMinutes,
+  });
+}
+
 function main(): void {
   let config;
+  const deskTemplate = process.env.PARLEY_TEST_DESK_TEMPLATE;
+  const desk = deskTemplate ? { DESK_CONFIG: copyToTemp(deskTemplate) } : {};
   try {
-    config = loadConfig({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', JOINS_PER_MINUTE_PER_IP: '10000', ...process.env });
+    config = loadConfig({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', JOINS_PER_MINUTE_PER_IP: '10000', ...process.env, ...desk });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`test-server: ${err.message}`);
@@ -70,7 +100,12 @@ function main(): void {
     if (!HOSTILE_MODES.includes(hostile as HostileMode)) throw new Error(`test-server: unknown PARLEY_TEST_HOSTILE ${hostile}`);
     options.transformRelay = hostileRelay(hostile as HostileMode, () => server!);
   }
+  // The desk's request webhook (session-tools.spec.ts), until the desk config file is loaded by the server.
+  const webhook = process.env.PARLEY_TEST_REQUEST_WEBHOOK;
+  if (webhook) options.requestWebhook = () => webhook;
   server = createParleyServer(config, options);
+
+  const repView = testRepView(process.env.PARLEY_TEST_ELAPSED);
 
   // Put the test routes in front of the server's own request handlers (socket.io's included).
   const handlers = server.httpServer.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
@@ -87,6 +122,11 @@ function main(): void {
       res.writeHead(204).end();
       return;
     }
+    if (repView && path === '/api/desk/rep' && req.method === 'GET') {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify(repView));
+      return;
+    }
     for (const handler of handlers) handler.call(server.httpServer, req, res);
   });
 
@@ -96,6 +136,12 @@ function main(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => void server.close().then(() => process.exit(0)));
   }
+}
+
+function copyToTemp(file: string): string {
+  const copy = join(mkdtempSync(join(tmpdir(), 'parley-e2e-desk-')), 'desk.json');
+  copyFileSync(file, copy);
+  return copy;
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('test-server.ts')) main();

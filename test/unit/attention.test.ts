@@ -91,6 +91,36 @@ describe('Attention: messages', () => {
   });
 });
 
+describe('Attention: a message in a background tab of the console', () => {
+  it('plays the message sound while the page is visible, without a notification or a count', () => {
+    attention.offscreenMessage();
+    expect(page.sounds).toEqual(['message']);
+    expect(page.notifications).toEqual([]);
+    expect(page.title).toBe('Parley — rep console');
+  });
+
+  it('adds nothing while the page is hidden: message() already counted, notified and played it', () => {
+    page.isHidden = true;
+    attention.message('Ada', 'Hello');
+    attention.offscreenMessage();
+    expect(page.sounds).toEqual(['message']);
+    expect(page.notifications).toHaveLength(1);
+    expect(page.title).toBe('(1) Parley — rep console');
+  });
+});
+
+describe('Attention: a chat offered to the rep', () => {
+  it('always plays the offer sound; a notification only while the page is hidden', () => {
+    attention.offer('Chat offered: Ada', 'Printer offline');
+    expect(page.sounds).toEqual(['offer']);
+    expect(page.notifications).toEqual([]);
+    page.isHidden = true;
+    attention.offer('Chat offered: Bob', 'Password');
+    expect(page.sounds).toEqual(['offer', 'offer']);
+    expect(page.notifications).toEqual([{ title: 'Chat offered: Bob', body: 'Password' }]);
+  });
+});
+
 describe('Attention: nudge', () => {
   const notice = { title: 'Alex nudged you', body: 'Your support rep is waiting for you in the chat.' };
 

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       metricsToken: null,
       shutdownDrainSeconds: 5,
       hstsSeconds: 0,
+      desk: null,
     });
   });
 
@@ -118,6 +119,7 @@ describe('loadConfig', () => {
       metricsToken: '0123456789abcdef0123',
       shutdownDrainSeconds: 30,
       hstsSeconds: 63_072_000,
+      desk: null,
     });
   });
 

@@ -110,14 +110,16 @@ describe('/metrics', () => {
     expect(sample(text, 'parley_members_away')).toBe(1); // the restored room's other member
   });
 
-  it('has the process metrics, and the queue gauge with no series until queues exist', async () => {
+  it('has the process metrics, and the length of each support desk queue', async () => {
     const { url } = await startServer();
     const text = await scrape(url);
     for (const name of ['parley_process_resident_memory_bytes', 'parley_process_cpu_seconds_total', 'parley_nodejs_eventloop_lag_seconds']) {
       expect(sample(text, name), name).toBeGreaterThanOrEqual(0);
     }
     expect(text).toContain('# TYPE parley_queue_length gauge');
-    expect(text).not.toMatch(/^parley_queue_length/m);
+    expect(text).toMatch(/^parley_queue_length\{queue="general"\} 0$/m); // the default queue
+    expect(await ask(await connected(url), 'desk-request', { queue: 'general' })).toMatchObject({ ok: true });
+    expect(await scrape(url)).toMatch(/^parley_queue_length\{queue="general"\} 1$/m);
   });
 
   it('wants the bearer token when METRICS_TOKEN is set', async () => {

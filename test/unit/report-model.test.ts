@@ -31,8 +31,10 @@ describe('report model: header', () => {
   it('lists the fields of a rep\'s copy in order, with ISO times for the times', () => {
     const report = buildReport(input());
     expect(report.fields.map((f) => f.id)).toEqual<FieldId[]>([
-      'session', 'started', 'ended', 'duration', 'rep', 'customer', 'customerDevice', 'customerLocale', 'safetyCode', 'outcome',
+      'session', 'queue', 'started', 'ended', 'duration', 'rep', 'customer', 'customerDevice', 'customerLocale', 'recordingConsent', 'safetyCode', 'outcome',
     ]);
+    expect(report.fields.find((f) => f.id === 'queue')?.value).toBe('Code session');
+    expect(report.fields.find((f) => f.id === 'recordingConsent')?.value).toBe('Not asked');
     const field = (id: FieldId) => report.fields.find((f) => f.id === id)!;
     expect(field('started')).toMatchObject({ value: 'November 23, 2026 at 14:32:05 UTC', iso: '2026-11-23T14:32:05.000Z' });
     expect(field('ended').iso).toBe('2026-11-23T14:44:12.000Z');
@@ -44,6 +46,31 @@ describe('report model: header', () => {
     expect(field('outcome').value).toBe('Ended by the rep');
     expect(report.request).toBe('My printer is offline\nsince the update');
     expect(report.notes).toBe('Driver reinstalled');
+  });
+
+  it('heads a desk session with its queue, e-mail (verified or not), the portal’s browser and OS, and the recording consent', () => {
+    const desk: SessionRecord = { ...repSession, peerUserAgent: undefined, queue: { id: 'billing', name: 'Billing' }, peerEmail: 'ada@example.org', peerBrowser: 'Firefox 140', peerOs: 'Linux', recordingConsent: true };
+    const value = (session: SessionRecord, id: FieldId, locale: 'en' | 'fr' = 'en') => buildReport(input({ session, locale })).fields.find((f) => f.id === id)?.value;
+    expect(value(desk, 'queue')).toBe('Billing');
+    expect(value(desk, 'customerEmail')).toBe('ada@example.org (unverified)');
+    expect(value({ ...desk, peerVerified: true }, 'customerEmail')).toBe('ada@example.org (verified)');
+    expect(value({ ...desk, peerVerified: false }, 'customerEmail')).toBe('ada@example.org (signature did not check out)');
+    expect(value(desk, 'customerDevice')).toBe('Firefox 140 / Linux');
+    expect(value(desk, 'recordingConsent')).toBe('Allowed');
+    expect(value({ ...desk, recordingConsent: false }, 'recordingConsent', 'fr')).toBe('Refusé');
+    expect(value(desk, 'customerEmail', 'fr')).toBe('ada@example.org (non vérifiée)');
+    // The hello's user agent, once there, is what the browser itself said.
+    expect(value({ ...desk, peerUserAgent: repSession.peerUserAgent }, 'customerDevice')).toMatch(/^Chrome 126/);
+    // Markdown, HTML and JSON carry the same block.
+    const md = readMarkdown(toMarkdownReport(input({ session: desk })));
+    expect(md).toContain('- **Queue:** Billing');
+    expect(md).toContain('- **E-mail:** ada@example.org (unverified)');
+    expect(md).toContain('- **Recording consent:** Allowed');
+    const html = readHtml(toHtmlReport(input({ session: desk })));
+    expect(html).toContain('Billing');
+    expect(html).toContain('ada@example.org (unverified)');
+    const json = JSON.parse(toJsonReport(input({ session: desk })));
+    expect(json.session).toMatchObject({ queue: { id: 'billing', name: 'Billing' }, customerEmail: 'ada@example.org', customerVerified: null, recordingConsent: true, customerBrowser: 'Firefox 140', customerOs: 'Linux' });
   });
 
   it('parses browser and OS apart (Safari on iOS)', () => {

@@ -197,8 +197,8 @@ function expectNoForgedStructure(md: string, expected: { logItems: number; noteL
     else expect(line.trimStart(), `line ${JSON.stringify(line)}`).not.toMatch(BLOCK_START);
   }
   const requestLines = expected.requestLines ?? 0;
-  // Header items: session, started, ended, duration, rep, customer, device, language, safety code, outcome.
-  expect(counts).toEqual({ title: 1, section: requestLines ? 3 : 2, header: 10, log: expected.logItems, note: expected.noteLines + requestLines });
+  // Header items: session, queue, started, ended, duration, rep, customer, device, language, consent, safety code, outcome.
+  expect(counts).toEqual({ title: 1, section: requestLines ? 3 : 2, header: 12, log: expected.logItems, note: expected.noteLines + requestLines });
   const unescaped = md.replace(/\\[\s\S]/g, '');
   // `javascript:` as plain text is harmless; as a link target it needs an unescaped `[`, `]` or `<`.
   expect(unescaped).not.toMatch(/[[\]<]/);

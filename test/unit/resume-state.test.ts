@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { clearResumeState, loadResumeState, saveResumeState, type ResumeState } from '../../client/src/lib/resume-state.ts';
+import { clearResumeState, loadRepResumeStates, loadResumeState, saveResumeState, saveSnapshot, savedKeys, type ResumeState } from '../../client/src/lib/resume-state.ts';
 import { MemoryStorage } from './helpers.ts';
 
 
@@ -20,6 +20,16 @@ describe('resume state (sessionStorage)', () => {
     vi.stubGlobal('sessionStorage', storage);
   });
   afterEach(() => vi.unstubAllGlobals());
+
+  it('a desk session not yet confirmed stays "not verified" across a reload; a code session is authenticated', () => {
+    const keys = { sid: new Uint8Array(32).fill(1), isk: new Uint8Array(64).fill(2), epoch: 3 };
+    saveSnapshot('rep', { ...keys, authenticated: false }, 'rec-1');
+    expect(savedKeys(loadRepResumeStates().find((r) => r.recordId === 'rec-1')!).authenticated).toBe(false);
+    saveSnapshot('rep', { ...keys, authenticated: true }, 'rec-1');
+    expect(savedKeys(loadRepResumeStates().find((r) => r.recordId === 'rec-1')!).authenticated).toBe(true);
+    saveSnapshot('customer', keys, 'rec-2');
+    expect(savedKeys(loadResumeState('customer')!).authenticated).toBe(true);
+  });
 
   it('round-trips what a reload needs, per role', () => {
     saveResumeState(state);
@@ -57,5 +67,33 @@ describe('resume state (sessionStorage)', () => {
     expect(() => saveResumeState(state)).not.toThrow();
     expect(() => clearResumeState('customer')).not.toThrow();
     expect(loadResumeState('customer')).toBeNull();
+  });
+});
+
+describe('resume states of a rep console (one per tab)', () => {
+  let storage: MemoryStorage;
+  beforeEach(() => {
+    storage = new MemoryStorage();
+    vi.stubGlobal('sessionStorage', storage);
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  const rep = (recordId: string): ResumeState => ({ ...state, role: 'rep', recordId });
+
+  it('keeps one entry per session, lists them all, and clears one without the others', () => {
+    saveResumeState(rep('one'));
+    saveResumeState(rep('two'));
+    expect(loadRepResumeStates().map((s) => s.recordId).sort()).toEqual(['one', 'two']);
+    clearResumeState('rep', 'one');
+    expect(loadRepResumeStates().map((s) => s.recordId)).toEqual(['two']);
+    expect(loadResumeState('customer')).toBeNull(); // the customer's key is untouched
+  });
+
+  it('drops an entry filed under another session’s key, and damaged ones', () => {
+    storage.setItem('parley-resume-rep-one', JSON.stringify(rep('two')));
+    storage.setItem('parley-resume-rep-bad', '{oops');
+    saveResumeState(rep('three'));
+    expect(loadRepResumeStates().map((s) => s.recordId)).toEqual(['three']);
+    expect(Object.keys(storage.entries())).toEqual(['parley-resume-rep-three']);
   });
 });

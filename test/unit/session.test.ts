@@ -1191,7 +1191,7 @@ describe('Session: rejoining after a reload or a signaling outage', () => {
     const safetyAgain = await reloaded.resume({ sid: saved.sid, isk: saved.isk, lastEpoch: saved.epoch, unacked: [unacked], seen: [] });
     await settle();
     expect(safetyAgain).toEqual(safety);
-    expect(log.of('resumed')).toEqual([{ safetyCode: safety }]);
+    expect(log.of('resumed')).toEqual([{ safetyCode: safety, authenticated: true }]);
     expect(reloaded.state).toBe('verified');
     expect(reloaded.linkUp).toBe(true);
     expect(t.rep.linkUp).toBe(true);
