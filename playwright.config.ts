@@ -21,18 +21,22 @@ export const SERVERS = {
   swapPake: base + 6, // hands each side its own PAKE message
   inject: base + 7, // injects a forged sealed signal
   dropConfirm: base + 8, // drops the key confirmations
-  // base + 9: free
+  desk: base + 9, // support desk: test/e2e/desk-portal.config.json (agreement, consent, notices, 3 s orphan timeout, survey)
+  // Started and stopped by session-tools.spec.ts itself: a server whose rep console CSP allows a request webhook.
+  requestWebhook: base + 16,
   outage: base + 10, // started and stopped by outage.spec.ts itself (a signaling server that goes away)
   // Several nodes on one Redis, all started and stopped by cluster.spec.ts itself:
   redis: base + 11,
   nodeA: base + 12,
   nodeB: base + 13,
   balancer: base + 14, // a TCP balancer preferring node B, falling back to node A
+  deskQueue: base + 15, // support desk: test/e2e/desk-queue.config.json (one queue, no agreement, no orphan timeout)
   // Started and stopped by turn.spec.ts itself: a server that forces relaying through a real coturn.
   turn: base + 20, // the Parley server (TURN_SECRET, TURN_URLS, ICE_TRANSPORT_POLICY=relay)
   coturn: base + 21, // coturn on loopback (relay ports 50000-50049)
   turnObserver: base + 22, // the UDP forwarder between the browsers and coturn (turn-observer.ts)
   // base + 23: coturn of test/unit/coturn.test.ts (relay ports 50050-50099)
+  accounts: base + 30, // a desk config with rep accounts (test/e2e/desk.accounts.json, copied): sign-in required
 } as const;
 
 // Every browser in the suite comes from 127.0.0.1: lift the per-IP limits (they have their own unit tests).
@@ -98,5 +102,8 @@ export default defineConfig({
     server(SERVERS.swapPake, { PARLEY_TEST_HOSTILE: 'swap' }),
     server(SERVERS.inject, { PARLEY_TEST_HOSTILE: 'inject' }),
     server(SERVERS.dropConfirm, { PARLEY_TEST_HOSTILE: 'drop-confirm' }),
+    server(SERVERS.accounts, { PARLEY_TEST_DESK_TEMPLATE: 'test/e2e/desk.accounts.json' }),
+    server(SERVERS.desk, { DESK_CONFIG: 'test/e2e/desk-portal.config.json' }),
+    server(SERVERS.deskQueue, { DESK_CONFIG: 'test/e2e/desk-queue.config.json' }),
   ],
 });

@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { resolve } from 'node:path';
 
-// Two pages: the customer page at `/` and the rep console at `/rep/`.
+// Pages: the customer page at `/`, the rep console at `/rep/`, its admin page at `/rep/admin/`, the customer portal at `/support/`.
 // The signaling server (signaling/main.ts) serves client/dist on the same port.
 export default defineConfig({
   root: resolve(import.meta.dirname, 'client'),
@@ -26,6 +26,8 @@ export default defineConfig({
       input: {
         customer: resolve(import.meta.dirname, 'client/index.html'),
         rep: resolve(import.meta.dirname, 'client/rep/index.html'),
+        admin: resolve(import.meta.dirname, 'client/rep/admin/index.html'),
+        support: resolve(import.meta.dirname, 'client/support/index.html'),
       },
     },
   },
