@@ -154,8 +154,16 @@ test('a transfer cut by a reconnect resumes where it stopped and arrives intact'
   await send(rep);
   await customer.getByRole('button', { name: 'Accept firmware.pdf', exact: true }).click();
   await waitForProgress(customer, 'firmware.pdf', 0.25);
+  // The pause can be shorter than a poll when the link comes back at once: watch for it instead.
+  await customer.evaluate(() => {
+    const seen = () => document.body.textContent?.includes('Paused — reconnecting…') ?? false;
+    const flag = window as unknown as { pauseSeen?: boolean };
+    flag.pauseSeen = seen();
+    new MutationObserver(() => { if (seen()) flag.pauseSeen = true; })
+      .observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   expect(await dropLinks(customer)).toBe(1);
-  await expect(customer.getByText('Paused — reconnecting…')).toBeVisible();
+  await expect.poll(() => customer.evaluate(() => (window as unknown as { pauseSeen?: boolean }).pauseSeen)).toBe(true);
   await releaseChunks(customer); // what the dead link still held goes nowhere
   for (const page of [rep, customer]) {
     await expect(page.getByRole('log')).toContainText('Reconnected: end-to-end encrypted again, same safety code.');
