@@ -13,7 +13,8 @@ type Log = (key: MessageKey, params: Record<string, string | number>, level: 'in
 export function logSessionEvents(session: Session, role: Role, log: Log, peerName: () => string): void {
   let awaySince: number | null = null;
   session.on('peer-joined', () => log('event.peerJoined', {}, 'info'));
-  session.on('key-confirmed', () => log('event.keyConfirmed', {}, 'info'));
+  // A desk session's keys are agreed without a code: encrypted, not yet authenticated.
+  session.on('key-confirmed', () => log(session.authenticated ? 'event.keyConfirmed' : 'event.keyAgreed', {}, 'info'));
   session.on('peer-away', () => {
     awaySince = Date.now();
     log('event.peerAway', { name: peerName() }, 'warning');
