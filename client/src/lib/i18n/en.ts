@@ -396,7 +396,7 @@ export const en = {
   'customer.cancelled': 'Your support rep cancelled this chat.',
   'identity.verified': 'Verified by {site}',
   'identity.site.default': 'your organisation',
-  'identity.unverified': 'Unverified',
+  'identity.unverified': 'Unverified details',
   'identity.signedName': 'Signed name',
   'identity.signedEmail': 'Signed e-mail',
   'identity.differs': 'The customer typed “{typed}”; the signed name is shown.',

@@ -398,7 +398,7 @@ export const fr: Record<MessageKey, string> = {
   'customer.cancelled': 'Votre technicien a annulé cette discussion.',
   'identity.verified': 'Vérifié par {site}',
   'identity.site.default': 'votre organisation',
-  'identity.unverified': 'Non vérifié',
+  'identity.unverified': 'Coordonnées non vérifiées',
   'identity.signedName': 'Nom signé',
   'identity.signedEmail': 'E-mail signé',
   'identity.differs': 'Le client a saisi «\u00a0{typed}\u00a0»\u00a0; le nom signé est affiché.',
