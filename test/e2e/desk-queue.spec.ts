@@ -148,3 +148,31 @@ test('Mark as solved in a desk chat: the portal customer is thanked and answers 
   await expect(panel.getByTestId('session-outcome')).toHaveText('Outcome: solved');
   await expect(dan.getByRole('button', { name: 'Start a new chat' })).toBeVisible();
 });
+
+test('a customer who reloads the page while waiting keeps their place in the queue, and the chat starts from there', async ({ browser }) => {
+  const eve = await requestChat(browser, 'Eve');
+  const fay = await requestChat(browser, 'Fay');
+  const placeOf = async (page: Page) => {
+    await expect(page.getByTestId('queue-position')).toHaveText(/^\d+$/);
+    return Number(await page.getByTestId('queue-position').textContent());
+  };
+  const place = await placeOf(fay);
+  expect(place).toBeGreaterThan(await placeOf(eve));
+
+  await fay.reload();
+  await expect(fay.getByRole('heading', { name: 'You are in the queue' })).toBeVisible();
+  await expect(fay.getByTestId('queue-position')).toHaveText(String(place));
+
+  // The rep sees one request from Fay (not a second one), with her details, and takes it.
+  const sam = await repConsole(browser, 'Sam');
+  await expect(row(sam, 'Fay')).toHaveCount(1);
+  await expect(row(sam, 'Fay')).toContainText('Fay: the printer prints blank pages');
+  await row(sam, 'Fay').getByRole('button', { name: 'Accept' }).click();
+  await expect(fay.getByTestId('connection-status')).toContainText('Connected');
+  await expect(sam.getByRole('tabpanel').getByTestId('connection-status')).toContainText('Connected');
+  // Leaving the queue on purpose is not a reload: a reload after that starts afresh.
+  await eve.getByRole('button', { name: 'Leave queue' }).click();
+  await eve.reload();
+  await expect(eve.getByRole('button', { name: 'Start chat' })).toBeVisible();
+  await expect(eve.getByLabel('Problem description')).toHaveValue('Eve: the printer prints blank pages');
+});
