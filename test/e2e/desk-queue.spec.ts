@@ -176,3 +176,35 @@ test('a customer who reloads the page while waiting keeps their place in the que
   await expect(eve.getByRole('button', { name: 'Start chat' })).toBeVisible();
   await expect(eve.getByLabel('Problem description')).toHaveValue('Eve: the printer prints blank pages');
 });
+
+test('a reload during a desk chat rejoins it, on the customer\'s side and on the rep\'s: transcript, safety code and "not verified" kept', async ({ browser }) => {
+  const sam = await repConsole(browser, 'Sam');
+  const gus = await requestChat(browser, 'Gus');
+  await row(sam, 'Gus').getByRole('button', { name: 'Accept' }).click();
+  const panel = () => sam.getByRole('tabpanel');
+  await expect(gus.getByTestId('connection-status')).toContainText('Connected');
+  const symbols = async (page: Page) => (await page.getByRole('group', { name: /Safety code:/ }).getAttribute('aria-label'))!;
+  const code = await symbols(gus);
+  await gus.getByLabel('Message', { exact: true }).fill('Before the reload');
+  await gus.getByRole('button', { name: 'Send' }).click();
+  await expect(panel().getByRole('log')).toContainText('Before the reload');
+
+  await gus.reload();
+  await expect(gus.getByTestId('connection-status')).toContainText('Connected');
+  await expect(gus.getByRole('log')).toContainText('Before the reload');
+  expect(await symbols(gus)).toBe(code);
+  await expect(verification(gus)).toContainText('Not verified');
+  await gus.getByLabel('Message', { exact: true }).fill('After my reload');
+  await gus.getByRole('button', { name: 'Send' }).click();
+  await expect(panel().getByRole('log')).toContainText('After my reload');
+
+  await sam.reload();
+  await expect(sam.getByRole('tab', { name: /Gus/ })).toBeVisible();
+  await sam.getByRole('tab', { name: /Gus/ }).click();
+  await expect(panel().getByTestId('connection-status')).toContainText('Connected');
+  await expect(panel().getByRole('log')).toContainText('After my reload');
+  await expect(verification(sam)).toContainText('Not verified');
+  await panel().getByLabel('Message', { exact: true }).fill('And after mine');
+  await panel().getByRole('button', { name: 'Send' }).click();
+  await expect(gus.getByRole('log')).toContainText('And after mine');
+});

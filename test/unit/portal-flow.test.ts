@@ -32,7 +32,7 @@ class FakeBackend {
   }
 }
 
-function makeFlow(portalView: PortalView, options: { canAsk?: boolean; signed?: string; saved?: SavedTicket | null } = {}) {
+function makeFlow(portalView: PortalView, options: { canAsk?: boolean; signed?: string; saved?: SavedTicket | null; savedChat?: boolean } = {}) {
   const backend = new FakeBackend();
   const forgotten = { count: 0 };
   const flow = new PortalFlow({
@@ -43,6 +43,7 @@ function makeFlow(portalView: PortalView, options: { canAsk?: boolean; signed?: 
     canAskNotifications: () => options.canAsk ?? false,
     ...(options.signed ? { signed: options.signed } : {}),
     savedTicket: () => options.saved ?? null,
+    savedChat: () => options.savedChat ?? false,
     forgetTicket: () => void forgotten.count++,
   });
   return { flow, backend, forgotten };
@@ -280,5 +281,18 @@ describe('a reload while waiting', () => {
     forgetTicket(storage);
     expect(storage.getItem(DESK_TICKET_KEY)).toBeNull();
     expect(loadTicket(undefined)).toBeNull();
+  });
+});
+
+describe('a reload during a chat', () => {
+  it('goes straight back to the chat screen (which rejoins), the exit survey still known; nothing kept: the form', async () => {
+    const { flow, backend } = makeFlow(view({}, [{ id: 'r', kind: 'rating', text: 'How?' }]), { savedChat: true, saved: { ticket: TICKET } });
+    await flow.load();
+    expect(flow.step).toBe('chat');
+    expect(flow.accepted).toBeNull();
+    expect(backend.resumed).toEqual([]); // no queue request: the chat is rejoined, not requested again
+    expect(flow.exitSurvey.map((q) => q.id)).toEqual(['r']);
+    flow.chatLost();
+    expect(flow.step).toBe('form');
   });
 });

@@ -69,6 +69,8 @@ export interface PortalFlowOptions {
   signed?: string;
   /** Whether the browser could still show a notification permission prompt. */
   canAskNotifications: () => boolean;
+  /** Whether this tab was in a chat before a reload (resume-state.ts): the chat screen rejoins it. */
+  savedChat?: () => boolean;
   /** The waiting request of this tab before a reload (desk-ticket-store.ts); default none. */
   savedTicket?: () => SavedTicket | null;
   /** The request is over (accepted, left, orphaned, refused): its kept ticket goes. */
@@ -123,6 +125,10 @@ export class PortalFlow {
       this.view = await this.options.fetchView();
     } catch {
       this.step = 'load-failed';
+      return;
+    }
+    if (this.options.savedChat?.()) {
+      this.step = 'chat'; // reloaded during a chat: the chat screen rejoins it (accepted stays null)
       return;
     }
     const ids = this.queues.map((q) => q.id);
@@ -301,6 +307,13 @@ export class PortalFlow {
   /** The exit survey questions for a customer who ends the chat (none after leaving from a notice). */
   get exitSurvey(): SurveyQuestion[] {
     return this.leftFromNotice ? [] : (this.view?.survey ?? []);
+  }
+
+  /** The chat this tab was in before a reload cannot be rejoined (nothing kept): the form. */
+  chatLost(): void {
+    if (this.step !== 'chat' || this.accepted) return;
+    this.form = emptyForm(initialQueue(this.options.requestedQueue, this.queues.map((q) => q.id)));
+    this.step = 'form';
   }
 
   /** "Start a new chat" after the end: the same form, empty again. */
