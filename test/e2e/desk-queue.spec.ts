@@ -230,3 +230,27 @@ test('customer details signed by the organisation\'s site reach the rep verified
   await expect(identity).toContainText('Unverified details');
   await expect(identity).toContainText('Signed details rejected (bad signature)');
 });
+
+test('in French: the waiting chat offered to the rep, Accept, and "not verified" on both sides', async ({ browser }) => {
+  const rep = await open(browser, '/rep', 'fr-FR');
+  await rep.getByLabel('Votre nom').fill('Sophie');
+  await expect(rep.getByRole('heading', { name: 'Discussions en attente' })).toBeVisible();
+  const client = await open(browser, '/support', 'fr-FR');
+  await client.getByLabel('Nom').fill('Hugo');
+  await client.getByLabel('Description du problème').fill('Hugo : l’imprimante ne répond plus');
+  await client.getByRole('button', { name: 'Démarrer la discussion' }).click();
+  await client.getByRole('button', { name: 'Pas maintenant' }).click();
+  await expect(client.getByRole('heading', { name: 'Vous êtes dans la file d’attente' })).toBeVisible();
+  await expect(row(rep, 'Hugo').getByRole('status')).toContainText('Vous est proposée');
+  await expect(row(rep, 'Hugo').getByRole('button', { name: 'Refuser' })).toBeVisible();
+  await row(rep, 'Hugo').getByRole('button', { name: 'Accepter' }).click();
+  await expect(client.getByTestId('connection-status')).toContainText('Connecté');
+  await expect(verification(client)).toContainText('Non vérifié');
+  await expect(verification(rep)).toContainText('Non vérifié : lisez ce code au client');
+  await client.getByRole('button', { name: 'Les codes sont identiques' }).click();
+  await expect(verification(client)).toHaveText('Vérifié : les codes sont identiques.');
+  await client.getByRole('button', { name: 'Terminer la discussion' }).click();
+  await client.getByRole('button', { name: 'Oui, terminer' }).click();
+  await expect(client.getByText('Vous avez mis fin à la discussion. Avant de partir, voulez-vous répondre à quelques questions ?')).toBeVisible();
+  await expect(rep.getByRole('tabpanel').getByRole('log')).toContainText('Hugo a mis fin à la discussion et répond au questionnaire de sortie.');
+});
