@@ -123,7 +123,7 @@ const iceTransportPolicySetting = v.pipe(
   v.picklist(IceTransportPolicySchema.options, 'must be all or relay'),
 );
 
-export const origin = v.pipe(
+const origin = v.pipe(
   v.string(),
   v.check((value) => value !== '*', "'*' is not allowed: list each origin, e.g. https://support.example.com"),
   v.check((value) => value === '*' || isOrigin(value), (issue) => `${JSON.stringify(issue.input)} is not an origin like https://support.example.com (scheme and host, no path)`),
