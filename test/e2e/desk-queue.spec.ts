@@ -11,7 +11,7 @@ import { exportJson } from './desk-fixtures.ts';
 import { separatePages } from './fixtures.ts';
 import { signIdentityHmac } from '../../protocol/customer-identity.ts';
 
-const queueURL = `http://127.0.0.1:${SERVERS.deskQueue}`;
+const queueURL = `http://127.0.0.1:${SERVERS.deskChat}`;
 const pages = separatePages();
 test.afterEach(() => pages.closeAll());
 
