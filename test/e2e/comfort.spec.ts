@@ -1,27 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { closePair, connectPair, openPair, sendMessage, type Pair } from './fixtures.ts';
+import { closePair, connectPair, notificationsShown, openPair, recordNotifications, sendMessage, setVisible, type Pair } from './fixtures.ts';
 
 let pair: Pair;
 test.afterEach(async () => closePair(pair));
-
-declare global {
-  interface Window {
-    __notifications: { title: string; body: string }[];
-  }
-}
-
-/**
- * Puts the page in the background or brings it back as far as the page can tell: the
- * `visibilityState`/`hidden` it reads and the `visibilitychange` event it listens to.
- */
-async function setVisible(page: Page, visible: boolean): Promise<void> {
-  await page.evaluate((visible) => {
-    const state = visible ? 'visible' : 'hidden';
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => !visible });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, visible);
-}
 
 const fontSize = (page: Page, label: string) =>
   page.getByLabel(label, { exact: true }).evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize));
@@ -58,20 +39,10 @@ test('chat text size: larger and smaller on both sides, applied to the log and t
 
 test('while the console is hidden: unread count in the title, a notification (plain text, 100 characters), nothing while in front', async ({ browser, baseURL }) => {
   pair = await openPair(browser, baseURL!);
-  await pair.repContext.grantPermissions(['notifications'], { origin: baseURL });
-  await pair.repContext.addInitScript(() => {
-    window.__notifications = [];
-    const Real = window.Notification;
-    window.Notification = class extends Real {
-      constructor(title: string, options?: NotificationOptions) {
-        window.__notifications.push({ title, body: options?.body ?? '' });
-        super(title, options);
-      }
-    };
-  });
+  await recordNotifications(pair.repContext, baseURL!);
   await connectPair(pair, 'Ada');
   const { rep, customer } = pair;
-  const notifications = () => rep.evaluate(() => window.__notifications);
+  const notifications = () => notificationsShown(rep);
 
   // Visible: no count, no notification.
   await sendMessage(customer, 'While you look');

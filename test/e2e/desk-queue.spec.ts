@@ -8,7 +8,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
 import { exportJson } from './desk-fixtures.ts';
-import { separatePages } from './fixtures.ts';
+import { notificationsShown, recordNotifications, separatePages, setVisible } from './fixtures.ts';
 import { signIdentityHmac } from '../../protocol/customer-identity.ts';
 
 const queueURL = `http://127.0.0.1:${SERVERS.deskChat}`;
@@ -249,4 +249,17 @@ test('in French: the waiting chat offered to the rep, Accept, and "not verified"
   await client.getByRole('button', { name: 'Oui, terminer' }).click();
   await expect(client.getByText('Vous avez mis fin à la discussion. Avant de partir, voulez-vous répondre à quelques questions ?')).toBeVisible();
   await expect(rep.getByRole('tabpanel').getByRole('log')).toContainText('Hugo a mis fin à la discussion et répond au questionnaire de sortie.');
+});
+
+test('a chat offered while the console is in the background: a desktop notification with the problem, and words for screen readers', async ({ browser }) => {
+  const rep = await open(browser, '/rep');
+  await recordNotifications(rep.context(), queueURL);
+  await rep.reload();
+  await rep.getByLabel('Your name').fill('Sam');
+  await expect(rep.getByRole('heading', { name: 'Waiting chats' })).toBeVisible();
+  await setVisible(rep, false);
+  await requestChat(browser, 'Ivy');
+  await expect(row(rep, 'Ivy').getByRole('button', { name: 'Reject' })).toBeVisible();
+  await expect.poll(() => notificationsShown(rep)).toContainEqual({ title: 'Chat offered: Ivy', body: 'Ivy: the printer prints blank pages' });
+  await expect(rep.getByRole('status').filter({ hasText: 'Chat offered to you: Ivy.' })).toHaveCount(1);
 });

@@ -108,3 +108,41 @@ export function separatePages() {
     },
   };
 }
+
+declare global {
+  interface Window {
+    __notifications: { title: string; body: string }[];
+  }
+}
+
+/**
+ * Puts the page in the background or brings it back as far as the page can tell: the
+ * `visibilityState`/`hidden` it reads and the `visibilitychange` event it listens to.
+ */
+export async function setVisible(page: Page, visible: boolean): Promise<void> {
+  await page.evaluate((visible) => {
+    const state = visible ? 'visible' : 'hidden';
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => !visible });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, visible);
+}
+
+/** The desktop notifications the pages of `context` show from now on (permission granted), for {@link notificationsShown}. */
+export async function recordNotifications(context: BrowserContext, origin: string): Promise<void> {
+  await context.grantPermissions(['notifications'], { origin });
+  await context.addInitScript(() => {
+    window.__notifications = [];
+    const Real = window.Notification;
+    window.Notification = class extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        window.__notifications.push({ title, body: options?.body ?? '' });
+        super(title, options);
+      }
+    };
+  });
+}
+
+export function notificationsShown(page: Page): Promise<{ title: string; body: string }[]> {
+  return page.evaluate(() => window.__notifications);
+}

@@ -5,7 +5,7 @@
  * with the relays that came in meanwhile.
  */
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toBase64Url } from '../../protocol/base64.ts';
 import { openDetails, sealDetails, type CustomerDetails } from '../../protocol/customer-details.ts';
 import type { DeskQueue } from '../../protocol/desk.ts';
@@ -74,6 +74,32 @@ describe('DeskClient', () => {
     portal.fire('desk-queue', snapshot([{ ...base, requestId: REQ(1), position: 1, details: good, offered: true }]));
     expect(offers).toHaveLength(1); // the same offer again is not a new one
     expect(desk.offers.map((o) => o.requestId)).toEqual([REQ(1)]);
+  });
+
+  it('an offer whose details are not sealed yet is announced once they arrive, or after a short wait without them', async () => {
+    vi.useFakeTimers();
+    try {
+      const keys = nacl.box.keyPair();
+      const portal = new ScriptedPortal();
+      portal.answers.hello = 'k1';
+      const offers: DeskEntry[] = [];
+      const desk = new DeskClient({ portal: portal as unknown as Portal, keys, onOffer: (e) => offers.push(e) });
+      await desk.connect();
+      const base = { queue: 'general', since: 1, offered: true, offerExpiresAt: 9 };
+      portal.fire('desk-queue', snapshot([{ ...base, requestId: REQ(1), position: 1 }, { ...base, requestId: REQ(2), position: 2 }]));
+      expect(offers).toEqual([]);
+      // REQ(1)'s details come within the wait: announced with the customer's name.
+      portal.fire('desk-queue', snapshot([{ ...base, requestId: REQ(1), position: 1, details: sealDetails(ada, keys.publicKey) }, { ...base, requestId: REQ(2), position: 2 }]));
+      expect(offers.map((o) => o.customer?.name)).toEqual(['Ada']);
+      // REQ(2)'s never come: announced anyway (a rep must hear of an offer), once.
+      vi.advanceTimersByTime(2000);
+      expect(offers.map((o) => o.requestId)).toEqual([REQ(1), REQ(2)]);
+      vi.advanceTimersByTime(5000);
+      expect(offers).toHaveLength(2);
+      desk.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a refused request keeps its error for the console', async () => {

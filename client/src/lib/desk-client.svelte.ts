@@ -22,6 +22,9 @@ import { deskKeyPair, type DeskKeyPair } from './desk-keys.ts';
 import { Portal } from './portal.ts';
 import type { DeskRepIdentity } from './desk-session.ts';
 
+/** How long an offer waits for the customer's sealed details before it is announced without them. */
+const OFFER_DETAILS_WAIT_MS = 2000;
+
 /** A waiting chat as the console shows it. */
 export interface DeskEntry extends QueueEntry {
   /** The customer's details opened with our key; null when not (yet) sealed for us or unreadable. */
@@ -63,6 +66,8 @@ export class DeskClient {
   private readonly portal: Portal;
   private readonly keys: DeskKeyPair;
   private readonly seenOffers = new Set<string>();
+  /** Offers waiting for their details before they are announced (see setEntries). */
+  private readonly offerTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Opened details by sealed blob: a snapshot repeats them, opening once is enough. */
   private readonly opened = new Map<string, CustomerDetails | null>();
   private readonly off: (() => void)[] = [];
@@ -127,6 +132,8 @@ export class DeskClient {
   }
 
   destroy(): void {
+    for (const timer of this.offerTimers.values()) clearTimeout(timer);
+    this.offerTimers.clear();
     for (const off of this.off.splice(0)) off();
     this.portal.destroy();
     this.connection = 'closed';
@@ -146,14 +153,26 @@ export class DeskClient {
     this.entries = next;
     const live = new Set(next.map((e) => e.requestId));
     for (const id of this.seenOffers) if (!live.has(id)) this.seenOffers.delete(id);
+    for (const [id, timer] of this.offerTimers) if (!live.has(id)) (clearTimeout(timer), this.offerTimers.delete(id));
     for (const entry of next) {
       if (!entry.offered || this.seenOffers.has(entry.requestId)) continue;
-      this.seenOffers.add(entry.requestId);
-      this.options.onOffer?.(entry);
+      // The customer seals the details once the server names our key: announce with them (the
+      // notification says who and what), or after a short wait without them.
+      if (entry.details) this.announceOffer(entry.requestId);
+      else if (!this.offerTimers.has(entry.requestId)) this.offerTimers.set(entry.requestId, setTimeout(() => this.announceOffer(entry.requestId), OFFER_DETAILS_WAIT_MS));
     }
     // Blobs of chats no longer listed are forgotten.
     const blobs = new Set(entries.map((e) => e.details));
     for (const blob of this.opened.keys()) if (!blobs.has(blob)) this.opened.delete(blob);
+  }
+
+  private announceOffer(requestId: string): void {
+    clearTimeout(this.offerTimers.get(requestId));
+    this.offerTimers.delete(requestId);
+    const entry = this.entries.find((e) => e.requestId === requestId);
+    if (!entry?.offered || this.seenOffers.has(requestId)) return;
+    this.seenOffers.add(requestId);
+    this.options.onOffer?.(entry);
   }
 
   private view(entry: QueueEntry): DeskEntry {
