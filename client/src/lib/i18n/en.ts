@@ -710,6 +710,12 @@ export const en = {
   'shared.customerJoined': '{name} joined the chat.',
   'shared.customerLeft': '{name} left the chat.',
   'shared.nowTalkingTo': 'You are now talking to {name}.',
+  'shared.invitations': 'Invitations',
+  'shared.tabGuest': '{name} (helping)',
+  'shared.guestJoining': 'Joining the shared chat…',
+  'shared.guestLive': 'Helping a colleague',
+  'shared.guestEnded': 'You left the shared chat',
+  'shared.colleagueCode': 'Safety code with your colleague',
 } as const;
 
 export type MessageKey = keyof typeof en;

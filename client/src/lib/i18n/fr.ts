@@ -712,4 +712,10 @@ export const fr: Record<MessageKey, string> = {
   'shared.customerJoined': '{name} a rejoint la discussion.',
   'shared.customerLeft': '{name} a quitté la discussion.',
   'shared.nowTalkingTo': 'Vous parlez maintenant avec {name}.',
+  'shared.invitations': 'Invitations',
+  'shared.tabGuest': '{name} (en renfort)',
+  'shared.guestJoining': 'Connexion à la discussion partagée…',
+  'shared.guestLive': 'En renfort d’un collègue',
+  'shared.guestEnded': 'Vous avez quitté la discussion partagée',
+  'shared.colleagueCode': 'Code de sécurité avec votre collègue',
 };
