@@ -24,6 +24,7 @@ export const SERVERS = {
   desk: base + 9, // support desk: test/e2e/desk-portal.config.json (agreement, consent, notices, 3 s orphan timeout, survey)
   // Started and stopped by session-tools.spec.ts itself: a server whose rep console CSP allows a request webhook.
   requestWebhook: base + 16,
+  deskShared: base + 17, // support desk, shared sessions: test/e2e/desk-shared.config.json (open mode, two queues)
   outage: base + 10, // started and stopped by outage.spec.ts itself (a signaling server that goes away)
   // Several nodes on one Redis, all started and stopped by cluster.spec.ts itself:
   redis: base + 11,
@@ -105,5 +106,6 @@ export default defineConfig({
     server(SERVERS.accounts, { PARLEY_TEST_DESK_TEMPLATE: 'test/e2e/desk.accounts.json' }),
     server(SERVERS.desk, { DESK_CONFIG: 'test/e2e/desk-portal.config.json' }),
     server(SERVERS.deskQueue, { DESK_CONFIG: 'test/e2e/desk-queue.config.json' }),
+    server(SERVERS.deskShared, { DESK_CONFIG: 'test/e2e/desk-shared.config.json' }),
   ],
 });

@@ -15,7 +15,7 @@ import type { DeskRepIdentity } from './desk-session.ts';
 import { toBase64Url } from '@protocol/base64.ts';
 import { ParleyError, toParleyError } from '@protocol/errors.ts';
 import type { Chat } from '@protocol/peer.ts';
-import type { Audience, Participant, SharedMessage } from '@protocol/shared-session.ts';
+import type { Audience, HistoryLine, Participant, SharedMessage } from '@protocol/shared-session.ts';
 import { acceptInvitation, inviteColleague, takeCustomer, type LinkSocket, type SentInvitation } from './colleague-link.ts';
 import { DeskSession as Session } from './desk-session.ts';
 import type { SessionView, SharedSessionHooks } from './session-view.svelte.ts';
@@ -60,6 +60,12 @@ export class SharedHostView implements SharedSessionHooks {
     this.host.on('warning', (err) => (this.error = err));
     this.host.on('notes', ({ name, text }) => (this.notes = { name, text }));
     this.participants = this.host.participants();
+    // What was said before the first invitation: a joining colleague receives it too.
+    this.host.seed(
+      view.events.flatMap((e): HistoryLine[] =>
+        e.kind === 'chat' && !e.private && e.text && /^[A-Za-z0-9_-]{8,64}$/.test(e.id) ? [{ id: e.id, text: e.text, sentAt: e.at, author: { kind: e.from, name: e.name }, to: 'all' }] : [],
+      ),
+    );
     view.shared = this;
   }
 

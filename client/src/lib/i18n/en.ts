@@ -715,6 +715,7 @@ export const en = {
   'shared.guestJoining': 'Joining the shared chat…',
   'shared.guestLive': 'Helping a colleague',
   'shared.guestEnded': 'You left the shared chat',
+  'shared.notesHint': 'The other reps in this chat see these notes (the customer never does). Saved as you type and included in the export.',
   'shared.colleagueCode': 'Safety code with your colleague',
 } as const;
 
