@@ -26,6 +26,7 @@ export const ToolType = {
   OfferPick: 'offer-pick',
   SessionEnd: 'session-end',
   SurveyAnswers: 'survey-answers',
+  CustomerEnding: 'customer-ending',
 } as const;
 
 export const MIN_OFFER_CHOICES = 2;
@@ -91,13 +92,25 @@ export const SurveyAnswersSchema = v.object({
   answers: v.pipe(v.array(SurveyAnswerSchema), v.maxLength(MAX_SURVEY_QUESTIONS)),
 });
 
-export const TOOL_MESSAGE_SCHEMAS = [OfferSchema, OfferPickSchema, SessionEndSchema, SurveyAnswersSchema] as const;
+/**
+ * Customer → rep: the customer ended the chat and is shown the exit survey (the rep's
+ * configured questions, which the desk gives the portal too); the answers, or the customer's
+ * bye, follow. The rep's console says at once that the customer ended. Carries nothing else:
+ * the rep checks the answers against its own copy of the questions.
+ * @example { type: 'customer-ending' }
+ */
+export const CustomerEndingSchema = v.object({
+  type: v.literal(ToolType.CustomerEnding),
+});
+
+export const TOOL_MESSAGE_SCHEMAS = [OfferSchema, OfferPickSchema, SessionEndSchema, SurveyAnswersSchema, CustomerEndingSchema] as const;
 
 export type Offer = v.InferOutput<typeof OfferSchema>;
 export type OfferPick = v.InferOutput<typeof OfferPickSchema>;
 export type SessionEnd = v.InferOutput<typeof SessionEndSchema>;
 export type SurveyAnswers = v.InferOutput<typeof SurveyAnswersSchema>;
-export type ToolMessage = Offer | OfferPick | SessionEnd | SurveyAnswers;
+export type CustomerEnding = v.InferOutput<typeof CustomerEndingSchema>;
+export type ToolMessage = Offer | OfferPick | SessionEnd | SurveyAnswers | CustomerEnding;
 
 /**
  * The answers a customer may give to `questions`: each at most once, to a question asked, of

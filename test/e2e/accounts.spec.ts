@@ -193,3 +193,43 @@ test('open mode (no accounts): the console says so, in English and French', asyn
   await expect(page.getByRole('note')).toContainText('Mode ouvert');
   await context.close();
 });
+
+test('signed-in reps are offered only the chats of their queues, not while Away; the customer sees the rep\'s account name', async ({ browser }) => {
+  const alice = await newPage(browser);
+  const bob = await newPage(browser);
+  for (const [page, who] of [[alice, ALICE], [bob, BOB]] as const) {
+    await page.goto('/rep/');
+    await signIn(page, who);
+    await expect(page.getByRole('heading', { name: 'Waiting chats' })).toBeVisible();
+  }
+  const row = (rep: Page, name: string) => rep.getByTestId('queue-row').filter({ hasText: name });
+  const ask = async (name: string, queue: string) => {
+    const customer = await newPage(browser);
+    await customer.goto(`/support?queue=${queue}`);
+    await customer.getByLabel('Name').fill(name);
+    await customer.getByLabel('Problem description').fill(`${name} needs help`);
+    await customer.getByRole('button', { name: 'Start chat' }).click();
+    await customer.getByRole('button', { name: 'Not now' }).click();
+    await expect(customer.getByTestId('queue-position')).toBeVisible();
+    return customer;
+  };
+
+  // A billing chat: only Alice serves billing. Bob does not even see it.
+  const cleo = await ask('Cleo', 'billing');
+  await expect(row(alice, 'Cleo').getByRole('button', { name: 'Reject' })).toBeVisible();
+  await expect(row(bob, 'Cleo')).toHaveCount(0);
+
+  // Alice goes Away: the next general chat is offered to Bob, not to her.
+  await alice.getByLabel('Status').selectOption('away');
+  const dora = await ask('Dora', 'general');
+  await expect(row(bob, 'Dora').getByRole('button', { name: 'Reject' })).toBeVisible();
+  await expect(row(alice, 'Dora').getByRole('button', { name: 'Reject' })).toHaveCount(0);
+
+  // Alice picks Cleo's chat anyway (any waiting chat can be picked): Cleo sees her account name.
+  await row(alice, 'Cleo').getByRole('button', { name: 'Accept' }).click();
+  await expect(cleo.getByTestId('connection-status')).toContainText('Connected');
+  await expect(cleo.getByText('Alice Martin', { exact: true })).toBeVisible();
+  await row(bob, 'Dora').getByRole('button', { name: 'Accept' }).click();
+  await expect(dora.getByText('Bob Durand', { exact: true })).toBeVisible();
+  for (const page of [alice, bob, cleo, dora]) await page.context().close();
+});

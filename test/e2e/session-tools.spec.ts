@@ -7,26 +7,14 @@
  * branch's server, the test answers that route in the rep's browser with a RepView (the schema
  * of protocol/desk-config.ts): it stands in for the config file, nothing else is faked.
  */
-import { expect, test, type Download, type Page } from '@playwright/test';
-import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SERVERS } from '../../playwright.config.ts';
 import { startServerProcess } from './server-process.ts';
-import { repView, serveDesk } from './desk-fixtures.ts';
+import { exportJson, repView, serveDesk, textOf } from './desk-fixtures.ts';
 import { signIdentityHmac } from '../../protocol/customer-identity.ts';
 import { closePair, connectPair, expectConnected, joinByTyping, openPair, sendMessage, startSession, type Pair } from './fixtures.ts';
-
-async function textOf(download: Download): Promise<string> {
-  return readFile((await download.path())!, 'utf8');
-}
-
-async function exportJson(rep: Page): Promise<Record<string, unknown>> {
-  await rep.getByLabel('Format').selectOption('json');
-  const downloading = rep.waitForEvent('download');
-  await rep.getByRole('button', { name: 'Export transcript' }).click();
-  return JSON.parse(await textOf(await downloading)) as Record<string, unknown>;
-}
 
 let pair: Pair;
 test.beforeEach(async ({ browser, baseURL }) => {

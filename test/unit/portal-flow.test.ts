@@ -131,20 +131,20 @@ describe('PortalFlow', () => {
     expect(flow.step).toBe('left');
   });
 
-  it('accepted → chat → survey (when configured) → done; no survey configured: straight to done', async () => {
-    for (const survey of [[{ id: 'r', kind: 'rating', text: 'How?' }], []]) {
-      const { flow, backend } = makeFlow(view({}, survey));
-      await filled(flow);
-      flow.submit();
-      await settle();
-      backend.listener!.accepted({ requestId: REQUEST_ID, sid: SID, repName: 'Bob', iceServers: [] } as never);
-      expect(flow.step).toBe('chat');
-      expect(flow.accepted?.repName).toBe('Bob');
-      flow.chatEnded();
-      expect(flow.step).toBe(survey.length ? 'survey' : 'done');
-      flow.surveyFinished();
-      expect(flow.step).toBe('done');
-    }
+  it('accepted → chat → done; the exit survey for a customer who ends is the configured one, none after leaving from a notice', async () => {
+    const questions = [{ id: 'r', kind: 'rating', text: 'How?' }];
+    const { flow, backend } = makeFlow(view({}, questions));
+    await filled(flow);
+    flow.submit();
+    await settle();
+    backend.listener!.accepted({ requestId: REQUEST_ID, sid: SID, repName: 'Bob', iceServers: [] } as never);
+    expect(flow.step).toBe('chat');
+    expect(flow.accepted?.repName).toBe('Bob');
+    expect(flow.exitSurvey.map((q) => q.id)).toEqual(['r']);
+    flow.chatEnded();
+    expect(flow.step).toBe('done');
+    flow.leftFromNotice = true;
+    expect(flow.exitSurvey).toEqual([]);
   });
 
   it('orphaned: the orphan screen; connection lost for good: back to the form with the reason', async () => {

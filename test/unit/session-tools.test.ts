@@ -31,6 +31,7 @@ const valid = {
   solved: { type: 'session-end', outcome: 'solved', survey: QUESTIONS },
   cancelled: { type: 'session-end', outcome: 'cancelled', survey: [] },
   answers: { type: 'survey-answers', answers: [{ id: 'overall', rating: 5 }, { id: 'comment', text: 'Thanks' }] },
+  customerEnding: { type: 'customer-ending' },
 } as const;
 
 describe('session tools messages', () => {
@@ -107,8 +108,8 @@ describe('routing by role and flood limits', () => {
       routePeerMessage(rep.box, message as PeerMessage);
     }
     expect(customer.emitted.map((m) => m.type)).toEqual(['offer', 'offer', 'session-end', 'session-end']);
-    expect(rep.emitted.map((m) => m.type)).toEqual(['offer-pick', 'survey-answers']);
-    expect(customer.warnings).toHaveLength(2);
+    expect(rep.emitted.map((m) => m.type)).toEqual(['offer-pick', 'survey-answers', 'customer-ending']);
+    expect(customer.warnings).toHaveLength(3);
     expect(rep.warnings).toHaveLength(4);
   });
 
@@ -122,11 +123,14 @@ describe('routing by role and flood limits', () => {
     const rep = inbox('rep');
     for (let i = 0; i < 50; i++) routePeerMessage(rep.box, valid.answers as unknown as PeerMessage);
     expect(rep.emitted).toHaveLength(PEER_FLOOD_RULES['survey-answers']!.capacity);
+    const ending = inbox('rep');
+    for (let i = 0; i < 50; i++) routePeerMessage(ending.box, valid.customerEnding as unknown as PeerMessage);
+    expect(ending.emitted).toHaveLength(PEER_FLOOD_RULES['customer-ending']!.capacity);
   });
 });
 
-/** A SessionTools over an in-memory log, as SessionView wires it. */
-function tools(role: 'rep' | 'customer', connected = true) {
+/** A SessionTools over an in-memory log, as SessionView wires it (`deskSurvey`: the rep's desk questions). */
+function tools(role: 'rep' | 'customer', connected = true, deskSurvey: () => Promise<readonly SurveyQuestion[]> = async () => QUESTIONS) {
   const events: TranscriptEvent[] = [];
   const sent: PeerMessage[] = [];
   const warnings: ParleyError[] = [];
@@ -144,6 +148,7 @@ function tools(role: 'rep' | 'customer', connected = true) {
     events: () => events,
     peerName: () => (role === 'rep' ? 'Ada' : 'Sam'),
     connected: () => connected,
+    deskSurvey,
   };
   return { t: new SessionTools(host), host, events, sent, warnings, patches };
 }
@@ -244,6 +249,72 @@ describe('SessionTools: endings and the survey', () => {
     t.receive({ type: 'session-end', outcome: 'solved', survey: QUESTIONS });
     expect(codeOf(() => t.answerSurvey([{ id: 'comment', text: 'late' }]))).toBe('PEER_GONE');
     expect(t.ending?.surveyState).toBe('closed');
+  });
+});
+
+describe('SessionTools: the customer ends a desk chat', () => {
+  it('the customer says customer-ending and gets the survey; answering sends the answers and leaves', () => {
+    const { t, host, sent, events } = tools('customer');
+    expect(t.endWithSurvey(QUESTIONS)).toBe(true);
+    expect(sent).toEqual([{ type: 'customer-ending' }]);
+    expect(t.ending).toEqual({ outcome: 'customer-ended', survey: QUESTIONS, surveyState: 'open' });
+    expect(host.ended).toBe(0);
+    expect(events.map((e) => e.kind === 'system' && e.key)).toContain('event.youEnded');
+    t.answerSurvey([{ id: 'fixed', choice: 0 }]);
+    expect(sent[1]).toEqual({ type: 'survey-answers', answers: [{ id: 'fixed', choice: 0 }] });
+    expect(host.ended).toBe(1);
+  });
+
+  it('without questions, or without a connection, the customer just leaves (nothing is shown that could not be sent)', () => {
+    const none = tools('customer');
+    expect(none.t.endWithSurvey([])).toBe(false);
+    expect(none.sent).toEqual([]);
+    expect(none.host.ended).toBe(1);
+    const offline = tools('customer', false);
+    expect(offline.t.endWithSurvey(QUESTIONS)).toBe(false);
+    expect(offline.t.ending).toBeNull();
+    expect(offline.host.ended).toBe(1);
+  });
+
+  it('the rep hears it at once, checks the answers against its own desk questions, even when they overtake the questions', async () => {
+    let release!: (q: readonly SurveyQuestion[]) => void;
+    const { t, host, patches, warnings, events } = tools('rep', true, () => new Promise((resolve) => (release = resolve)));
+    t.receive({ type: 'customer-ending' });
+    expect(host.outcome).toBe('customer-ended');
+    expect(events.some((e) => e.kind === 'system' && e.key === 'event.customerEnding')).toBe(true);
+    // The answers arrive before the rep's desk questions are read: kept until they are.
+    t.receive({ type: 'survey-answers', answers: [{ id: 'overall', rating: 4 }] });
+    expect(patches).toEqual([]);
+    release(QUESTIONS);
+    await vi.waitFor(() => expect(patches).toContainEqual({ surveyAnswers: [{ id: 'overall', rating: 4 }] }));
+    expect(patches).toContainEqual({ outcome: 'customer-ended', surveyQuestions: QUESTIONS });
+    expect(warnings).toEqual([]);
+    expect(t.surveyAnswers).toEqual([{ id: 'overall', rating: 4 }]);
+  });
+
+  it('answers to questions the desk does not ask, a second customer-ending, or one after the rep ended are ignored with a warning', async () => {
+    const rep = tools('rep');
+    rep.t.receive({ type: 'customer-ending' });
+    rep.t.receive({ type: 'customer-ending' });
+    expect(rep.warnings.map((w) => w.code)).toEqual(['MALFORMED']);
+    rep.t.receive({ type: 'survey-answers', answers: [{ id: 'invented', text: 'my own question' }] });
+    await vi.waitFor(() => expect(rep.warnings).toHaveLength(2));
+    expect(rep.t.surveyAnswers).toBeNull();
+    const ended = tools('rep');
+    ended.t.markSolved([]);
+    ended.t.receive({ type: 'customer-ending' });
+    expect(ended.warnings.map((w) => w.code)).toEqual(['MALFORMED']);
+    expect(ended.host.outcome).toBe('solved');
+  });
+
+  it('a desk without a survey: the rep records the end and asks nothing', async () => {
+    const { t, host, patches } = tools('rep', true, async () => []);
+    t.receive({ type: 'customer-ending' });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(host.outcome).toBe('customer-ended');
+    expect(t.awaitingSurveyUntil).toBeNull();
+    expect(patches).toEqual([]);
   });
 });
 

@@ -57,6 +57,7 @@ export const PEER_FLOOD_RULES: Readonly<Record<string, BucketRule>> = {
   // Sent once per session by the reference client.
   'session-end': { capacity: 3, perSecond: 0.05 },
   'survey-answers': { capacity: 3, perSecond: 0.05 },
+  'customer-ending': { capacity: 3, perSecond: 0.05 },
   // Shared desk sessions: a colleague's lines as chat; history comes in parts at a join
   // (MAX_HISTORY_LINES / MAX_HISTORY_LINES_PER_MESSAGE = 50), then rarely.
   'shared-line': { capacity: 100, perSecond: 5 },

@@ -81,6 +81,7 @@ export function routePeerMessage(inbox: Inbox, message: PeerMessage): void {
       return;
     case ToolType.OfferPick:
     case ToolType.SurveyAnswers:
+    case ToolType.CustomerEnding:
       if (onlyFor('rep', message.type)) emit('tool', message);
       return;
     // Shared desk sessions (shared-session.ts). On a colleague link the host is the room's `rep`:

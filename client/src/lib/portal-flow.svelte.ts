@@ -3,7 +3,7 @@
  *
  * form → agreement (when configured; refusing ends the request) → recording consent (when asked)
  * → notification permission (when the browser could still ask) → queued (position, wait, hold
- * message, notices) → chat (a rep accepted) → exit survey (unless skipped) → done;
+ * message, notices) → chat (a rep accepted; its exit survey is part of it) → done;
  * or from the queue: left (the customer left) / orphaned (nobody answered in time).
  *
  * The queue itself is the server's (signaling/desk); this class talks to it through a
@@ -13,7 +13,7 @@ import type { ErrorCode } from '@protocol/errors.ts';
 import { ParleyError } from '@protocol/errors.ts';
 import type { CustomerDetails } from '@protocol/customer-details.ts';
 import type { DeskAccepted, DeskWaiting } from '@protocol/desk.ts';
-import type { Notice, PortalView } from '@protocol/desk-config.ts';
+import type { Notice, PortalView, SurveyQuestion } from '@protocol/desk-config.ts';
 import { emptyForm, forgetForm, initialQueue, loadSavedForm, saveForm, validateForm, type SupportForm, type SupportFormErrors } from './support-form.ts';
 import type { Platform } from './user-agent.ts';
 
@@ -51,7 +51,6 @@ export type PortalStep =
   | 'left'
   | 'orphaned'
   | 'chat'
-  | 'survey'
   | 'done';
 
 export interface PortalFlowOptions {
@@ -267,14 +266,17 @@ export class PortalFlow {
     }
   }
 
-  /** The chat ended (either side): the exit survey, unless there is none or the customer left from a notice. */
+  /**
+   * The chat ended (either side), after its exit survey if there was one: the survey is part of
+   * the chat (it travels over the session's channel: SessionEnding), so the goodbye comes next.
+   */
   chatEnded(): void {
-    if (this.step !== 'chat') return;
-    this.step = this.leftFromNotice || (this.view?.survey.length ?? 0) === 0 ? 'done' : 'survey';
+    if (this.step === 'chat') this.step = 'done';
   }
 
-  surveyFinished(): void {
-    if (this.step === 'survey') this.step = 'done';
+  /** The exit survey questions for a customer who ends the chat (none after leaving from a notice). */
+  get exitSurvey(): SurveyQuestion[] {
+    return this.leftFromNotice ? [] : (this.view?.survey ?? []);
   }
 
   /** "Start a new chat" after the end: the same form, empty again. */

@@ -147,6 +147,7 @@ export class SessionView {
       events: () => this.events,
       peerName: () => this.peerName ?? defaultName(role === 'rep' ? 'customer' : 'rep'),
       connected: () => this.state === 'verified',
+      deskSurvey: async () => (await import('./tools/desk-view.ts').then((m) => m.repDeskTools())).survey,
     });
     if (archived) {
       this.record = archived;

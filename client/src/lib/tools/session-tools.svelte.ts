@@ -7,7 +7,8 @@
  * customer's answers (up to SURVEY_WINDOW_MS; the customer's `bye` ends it sooner); "Cancel
  * chat" sends `session-end {cancelled}` and ends at once.
  * Customer: a `session-end` shows the outcome, and the survey after a solved one; answering or
- * skipping it ends the session from this side.
+ * skipping it ends the session from this side. A desk customer who ends the chat itself says
+ * `customer-ending` and gets the desk's survey the same way (`endWithSurvey`).
  */
 import { ParleyError } from '@protocol/errors.ts';
 import { newMessageId, type PeerMessage } from '@protocol/peer.ts';
@@ -47,11 +48,14 @@ export interface ToolsHost {
   peerName(): string;
   /** True while the session is verified (offers and endings need the channel). */
   connected(): boolean;
+  /** Rep: the desk's exit survey questions (asked when the customer ends a desk chat). */
+  deskSurvey?(): Promise<readonly SurveyQuestion[]>;
 }
 
 /** What the customer sees after the rep ended the session. */
 export interface Ending {
-  outcome: SessionEnd['outcome'];
+  /** `customer-ended`: this customer pressed "End chat" (endWithSurvey). */
+  outcome: SessionEnd['outcome'] | 'customer-ended';
   survey: SurveyQuestion[];
   /** Customer: the survey's fate. */
   surveyState: 'open' | 'sent' | 'skipped' | 'closed';
@@ -70,6 +74,8 @@ export class SessionTools {
   /** Offer ids picked (on either side), held as well as logged: two picks can arrive before the log lands. */
   private readonly picked = new Set<string>();
   private sentSurvey: SurveyQuestion[] | null = null;
+  /** Rep: the desk's questions being read after a `customer-ending` (answers wait for it). */
+  private surveyReady: Promise<void> | null = null;
   private surveyTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly host: ToolsHost) {}
@@ -178,6 +184,28 @@ export class SessionTools {
     this.host.end();
   }
 
+  /**
+   * Customer (desk chat): "End chat". With survey questions and the rep still connected, tells
+   * the rep (`customer-ending`) and shows the survey; answering or skipping it ends the session.
+   * Otherwise ends at once. Returns whether the survey is shown.
+   */
+  endWithSurvey(survey: readonly SurveyQuestion[]): boolean {
+    if (this.host.role !== 'customer' || this.ending) return false;
+    if (!survey.length || !this.host.connected()) {
+      this.host.end();
+      return false;
+    }
+    try {
+      this.host.send({ type: ToolType.CustomerEnding });
+    } catch {
+      this.host.end();
+      return false;
+    }
+    this.ending = { outcome: 'customer-ended', survey: survey.map((q) => ({ ...q })), surveyState: 'open' };
+    void this.host.log('event.youEnded', {}, 'info');
+    return true;
+  }
+
   /** Customer: leaves without answering. */
   skipSurvey(): void {
     if (this.ending?.surveyState === 'open') this.ending.surveyState = 'skipped';
@@ -223,8 +251,30 @@ export class SessionTools {
         void this.host.log(message.outcome === 'solved' ? 'event.peerSolved' : 'event.peerCancelled', { name: this.host.peerName() }, message.outcome === 'solved' ? 'success' : 'warning');
         return;
       case ToolType.SurveyAnswers:
+        if (this.surveyReady) return void this.surveyReady.then(() => this.takeAnswers(message.answers));
         return this.takeAnswers(message.answers);
+      case ToolType.CustomerEnding:
+        return this.customerEnding();
     }
+  }
+
+  /** Rep: the customer ended the chat and is answering the desk's survey. */
+  private customerEnding(): void {
+    if (this.chosenOutcome || this.sentSurvey || this.surveyReady) return this.host.warn(new ParleyError('MALFORMED', 'customer-ending after the end was chosen'));
+    this.host.setOutcome('customer-ended');
+    void this.host.log('event.customerEnding', { name: this.host.peerName() }, 'warning');
+    const questions = this.host.deskSurvey?.() ?? Promise.resolve([]);
+    this.surveyReady = questions.then(
+      (survey) => {
+        this.surveyReady = null;
+        if (!survey.length || !this.host.connected()) return;
+        this.sentSurvey = survey.map((q) => ({ ...q }));
+        this.host.saveRecord({ outcome: 'customer-ended', surveyQuestions: this.sentSurvey });
+        this.awaitingSurveyUntil = Date.now() + SURVEY_WINDOW_MS;
+        this.surveyTimer = setTimeout(() => this.closeSurveyWindow(), SURVEY_WINDOW_MS);
+      },
+      () => void (this.surveyReady = null),
+    );
   }
 
   private takeAnswers(answers: SurveyAnswer[]): void {
