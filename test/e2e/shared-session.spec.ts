@@ -222,7 +222,7 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   await transferCard.getByRole('button', { name: 'Accept' }).click();
   await expect(ada.getByText('You are now talking to Bo.')).toBeVisible();
   await expect(chatLog(a).getByText('Transferred to Bo')).toBeVisible();
-  await expect(b.getByRole('tab', { name: /^Ada/ }).filter({ hasNotText: 'helping' })).toBeVisible();
+  await expect(b.getByRole('tab', { name: /Ada$/ })).toBeVisible();
   await expect(visiblePanel(b).getByLabel('Message', { exact: true })).toBeEnabled();
   // The history, private lines too, heads B's transcript of the customer session.
   await expect(chatLog(b).getByText(SECRET)).toBeVisible();
@@ -246,9 +246,8 @@ test('Move queue: the chat waits again in another queue, where reps see it moved
   await a.screenshot({ path: `${SHOTS}/en-move-queue.png` });
   await visiblePanel(a).getByRole('button', { name: 'Move', exact: true }).click();
   // The chat waits in Billing again, marked as moved by Amy, and A's tab says where it went.
-  const row = a.getByTestId('queue-row').filter({ hasText: 'Ben' });
+  const row = a.getByTestId('queue-row').filter({ hasText: 'Moved here by Amy' });
   await expect(row).toContainText('Billing');
-  await expect(row).toContainText('Amy');
   await expect(chatLog(a).getByText('Moved to Billing')).toBeVisible();
   // The customer's browser was given its new place in the Billing queue (desk-requeued).
   await expect
