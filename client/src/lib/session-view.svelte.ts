@@ -209,10 +209,14 @@ export class SessionView {
     }
   }
 
+  /** Rep: a chat from the support desk (accepted from the queue, or taken over from a colleague): Invite, Transfer and Move queue apply. */
+  fromDesk = $state(false);
+
   /** Rep: accepts a waiting desk chat (offered or picked). Resolves false (with `error` set) when it could not (e.g. REQUEST_GONE). */
   async startFromQueue(requestId: string, rep: DeskRepIdentity): Promise<boolean> {
     const session = this.attach();
     this.authenticated = false;
+    this.fromDesk = true;
     void this.createRecord();
     try {
       await session.startFromQueue(requestId, rep);
@@ -229,6 +233,7 @@ export class SessionView {
   takeOver(link: { portal: Portal; room: DeskRoom; relays: string[] }, history: NewEvent[]): void {
     const session = this.attach(link.portal);
     this.authenticated = false;
+    this.fromDesk = true;
     void this.createRecord().then(() => Promise.all(history.map((event) => this.append(event))));
     session.joinFromDesk(link.room, link.relays);
   }
