@@ -719,6 +719,7 @@ export const en = {
   'shared.guestLive': 'Helping a colleague',
   'shared.guestEnded': 'You left the shared chat',
   'shared.notesHint': 'The other reps in this chat see these notes (the customer never does). Saved as you type and included in the export.',
+  'shared.joinedHere': 'You joined here: new messages follow.',
   'shared.colleagueCode': 'Safety code with your colleague',
 } as const;
 

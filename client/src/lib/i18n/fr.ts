@@ -721,5 +721,6 @@ export const fr: Record<MessageKey, string> = {
   'shared.guestLive': 'En renfort d’un collègue',
   'shared.guestEnded': 'Vous avez quitté la discussion partagée',
   'shared.notesHint': 'Les autres conseillers de cette discussion voient ces notes (jamais le client). Enregistrées pendant la saisie et incluses dans l’export.',
+  'shared.joinedHere': 'Vous avez rejoint la discussion ici : les nouveaux messages suivent.',
   'shared.colleagueCode': 'Code de sécurité avec votre collègue',
 };
