@@ -74,7 +74,7 @@ export const DeskServerEvent = {
 
 const SidSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));
 /** A request id: 16 random bytes, base64url. */
-const RequestIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/));
+export const RequestIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/));
 const QueueIdSchema = v.pipe(v.string(), v.regex(QUEUE_ID_RE));
 /** A `nacl.box` public key, 32 bytes base64url. */
 const BoxKeySchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/));

@@ -2,6 +2,7 @@
  * The server sends a customer's first `desk-waiting` before its answer to `desk-request`
  * (queue-memory.ts announces places as the request is added). With no rep online nothing else
  * follows, so DeskRequest must keep that early update, or the portal shows no place at all.
+ * The same goes for `desk-resume` after a reload.
  */
 import { describe, expect, it } from 'vitest';
 import type { CustomerDetails } from '../../protocol/customer-details.ts';
@@ -20,6 +21,11 @@ class EarlyPortal extends Emitter<PortalEvents> {
       this.emit('desk-waiting', { requestId: REQ(1), position: 3, waitSeconds: null, repsAvailable: 0 });
       return { requestId: REQ(1), requestToken: REQ(9), repKeys: [] };
     },
+    // After a reload: the kept ticket takes the request back; its place comes first here too.
+    resume: async (requestId: string) => {
+      this.emit('desk-waiting', { requestId, position: 2, waitSeconds: 40, repsAvailable: 1 });
+      return [];
+    },
     details: async () => undefined,
   };
   async connect(): Promise<void> {}
@@ -32,5 +38,13 @@ describe('DeskRequest and an early desk-waiting', () => {
     await request.start('general', ada);
     expect(request.phase).toBe('waiting');
     expect([request.position, request.waitSeconds, request.repsAvailable]).toEqual([3, null, 0]);
+  });
+
+  it('after a reload, the request taken back with its ticket shows the place sent before the answer', async () => {
+    const request = new DeskRequest({ portal: new EarlyPortal() as unknown as Portal });
+    await request.start('general', ada, { requestId: REQ(4), requestToken: REQ(9) });
+    expect(request.phase).toBe('waiting');
+    expect(request.ticket).toEqual({ requestId: REQ(4), requestToken: REQ(9) });
+    expect([request.position, request.waitSeconds, request.repsAvailable]).toEqual([2, 40, 1]);
   });
 });

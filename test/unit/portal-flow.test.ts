@@ -4,6 +4,9 @@ import { ParleyError } from '../../protocol/errors.ts';
 import { DeskConfigSchema, type PortalView } from '../../protocol/desk-config.ts';
 import type { CustomerDetails } from '../../protocol/customer-details.ts';
 import { PortalFlow, type QueueListener } from '../../client/src/lib/portal-flow.svelte.ts';
+import type { DeskTicket } from '../../client/src/lib/desk-request.svelte.ts';
+import { DESK_TICKET_KEY, forgetTicket, loadTicket, saveTicket, type SavedTicket } from '../../client/src/lib/desk-ticket-store.ts';
+import { SUPPORT_FORM_KEY } from '../../client/src/lib/support-form.ts';
 
 const REQUEST_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const SID = 'S'.repeat(43);
@@ -19,7 +22,9 @@ class FakeBackend {
   cancelled = 0;
   closed = 0;
   refuse: ParleyError | null = null;
-  async request(details: CustomerDetails, listener: QueueListener) {
+  resumed: (DeskTicket | undefined)[] = [];
+  async request(details: CustomerDetails, listener: QueueListener, resume?: DeskTicket) {
+    this.resumed.push(resume);
     if (this.refuse) throw this.refuse;
     this.requests.push(details);
     this.listener = listener;
@@ -27,8 +32,9 @@ class FakeBackend {
   }
 }
 
-function makeFlow(portalView: PortalView, options: { canAsk?: boolean; signed?: string } = {}) {
+function makeFlow(portalView: PortalView, options: { canAsk?: boolean; signed?: string; saved?: SavedTicket | null; savedChat?: boolean } = {}) {
   const backend = new FakeBackend();
+  const forgotten = { count: 0 };
   const flow = new PortalFlow({
     backend: async () => backend,
     fetchView: async () => portalView,
@@ -36,8 +42,11 @@ function makeFlow(portalView: PortalView, options: { canAsk?: boolean; signed?: 
     requestedQueue: null,
     canAskNotifications: () => options.canAsk ?? false,
     ...(options.signed ? { signed: options.signed } : {}),
+    savedTicket: () => options.saved ?? null,
+    savedChat: () => options.savedChat ?? false,
+    forgetTicket: () => void forgotten.count++,
   });
-  return { flow, backend };
+  return { flow, backend, forgotten };
 }
 
 async function filled(flow: PortalFlow) {
@@ -200,6 +209,90 @@ describe('PortalFlow', () => {
     expect(flow.step).toBe('load-failed');
     fail = false;
     await flow.load();
+    expect(flow.step).toBe('form');
+  });
+});
+
+/** A Storage over a Map (the tab's sessionStorage). */
+function memoryStorage(): Storage {
+  const map = new Map<string, string>();
+  return {
+    get length() {
+      return map.size;
+    },
+    clear: () => map.clear(),
+    getItem: (key) => map.get(key) ?? null,
+    key: (i) => [...map.keys()][i] ?? null,
+    removeItem: (key) => void map.delete(key),
+    setItem: (key, value) => void map.set(key, String(value)),
+  };
+}
+
+const TICKET: DeskTicket = { requestId: REQUEST_ID, requestToken: 'T'.repeat(22) };
+
+describe('a reload while waiting', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('takes the kept request back with the kept consent and signed token, and shows the wait again', async () => {
+    const storage = memoryStorage();
+    vi.stubGlobal('sessionStorage', storage);
+    storage.setItem(SUPPORT_FORM_KEY, JSON.stringify({ name: 'Ada', email: '', description: 'Printer on fire', queue: 'general' }));
+    const { flow, backend } = makeFlow(view(), { saved: { ticket: TICKET, recordingConsent: false, signed: 'v1.token' } });
+    await flow.load();
+    await settle();
+    expect(backend.resumed).toEqual([TICKET]);
+    expect(backend.requests[0]).toMatchObject({ name: 'Ada', recordingConsent: false, signed: 'v1.token' });
+    backend.listener!.waiting({ position: 2, waitSeconds: 60, repsAvailable: 1 });
+    expect(flow.step).toBe('waiting');
+    expect(flow.waiting?.position).toBe(2);
+  });
+
+  it('a kept request that is over: back on the form with the reason and the text, the ticket forgotten', async () => {
+    const storage = memoryStorage();
+    vi.stubGlobal('sessionStorage', storage);
+    storage.setItem(SUPPORT_FORM_KEY, JSON.stringify({ name: 'Ada', email: '', description: 'Printer on fire', queue: 'general' }));
+    const { flow, backend, forgotten } = makeFlow(view(), { saved: { ticket: TICKET } });
+    backend.refuse = new ParleyError('REQUEST_GONE');
+    await flow.load();
+    await settle();
+    expect(flow.step).toBe('form');
+    expect(flow.requestError).toBe('REQUEST_GONE');
+    expect(flow.form.description).toBe('Printer on fire');
+    expect(forgotten.count).toBeGreaterThan(0);
+  });
+
+  it('no kept form (nothing was typed in this tab): the ticket is dropped, no request', async () => {
+    const { flow, backend, forgotten } = makeFlow(view(), { saved: { ticket: TICKET } });
+    await flow.load();
+    await settle();
+    expect(backend.resumed).toEqual([]);
+    expect(flow.step).toBe('form');
+    expect(forgotten.count).toBe(1);
+  });
+
+  it('the ticket store keeps a valid ticket and refuses damaged or tampered copies', () => {
+    const storage = memoryStorage();
+    saveTicket({ ticket: TICKET, recordingConsent: true, signed: 'v1.token' }, storage);
+    expect(loadTicket(storage)).toEqual({ ticket: TICKET, recordingConsent: true, signed: 'v1.token' });
+    for (const bad of ['{not json', JSON.stringify({ requestId: 'short', requestToken: TICKET.requestToken }), JSON.stringify({ ...TICKET, signed: 'x'.repeat(1201) }), 'null']) {
+      storage.setItem(DESK_TICKET_KEY, bad);
+      expect(loadTicket(storage)).toBeNull();
+    }
+    forgetTicket(storage);
+    expect(storage.getItem(DESK_TICKET_KEY)).toBeNull();
+    expect(loadTicket(undefined)).toBeNull();
+  });
+});
+
+describe('a reload during a chat', () => {
+  it('goes straight back to the chat screen (which rejoins), the exit survey still known; nothing kept: the form', async () => {
+    const { flow, backend } = makeFlow(view({}, [{ id: 'r', kind: 'rating', text: 'How?' }]), { savedChat: true, saved: { ticket: TICKET } });
+    await flow.load();
+    expect(flow.step).toBe('chat');
+    expect(flow.accepted).toBeNull();
+    expect(backend.resumed).toEqual([]); // no queue request: the chat is rejoined, not requested again
+    expect(flow.exitSurvey.map((q) => q.id)).toEqual(['r']);
+    flow.chatLost();
     expect(flow.step).toBe('form');
   });
 });

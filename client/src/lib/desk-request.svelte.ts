@@ -112,13 +112,7 @@ export class DeskRequest {
       const queued = await this.portal.desk.request(queue);
       this.ticket = { requestId: queued.requestId, requestToken: queued.requestToken };
       this.phase = 'waiting';
-      const early = this.early;
-      this.early = null;
-      if (early?.requestId === queued.requestId) {
-        this.position = early.position;
-        this.waitSeconds = early.waitSeconds;
-        this.repsAvailable = early.repsAvailable;
-      }
+      this.takeEarlyPlace();
       await this.seal(queued.repKeys);
     } catch (err) {
       this.fail(err);
@@ -150,7 +144,18 @@ export class DeskRequest {
     this.ticket = ticket;
     this.phase = 'waiting';
     this.reconnecting = false;
+    this.takeEarlyPlace();
     await this.seal(repKeys);
+  }
+
+  /** The place the server sent before its answer (kept by the `desk-waiting` listener). */
+  private takeEarlyPlace(): void {
+    const early = this.early;
+    this.early = null;
+    if (!early || early.requestId !== this.ticket?.requestId) return;
+    this.position = early.position;
+    this.waitSeconds = early.waitSeconds;
+    this.repsAvailable = early.repsAvailable;
   }
 
   private async seal(repKeys: RepKey[]): Promise<void> {

@@ -16,6 +16,8 @@ import type { DeskAccepted, DeskWaiting } from '@protocol/desk.ts';
 import type { Notice, PortalView, SurveyQuestion } from '@protocol/desk-config.ts';
 import { emptyForm, forgetForm, initialQueue, loadSavedForm, saveForm, validateForm, type SupportForm, type SupportFormErrors } from './support-form.ts';
 import type { Platform } from './user-agent.ts';
+import type { DeskTicket } from './desk-request.svelte.ts';
+import type { SavedTicket } from './desk-ticket-store.ts';
 
 /** One request in a queue, as the page needs it. */
 export interface QueuedRequest {
@@ -34,8 +36,12 @@ export interface QueueListener {
 }
 
 export interface PortalBackend {
-  /** Queues a request with these details (sealed for the reps by the backend). Rejects with a ParleyError. */
-  request(details: CustomerDetails, listener: QueueListener): Promise<QueuedRequest>;
+  /**
+   * Queues a request with these details (sealed for the reps by the backend), or with `resume`
+   * (a ticket kept over a reload) takes that waiting request back. Rejects with a ParleyError
+   * (REQUEST_GONE: the kept request is over).
+   */
+  request(details: CustomerDetails, listener: QueueListener, resume?: DeskTicket): Promise<QueuedRequest>;
 }
 
 export type PortalStep =
@@ -63,6 +69,12 @@ export interface PortalFlowOptions {
   signed?: string;
   /** Whether the browser could still show a notification permission prompt. */
   canAskNotifications: () => boolean;
+  /** Whether this tab was in a chat before a reload (resume-state.ts): the chat screen rejoins it. */
+  savedChat?: () => boolean;
+  /** The waiting request of this tab before a reload (desk-ticket-store.ts); default none. */
+  savedTicket?: () => SavedTicket | null;
+  /** The request is over (accepted, left, orphaned, refused): its kept ticket goes. */
+  forgetTicket?: () => void;
   now?: () => number;
 }
 
@@ -91,7 +103,11 @@ export class PortalFlow {
   private nextHoldId = 1;
   private readonly now: () => number;
 
+  /** The signed identity token: from the address, or kept over a reload with the ticket. */
+  private signed: string | undefined;
+
   constructor(private readonly options: PortalFlowOptions) {
+    this.signed = options.signed;
     this.now = options.now ?? Date.now;
   }
 
@@ -111,12 +127,23 @@ export class PortalFlow {
       this.step = 'load-failed';
       return;
     }
+    if (this.options.savedChat?.()) {
+      this.step = 'chat'; // reloaded during a chat: the chat screen rejoins it (accepted stays null)
+      return;
+    }
     const ids = this.queues.map((q) => q.id);
     const saved = loadSavedForm();
     const queue = initialQueue(this.options.requestedQueue, ids);
     // A reload keeps what was typed; an explicit ?queue= of this page wins over the saved pick.
     this.form = saved ? { ...saved, queue: this.options.requestedQueue && queue ? queue : ids.includes(saved.queue) ? saved.queue : queue } : emptyForm(queue);
     this.step = 'form';
+    // Reloaded while waiting: take the place in the queue back (the form keeps the text if that fails).
+    const kept = saved ? this.options.savedTicket?.() : null;
+    if (kept) {
+      this.recordingConsent = kept.recordingConsent;
+      this.signed ??= kept.signed;
+      void this.enqueue(kept.ticket);
+    } else this.options.forgetTicket?.();
   }
 
   /** Called on every edit: keeps the copy in sessionStorage, and clears that field's error. */
@@ -183,11 +210,11 @@ export class PortalFlow {
       browser: this.options.platform.browser,
       os: this.options.platform.os,
       ...(this.recordingConsent !== undefined ? { recordingConsent: this.recordingConsent } : {}),
-      ...(this.options.signed ? { signed: this.options.signed } : {}),
+      ...(this.signed ? { signed: this.signed } : {}),
     };
   }
 
-  private async enqueue(): Promise<void> {
+  private async enqueue(resume?: DeskTicket): Promise<void> {
     this.step = 'queuing';
     this.waiting = null;
     this.holdLines = [];
@@ -204,6 +231,7 @@ export class PortalFlow {
         accepted: (accepted) => {
           if (this.step !== 'queuing' && this.step !== 'waiting') return;
           this.stopHold();
+          this.options.forgetTicket?.();
           this.accepted = accepted;
           forgetForm(); // the details reached the rep: nothing left to lose
           this.step = 'chat';
@@ -219,10 +247,11 @@ export class PortalFlow {
           this.requestError = code;
           this.step = 'form';
         },
-      });
+      }, resume);
       if (this.step === 'queuing') this.step = 'waiting';
       this.startHold();
     } catch (err) {
+      this.options.forgetTicket?.();
       this.requestError = err instanceof ParleyError ? err.code : 'SERVER_UNREACHABLE';
       this.step = 'form';
     }
@@ -244,6 +273,7 @@ export class PortalFlow {
   }
 
   private finishQueue(): void {
+    this.options.forgetTicket?.();
     this.stopHold();
     this.queued?.close();
     this.queued = null;
@@ -277,6 +307,13 @@ export class PortalFlow {
   /** The exit survey questions for a customer who ends the chat (none after leaving from a notice). */
   get exitSurvey(): SurveyQuestion[] {
     return this.leftFromNotice ? [] : (this.view?.survey ?? []);
+  }
+
+  /** The chat this tab was in before a reload cannot be rejoined (nothing kept): the form. */
+  chatLost(): void {
+    if (this.step !== 'chat' || this.accepted) return;
+    this.form = emptyForm(initialQueue(this.options.requestedQueue, this.queues.map((q) => q.id)));
+    this.step = 'form';
   }
 
   /** "Start a new chat" after the end: the same form, empty again. */

@@ -9,8 +9,9 @@ import { fromBase64Url, toBase64Url } from '@protocol/base64.ts';
 import type { Role } from '@protocol/cpace.ts';
 import { PeerType, type Chat } from '@protocol/peer.ts';
 import type { TranscriptEvent } from './transcript.ts';
+import { RESUME_KEY_PREFIX } from './resume-key.ts';
 
-const KEY_PREFIX = 'parley-resume-';
+const KEY_PREFIX = RESUME_KEY_PREFIX;
 const b64 = (chars: number) => v.pipe(v.string(), v.regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}$`)));
 
 const ResumeStateSchema = v.object({

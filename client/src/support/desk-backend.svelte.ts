@@ -4,7 +4,8 @@
  * accepts, the connection is handed over to the chat screen ({@link takeHandover}).
  */
 import { untrack } from 'svelte';
-import { DeskRequest, type DeskHandover } from '../lib/desk-request.svelte.ts';
+import { DeskRequest, type DeskHandover, type DeskTicket } from '../lib/desk-request.svelte.ts';
+import { saveTicket } from '../lib/desk-ticket-store.ts';
 import type { PortalBackend, QueueListener, QueuedRequest } from '../lib/portal-flow.svelte.ts';
 import type { CustomerDetails } from '@protocol/customer-details.ts';
 
@@ -20,22 +21,24 @@ export function takeHandover(sid: string): DeskHandover | undefined {
 
 export function createPortalBackend(): PortalBackend {
   return {
-    async request(details: CustomerDetails, listener: QueueListener): Promise<QueuedRequest> {
+    async request(details: CustomerDetails, listener: QueueListener, resume?: DeskTicket): Promise<QueuedRequest> {
       const request = new DeskRequest({
         onAccepted: (handover) => {
           handovers.set(handover.accepted.sid, handover);
           listener.accepted(handover.accepted);
         },
       });
-      await request.start(details.queue, details).catch((err: unknown) => {
+      await request.start(details.queue, details, resume).catch((err: unknown) => {
         request.destroy();
         throw err;
       });
       // DeskRequest is a rune class: turn its state changes into the listener's calls.
       const stop = $effect.root(() => {
         $effect(() => {
-          const { phase, position, waitSeconds, repsAvailable } = request;
+          const { phase, position, waitSeconds, repsAvailable, ticket } = request;
           untrack(() => {
+            // Kept for a reload: the place in the queue comes back (the flow forgets it when it ends).
+            if (phase === 'waiting' && ticket) saveTicket({ ticket, recordingConsent: details.recordingConsent, signed: details.signed });
             if (phase === 'waiting' && position !== null) listener.waiting({ position, waitSeconds, repsAvailable });
             else if (phase === 'orphaned') listener.orphaned();
             else if (phase === 'failed') listener.failed(request.error?.code ?? 'CONNECTION_FAILED');

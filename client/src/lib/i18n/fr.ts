@@ -91,7 +91,7 @@ export const fr: Record<MessageKey, string> = {
   'queue.connecting': 'Connexion au service…',
   'queue.accept': 'Accepter',
   'queue.reject': 'Refuser',
-  'queue.offered': 'Proposée à vous · encore {seconds}\u00a0s',
+  'queue.offered': 'Vous est proposée · encore {seconds}\u00a0s',
   'queue.waiting': 'Attend depuis {time}',
   'queue.position': 'Position {position}',
   'queue.detailsUnavailable': 'détails indisponibles',
