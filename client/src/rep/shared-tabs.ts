@@ -24,17 +24,21 @@ export async function joinAsColleague(inviteId: string, options: SharedViewOptio
   const view = new SessionView('rep', tabs.store, options.name);
   // Lines may arrive before the record is open: they wait in order (addLine queues after it).
   // The handed-over history comes first, under "Earlier in this chat"; a line marks where we joined.
+  let headed = false;
   let live = false;
   guest.onLine = (event) => {
-    if (event.kind === 'chat' && event.from === 'customer' && !view.peerName) view.describe({ peerName: event.name });
-    if (event.kind === 'chat' && !event.history && !live) {
+    if (event.kind !== 'chat') return void view.addLine(event);
+    if (event.from === 'customer' && !view.peerName) view.describe({ peerName: event.name });
+    if (event.history && !headed) {
+      headed = true;
+      void view.log('shared.history', {}, 'info');
+    } else if (!event.history && !live) {
       live = true;
-      void view.log('shared.joinedHere', {}, 'info');
+      if (headed) void view.log('shared.joinedHere', {}, 'info');
     }
     void view.addLine(event);
   };
   const opened = view.beginAsColleague();
-  void view.log('shared.history', {}, 'info');
   try {
     await guest.accept(inviteId);
   } catch (err) {
