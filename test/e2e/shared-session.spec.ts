@@ -190,6 +190,12 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   await expect(privateAtB).toBeVisible();
   await expect(privateAtB.getByText('Reps only')).toBeVisible();
   await expect(chatLog(a).getByRole('listitem').filter({ hasText: SECRET }).getByText('Reps only')).toBeVisible();
+  // B answers privately too: A sees it marked, and B's chooser goes back to everyone after.
+  const toB = visiblePanel(b).getByLabel('To', { exact: true });
+  await toB.selectOption('reps');
+  await say(b, 'PRIVATE-7f3a too: I will take it');
+  await expect(chatLog(a).getByRole('listitem').filter({ hasText: 'PRIVATE-7f3a too' }).getByText('Reps only')).toBeVisible();
+  await toB.selectOption('all');
   // B answers the customer (to everyone), who sees it under B's name.
   await say(b, 'Hi Ada, Bo here from printing');
   await expect(ada.getByText('Hi Ada, Bo here from printing')).toBeVisible();
@@ -241,6 +247,17 @@ test('Move queue: the chat waits again in another queue, where reps see it moved
   const a = await repConsole(browser, 'Amy');
   const ben = await customer(browser, 'Ben');
   await acceptChat(a, ben, 'Ben');
+  // Nobody else serves Billing now: inviting "any available rep" of it says so, translated.
+  await visiblePanel(a).getByRole('button', { name: 'Invite' }).click();
+  const dialog = a.getByRole('dialog', { name: 'Invite a colleague' });
+  await expect(dialog.getByText('No colleague is signed in right now.')).toBeVisible();
+  await dialog.getByRole('radio', { name: 'Any available rep of a queue' }).check();
+  await dialog.getByLabel('Queue', { exact: true }).selectOption({ label: 'Billing' });
+  await dialog.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('No rep is available for that right now.');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+
   await visiblePanel(a).getByRole('button', { name: 'Move queue' }).click();
   await visiblePanel(a).getByLabel('Queue', { exact: true }).selectOption({ label: 'Billing' });
   await a.screenshot({ path: `${SHOTS}/en-move-queue.png` });
