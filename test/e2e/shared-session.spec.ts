@@ -181,6 +181,10 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   await expect(participantsA.getByText('Hidden from the customer')).toBeVisible();
   await expect(visiblePanel(b).getByRole('region', { name: 'Participants' }).getByText('Amy')).toBeVisible();
   await a.screenshot({ path: `${SHOTS}/en-host-invited.png` });
+  // A shows B to the customer, who is told B joined.
+  await participantsA.getByRole('button', { name: 'Show to customer: Bo' }).click();
+  await expect(ada.getByText('Bo joined the chat.')).toBeVisible();
+  await expect(participantsA.getByText('Hidden from the customer')).toHaveCount(0);
 
   // A writes to the reps only: B sees it marked private.
   const to = visiblePanel(a).getByLabel('To', { exact: true });

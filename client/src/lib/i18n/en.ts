@@ -717,7 +717,7 @@ export const en = {
   'shared.tabGuest': '{name} (helping)',
   'shared.guestJoining': 'Joining the shared chat…',
   'shared.guestLive': 'Helping a colleague',
-  'shared.guestEnded': 'You left the shared chat',
+  'shared.guestEnded': 'The shared chat is over for you',
   'shared.notesHint': 'The other reps in this chat see these notes (the customer never does). Saved as you type and included in the export.',
   'shared.joinedHere': 'You joined here: new messages follow.',
   'shared.colleagueCode': 'Safety code with your colleague',

@@ -719,7 +719,7 @@ export const fr: Record<MessageKey, string> = {
   'shared.tabGuest': '{name} (en renfort)',
   'shared.guestJoining': 'Connexion à la discussion partagée…',
   'shared.guestLive': 'En renfort d’un collègue',
-  'shared.guestEnded': 'Vous avez quitté la discussion partagée',
+  'shared.guestEnded': 'La discussion partagée est terminée pour vous',
   'shared.notesHint': 'Les autres conseillers de cette discussion voient ces notes (jamais le client). Enregistrées pendant la saisie et incluses dans l’export.',
   'shared.joinedHere': 'Vous avez rejoint la discussion ici : les nouveaux messages suivent.',
   'shared.colleagueCode': 'Code de sécurité avec votre collègue',
