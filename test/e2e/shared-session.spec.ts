@@ -8,7 +8,7 @@
  * queue), and the French labels of the new controls.
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { SERVERS } from '../../playwright.config.ts';
 
 const baseURL = `http://127.0.0.1:${SERVERS.deskShared}`;
@@ -210,6 +210,13 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   await expect(chatLog(b).getByText('thanks', { exact: true })).toBeVisible();
   await a.screenshot({ path: `${SHOTS}/en-host-private.png` });
   await b.screenshot({ path: `${SHOTS}/en-guest-private.png` });
+
+  // A's export keeps the private lines, marked.
+  const download = a.waitForEvent('download');
+  await visiblePanel(a).getByRole('button', { name: 'Export transcript' }).click();
+  const exported = readFileSync((await (await download).path())!, 'utf8');
+  const line = exported.split('\n').find((l) => l.includes('customer is on the legacy plan'));
+  expect(line).toContain('Amy (🔒 Reps only)');
 
   // Shared notes: what A notes, B sees.
   await visiblePanel(a).getByLabel('Session notes').fill('Legacy plan, printer model X200');
