@@ -706,6 +706,7 @@ export const en = {
   'shared.guestEnded': 'The shared chat is over for you',
   'shared.notesHint': 'The other reps in this chat see these notes (the customer never does). Saved as you type and included in the export.',
   'shared.joinedHere': 'You joined here: new messages follow.',
+  'shared.you': '(you)',
   'shared.colleagueCode': 'Safety code with your colleague',
 } as const;
 

@@ -708,5 +708,6 @@ export const fr: Record<MessageKey, string> = {
   'shared.guestEnded': 'La discussion partagée est terminée pour vous',
   'shared.notesHint': 'Les autres conseillers de cette discussion voient ces notes (jamais le client). Enregistrées pendant la saisie et incluses dans l’export.',
   'shared.joinedHere': 'Vous avez rejoint la discussion ici : les nouveaux messages suivent.',
+  'shared.you': '(vous)',
   'shared.colleagueCode': 'Code de sécurité avec votre collègue',
 };
