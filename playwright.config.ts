@@ -24,6 +24,7 @@ export const SERVERS = {
   desk: base + 9, // support desk: test/e2e/desk-portal.config.json (agreement, consent, notices, 3 s orphan timeout, survey)
   // Started and stopped by session-tools.spec.ts itself: a server whose rep console CSP allows a request webhook.
   requestWebhook: base + 16,
+  deskShared: base + 17, // support desk, shared sessions: test/e2e/desk-shared.config.json (open mode, two queues)
   outage: base + 10, // started and stopped by outage.spec.ts itself (a signaling server that goes away)
   // Several nodes on one Redis, all started and stopped by cluster.spec.ts itself:
   redis: base + 11,
@@ -31,7 +32,7 @@ export const SERVERS = {
   nodeB: base + 13,
   balancer: base + 14, // a TCP balancer preferring node B, falling back to node A
   deskQueue: base + 15, // support desk: test/e2e/desk-queue.config.json (one queue, no agreement, no orphan timeout)
-  deskChat: base + 17, // the same desk config, for desk-queue.spec.ts's chats (their wait estimates must not reach portal.spec.ts)
+  deskChat: base + 18, // the same desk config, for desk-queue.spec.ts's chats (their wait estimates must not reach portal.spec.ts)
   // Started and stopped by turn.spec.ts itself: a server that forces relaying through a real coturn.
   turn: base + 20, // the Parley server (TURN_SECRET, TURN_URLS, ICE_TRANSPORT_POLICY=relay)
   coturn: base + 21, // coturn on loopback (relay ports 50000-50049)
@@ -107,5 +108,6 @@ export default defineConfig({
     server(SERVERS.desk, { DESK_CONFIG: 'test/e2e/desk-portal.config.json' }),
     server(SERVERS.deskQueue, { DESK_CONFIG: 'test/e2e/desk-queue.config.json' }),
     server(SERVERS.deskChat, { DESK_CONFIG: 'test/e2e/desk-queue.config.json' }),
+    server(SERVERS.deskShared, { DESK_CONFIG: 'test/e2e/desk-shared.config.json' }),
   ],
 });

@@ -167,6 +167,7 @@ export function createDeskHandlers(o: DeskHandlerOptions) {
         // Told before the room closes, so the customer's page knows to wait again, not that it ended.
         o.deliver(moved.customerSocketId, 'desk-requeued', { requestId: moved.requestId, requestToken: moved.requestToken, queue: req.queue });
         await o.rooms.leave(socket.peer, req.sid);
+        await invitations.sessionEnded(req.sid); // the chat left this room: its invitations go
         ack(ok);
         return true;
       }
@@ -186,8 +187,10 @@ export function createDeskHandlers(o: DeskHandlerOptions) {
     queue: o.queue,
     handle,
     disconnect: async (socketId: string) => {
-      await o.queue.disconnect(socketId);
+      const ended = await o.queue.disconnect(socketId);
       await invitations.socketGone(socketId);
+      // A chat that ended takes its shared-session invitations with it (their inviters are told).
+      for (const sid of ended) await invitations.sessionEnded(sid);
     },
     sweep: async () => {
       await o.queue.sweep();

@@ -225,8 +225,10 @@ export class MemoryDeskQueue implements DeskQueue {
     else session.customerSocketId = socketId;
   }
 
-  disconnect(socketId: string): void {
+  /** A socket went; resolves to the desk sessions (room sids) that ended with it (both sides gone). */
+  disconnect(socketId: string): string[] {
     let changed = false;
+    const ended: string[] = [];
     const console = this.#consoles.get(socketId);
     if (console) {
       this.#dropConsole(console);
@@ -237,7 +239,10 @@ export class MemoryDeskQueue implements DeskQueue {
       if (session.repSocketId === socketId) session.repSocketId = null;
       if (session.customerSocketId === socketId) session.customerSocketId = null;
       // Both gone: the session is over (or both will resume; then it is simply no longer movable).
-      if (!session.repSocketId && !session.customerSocketId) this.#sessions.delete(sid);
+      if (!session.repSocketId && !session.customerSocketId) {
+        this.#sessions.delete(sid);
+        ended.push(sid);
+      }
     }
     const requestId = this.#byCustomer.get(socketId);
     const request = requestId ? this.#requests.get(requestId) : undefined;
@@ -249,6 +254,7 @@ export class MemoryDeskQueue implements DeskQueue {
       changed = true;
     }
     if (changed) this.#changed();
+    return ended;
   }
 
   sweep(): void {

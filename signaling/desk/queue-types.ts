@@ -65,7 +65,8 @@ export interface DeskQueue {
   move(socketId: string, rep: RepIdentity, sid: string, queue: string): Awaitable<Result<{ customerSocketId: string; requestId: string; requestToken: string }>>;
   /** A member of desk session `sid` took its place back on a new socket (resume-room). */
   roomResumed(sid: string, socketId: string, role: 'rep' | 'customer'): Awaitable<void>;
-  disconnect(socketId: string): Awaitable<void>;
+  /** A socket went: the desk sessions (room sids) that ended with it (both their sockets gone). */
+  disconnect(socketId: string): Awaitable<string[]>;
   /** Shared sessions: the desk session of room `sid` (who the host is, the customer's socket). */
   session(sid: string): Awaitable<{ repId: string; repSocketId: string; customerSocketId: string; requestId?: string } | null>;
   /** Shared sessions: the customer of `sid` now talks to `rep` in room `newSid` (a transfer). */

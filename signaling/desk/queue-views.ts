@@ -42,7 +42,7 @@ export function publishViews({ now, consoles, queues, colleagues, invitationsFor
       });
     }
     entries.sort((a, b) => a.since - b.since);
-    const snapshot: DeskQueueSnapshot = { now, presence: console.presence, entries, invitations: invitationsFor(console.rep.username), colleagues };
+    const snapshot: DeskQueueSnapshot = { now, presence: console.presence, entries, invitations: invitationsFor(console.rep.username), colleagues: colleagues.filter((c) => c.username !== console.rep.username) };
     deliver(console.socketId, 'desk-queue', snapshot);
   }
   for (const [queue, requests] of queues) {

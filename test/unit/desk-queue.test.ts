@@ -268,6 +268,18 @@ describe('desk queue: reps and offers', () => {
   });
 });
 
+describe('desk queue: sessions ending', () => {
+  it('a desk session ends once both its sockets are gone: disconnect names it (its invitations go)', async () => {
+    const t = setup();
+    const r = ok(await t.queue.request('c1', 'general'));
+    const claimed = ok(await t.queue.claim('s1', anon('ann'), r.requestId));
+    await t.queue.started('sid-1', 's1', anon('ann'), claimed);
+    expect(await t.queue.disconnect('s1')).toEqual([]); // the customer is still there
+    expect(await t.queue.disconnect('c1')).toEqual(['sid-1']);
+    expect(await t.queue.session('sid-1')).toBeNull();
+  });
+});
+
 describe('desk queue: move', () => {
   it('moves the customer of a rep session to another queue, keeping its wait start; only that session rep may', async () => {
     const t = setup({ queues: [{ id: 'general', name: 'General' }, { id: 'billing', name: 'Billing' }] });

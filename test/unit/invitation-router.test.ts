@@ -70,6 +70,17 @@ describe('InvitationRouter', () => {
     expect(await call('sock-cy', 'desk-invite-answer', { inviteId: second.inviteId, accept: true })).toEqual({ ok: false, error: 'REQUEST_GONE' });
   });
 
+  it('a chat that ends takes its pending invitation with it: the inviter is told, the invitee cannot accept', async () => {
+    const { call, delivered, refreshed, router } = setup();
+    const sent = await call('sock-hana', 'desk-invite', { sid: SID, to: { username: 'bo' }, transfer: false });
+    await router.sessionEnded(SID);
+    expect(delivered).toEqual([['sock-hana', 'desk-invite-answered', { inviteId: sent.inviteId, accepted: false }]]);
+    expect(refreshed).toEqual(['bo', 'bo']); // Bo's console drops the card
+    expect(await call('sock-bo', 'desk-invite-answer', { inviteId: sent.inviteId, accept: true })).toEqual({ ok: false, error: 'REQUEST_GONE' });
+    // The room is free for a new invitation (none is pending any more).
+    expect(await call('sock-hana', 'desk-invite', { sid: SID, to: { username: 'cy' }, transfer: false })).toMatchObject({ ok: true });
+  });
+
   it('picks an available rep of a queue, or says none is available', async () => {
     const { call, available, refreshed } = setup();
     expect(await call('sock-hana', 'desk-invite', { sid: SID, to: { queue: 'nope' }, transfer: false })).toEqual({ ok: false, error: 'UNKNOWN_QUEUE' });

@@ -76,6 +76,18 @@ describe('SharedHost', () => {
     expect(history[0]).toMatchObject({ done: true, lines: [{ id: 'm_recent_1', author: { kind: 'customer', name: 'Ada' } }, { id: 'm_recent_2', author: { kind: 'rep', name: 'Hana' } }] });
   });
 
+  it('a joining rep also gets what was said before the first invitation (seeded from the transcript), within the window', () => {
+    const { host, colleague, customer, now } = setup(10);
+    host.seed([
+      { id: 'm_before_0', text: 'an hour ago', sentAt: now() - 60 * 60_000, author: { kind: 'customer', name: 'Ada' }, to: 'all' },
+      { id: 'm_before_1', text: 'my printer is offline', sentAt: now() - 60_000, author: { kind: 'customer', name: 'Ada' }, to: 'all' },
+    ]);
+    host.hostSaid(chat('m_after_01', 'let me ask a colleague'));
+    expect(customer.wire).toEqual([]); // seeding sends nothing
+    const b = colleague('inviteB_0000000000000', 'Bo');
+    expect(b.lines().map((l) => l.text)).toEqual(['my printer is offline', 'let me ask a colleague']);
+  });
+
   it('sends long history in parts, the last marked done', () => {
     const { host, colleague } = setup();
     for (let i = 0; i < MAX_HISTORY_LINES_PER_MESSAGE * 2 + 1; i++) host.customerSaid(chat(`m_line_${String(i).padStart(4, '0')}`, `line ${i}`));

@@ -121,6 +121,11 @@ export class DeskClient {
     return this.run(() => this.portal.desk.reject(requestId));
   }
 
+  /** Declines a shared-session invitation (its inviter is told). */
+  declineInvitation(inviteId: string): Promise<void> {
+    return this.run(() => this.portal.desk.declineInvite(inviteId));
+  }
+
   /** Who accepts for this console: pass it to `SessionView.startFromQueue(requestId, desk.repIdentity)`. */
   get repIdentity(): DeskRepIdentity {
     return { publicKey: this.keys.publicKey, displayName: this.options.displayName };

@@ -155,17 +155,33 @@ export class Portal extends Emitter<PortalEvents> {
     });
   }
 
+  /** Rooms this portal moved on from (a transfer): what the server still says about them is not for the next session. */
+  private readonly forgottenRooms = new Set<string>();
+
+  /** Drops later `peer-left` / `room-closed` about room `sid` (base64url): the portal now serves another room. */
+  forgetRoom(sid: string): void {
+    if (this.forgottenRooms.size > 16) this.forgottenRooms.clear();
+    this.forgottenRooms.add(sid);
+  }
+
+  private forgotten(msg: unknown): boolean {
+    const sid = typeof msg === 'object' && msg !== null ? (msg as { sid?: unknown }).sid : undefined;
+    return typeof sid === 'string' && this.forgottenRooms.has(sid);
+  }
+
   private listen(socket: Socket<ServerToClientEvents, ClientToServerEvents>): void {
     // Every server message is parsed: unknown or malformed ones are dropped, never trusted.
     socket.on(ServerEvent.PeerJoined, () => this.emit('peer-joined', undefined));
-    socket.on(ServerEvent.PeerLeft, () => this.emit('peer-left', undefined));
+    socket.on(ServerEvent.PeerLeft, (msg: unknown) => {
+      if (!this.forgotten(msg)) this.emit('peer-left', undefined);
+    });
     socket.on(ServerEvent.Relay, (msg: unknown) => {
       const parsed = v.safeParse(RelaySchema, msg);
       if (parsed.success) this.emit('relay', parsed.output.data);
     });
     socket.on(ServerEvent.RoomClosed, (msg: unknown) => {
       const parsed = v.safeParse(RoomClosedSchema, msg);
-      if (parsed.success) this.emit('room-closed', parsed.output.reason);
+      if (parsed.success && !this.forgotten(parsed.output)) this.emit('room-closed', parsed.output.reason);
     });
     socket.on(ServerEvent.ServerError, (msg: unknown) => {
       const parsed = v.safeParse(ServerErrorSchema, msg);

@@ -209,10 +209,14 @@ export class SessionView {
     }
   }
 
+  /** Rep: a chat from the support desk (accepted from the queue, or taken over from a colleague): Invite, Transfer and Move queue apply. */
+  fromDesk = $state(false);
+
   /** Rep: accepts a waiting desk chat (offered or picked). Resolves false (with `error` set) when it could not (e.g. REQUEST_GONE). */
   async startFromQueue(requestId: string, rep: DeskRepIdentity): Promise<boolean> {
     const session = this.attach();
     this.authenticated = false;
+    this.fromDesk = true;
     void this.createRecord();
     try {
       await session.startFromQueue(requestId, rep);
@@ -229,6 +233,7 @@ export class SessionView {
   takeOver(link: { portal: Portal; room: DeskRoom; relays: string[] }, history: NewEvent[]): void {
     const session = this.attach(link.portal);
     this.authenticated = false;
+    this.fromDesk = true;
     void this.createRecord().then(() => Promise.all(history.map((event) => this.append(event))));
     session.joinFromDesk(link.room, link.relays);
   }
@@ -252,6 +257,18 @@ export class SessionView {
     return this.role === 'rep' ? this.session : null;
   }
 
+  /**
+   * Rep, shared sessions: this view keeps the transcript of a session joined as an invited
+   * colleague (no customer link of its own): the record opens now, closes with {@link endAsColleague}.
+   */
+  beginAsColleague(): Promise<void> {
+    return this.createRecord();
+  }
+
+  endAsColleague(): void {
+    void this.finish('ended');
+  }
+
   /** Shared sessions: a line from or for the colleagues, written to this transcript. */
   addLine(event: NewEvent): Promise<void> {
     return this.append(event);
@@ -262,6 +279,8 @@ export class SessionView {
    * agreement, "not verified" again) starts on the same connection with the new rep.
    */
   private continueWithNewRep(old: DeskSession, accepted: DeskAccepted): void {
+    // The old session's end is not this view's: its events are ignored from now on.
+    this.session = null;
     const portal = old.releasePortal();
     this.files.close();
     const session = this.attach(portal);
@@ -334,6 +353,7 @@ export class SessionView {
     const peer: Role = this.role === 'rep' ? 'customer' : 'rep';
     this.screen = new ScreenShare(session, (key, params, level) => void this.log(key, params, level), () => this.peerName ?? defaultName(peer));
     session.on('state', (state) => {
+      if (this.session !== session) return; // replaced (a transfer): not this view's state any more
       this.state = state;
       if (state === 'ended' || state === 'failed') {
         clearResumeState(this.role, this.record?.id);

@@ -414,6 +414,8 @@ export class Session extends Emitter<SessionEvents> {
    */
   releasePortal(): Portal {
     this.portalReleased = true;
+    // The server closes our old room after the handover: that is not the next session's room.
+    if (this.sid) this.portal.forgetRoom(toBase64Url(this.sid));
     for (const off of this.portalOffs.splice(0)) off();
     this.presence.stop();
     this.links?.windDown();

@@ -93,6 +93,14 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     return line;
   }
 
+  /**
+   * The conversation before this shared session began (the tab's transcript), oldest first: a
+   * joining colleague's history starts with it. Sends nothing.
+   */
+  seed(lines: HistoryLine[]): void {
+    for (const line of lines) this.record(line);
+  }
+
   /** A colleague's message on its link. */
   receive(colleagueId: string, message: SharedMessage): void {
     const from = this.colleagues.get(colleagueId);

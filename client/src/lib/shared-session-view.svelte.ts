@@ -15,7 +15,7 @@ import type { DeskRepIdentity } from './desk-session.ts';
 import { toBase64Url } from '@protocol/base64.ts';
 import { ParleyError, toParleyError } from '@protocol/errors.ts';
 import type { Chat } from '@protocol/peer.ts';
-import type { Audience, Participant, SharedMessage } from '@protocol/shared-session.ts';
+import type { Audience, HistoryLine, Participant, SharedMessage } from '@protocol/shared-session.ts';
 import { acceptInvitation, inviteColleague, takeCustomer, type LinkSocket, type SentInvitation } from './colleague-link.ts';
 import { DeskSession as Session } from './desk-session.ts';
 import type { SessionView, SharedSessionHooks } from './session-view.svelte.ts';
@@ -40,9 +40,13 @@ export class SharedHostView implements SharedSessionHooks {
   error = $state<ParleyError | null>(null);
   /** Set once the customer was handed over: the tab's outcome. */
   transferredTo = $state<string | null>(null);
+  /** A colleague's notes (the latest), shown read-only next to this rep's own. */
+  notes = $state<{ name: string; text: string } | null>(null);
 
   private readonly host: SharedHost;
   private readonly links = new Map<string, { session: Session; invitation: SentInvitation; transfer: boolean }>();
+  /** Colleague links whose transfer the server allowed. */
+  private readonly handoverAllowed = new Set<string>();
 
   constructor(
     private readonly view: SessionView,
@@ -54,7 +58,14 @@ export class SharedHostView implements SharedSessionHooks {
     this.host.on('participants', (list) => (this.participants = list));
     this.host.on('line', ({ line }) => void view.addLine(lineEvent(line, true)));
     this.host.on('warning', (err) => (this.error = err));
+    this.host.on('notes', ({ name, text }) => (this.notes = { name, text }));
     this.participants = this.host.participants();
+    // What was said before the first invitation: a joining colleague receives it too.
+    this.host.seed(
+      view.events.flatMap((e): HistoryLine[] =>
+        e.kind === 'chat' && !e.private && e.text && /^[A-Za-z0-9_-]{8,64}$/.test(e.id) ? [{ id: e.id, text: e.text, sentAt: e.at, author: { kind: e.from, name: e.name }, to: 'all' }] : [],
+      ),
+    );
     view.shared = this;
   }
 
@@ -139,6 +150,8 @@ export class SharedHostView implements SharedSessionHooks {
       if (state !== 'ended' && state !== 'failed') return;
       this.links.delete(id);
       this.host.left(id);
+      // A transfer the server allowed: the colleague closes our link once it has the customer.
+      if (transfer && this.handoverAllowed.has(id)) return this.transferred(answer.colleague);
       if (!this.transferredTo) void this.view.log('shared.left', { name: answer.colleague }, 'info');
     });
     session.joinFromDesk(answer.room, answer.relays);
@@ -149,18 +162,24 @@ export class SharedHostView implements SharedSessionHooks {
     const link = this.links.get(id);
     if (!link) return;
     try {
-      await link.invitation.portal.desk.allowHandover(this.customerSid(), id);
-      this.host.handoverReady(id, this.customerSid(), id);
+      const sid = this.customerSid();
+      await link.invitation.portal.desk.allowHandover(sid, id);
+      this.handoverAllowed.add(id);
+      this.host.handoverReady(id, sid, id);
       // The customer's link closes once it pairs with the colleague: this tab ends "transferred".
-      this.view.customerLink()?.on('peer-left', () => {
-        if (this.transferredTo) return;
-        this.transferredTo = name;
-        void this.view.log('shared.transferredTo', { name }, 'success');
-        link.session.end();
-      });
+      this.view.customerLink()?.on('peer-left', () => this.transferred(name));
     } catch (err) {
       this.error = toParleyError(err);
     }
+  }
+
+  /** The customer now talks with `name`: this rep's part ends (its link to the customer closes). */
+  private transferred(name: string): void {
+    if (this.transferredTo) return;
+    this.transferredTo = name;
+    void this.view.log('shared.transferredTo', { name }, 'success');
+    for (const { session } of this.links.values()) session.end();
+    this.view.end();
   }
 
   private customerSid(): string {
@@ -178,10 +197,18 @@ export class SharedGuestView {
   safetyCode = $state<string | null>(null);
   error = $state<ParleyError | null>(null);
 
+  /** Each line as it arrives or is written here (the console writes it to the tab's transcript). */
+  onLine: ((event: NewEvent) => void) | null = null;
+
   private guest: SharedGuest | null = null;
   private session: Session | null = null;
 
   constructor(private readonly options: SharedViewOptions) {}
+
+  /** The customer's name as the host lists it (null until the participants arrive). */
+  get customerName(): string | null {
+    return this.participants.find((p) => p.kind === 'customer')?.name || null;
+  }
 
   /** Accepts the invitation and joins the host. @throws ParleyError REQUEST_GONE (expired, withdrawn), … */
   async accept(inviteId: string): Promise<void> {
@@ -190,7 +217,10 @@ export class SharedGuestView {
     this.session = session;
     const guest = new SharedGuest({ send: (message) => session.sendPeer(message) }, this.options.name);
     this.guest = guest;
-    guest.on('line', () => (this.lines = [...guest.lines]));
+    guest.on('line', (line) => {
+      this.lines = [...guest.lines];
+      this.onLine?.(this.event(line));
+    });
     guest.on('participants', (list) => (this.participants = list));
     guest.on('notes', (notes) => (this.notes = notes));
     guest.on('warning', (err) => (this.error = err));
@@ -209,8 +239,14 @@ export class SharedGuestView {
   /** Writes to everyone or to the reps only. @throws ParleyError (the composer keeps the text) */
   say(text: string, to: Audience): void {
     if (!this.guest || this.state !== 'live') throw new ParleyError('PEER_GONE', 'not connected to the host');
-    this.guest.say(text, to);
+    const line = this.guest.say(text, to);
     this.lines = [...this.guest.lines];
+    this.onLine?.(this.event(line));
+  }
+
+  /** A line as this rep's transcript keeps it (another rep's lines marked as a colleague's). */
+  private event(line: GuestLine): NewEvent {
+    return lineEvent(line, line.author.kind === 'rep' && line.author.name !== this.options.name);
   }
 
   shareNotes(text: string): void {
@@ -224,7 +260,7 @@ export class SharedGuestView {
       void takeCustomer({ rep: this.options.rep, sid, inviteId, serverUrl: this.options.serverUrl }).then(
         (link) => {
           this.state = 'taken-over';
-          take(link, this.lines.map((line) => lineEvent(line, line.author.kind === 'rep' && line.author.name !== this.options.name)));
+          take(link, this.lines.map((line) => this.event(line)));
           this.session?.end();
         },
         (err: unknown) => (this.error = toParleyError(err)),

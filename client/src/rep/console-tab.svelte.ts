@@ -7,6 +7,7 @@ import type { ElapsedThresholds } from '@protocol/desk-config.ts';
 import { elapsedLevel, elapsedSeconds, elapsedSince, type ElapsedLevel } from '../lib/elapsed.ts';
 import { formatDateTime, t, type MessageKey } from '../lib/i18n/index.svelte.ts';
 import type { SessionView } from '../lib/session-view.svelte.ts';
+import type { SharedGuestView, SharedHostView } from '../lib/shared-session-view.svelte.ts';
 
 export interface ElapsedState {
   level: ElapsedLevel;
@@ -24,7 +25,17 @@ export class ConsoleTab {
   /** When the rep last wrote, else when the customer connected (elapsed.ts); derived from the log. */
   readonly since = $derived.by(() => elapsedSince(this.view.events, this.view.role));
 
-  constructor(readonly view: SessionView) {}
+  /** Shared sessions: this rep talks with the customer and invited colleagues (made on the first invitation). */
+  host = $state<SharedHostView | null>(null);
+
+  /**
+   * Shared sessions: set when this tab is a session joined as an invited colleague (the view
+   * then only keeps the transcript: there is no customer link of our own).
+   */
+  constructor(
+    readonly view: SessionView,
+    readonly guest: SharedGuestView | null = null,
+  ) {}
 
   get recordId(): string | undefined {
     return this.view.record?.id;
@@ -35,9 +46,15 @@ export class ConsoleTab {
     return this.view.live && this.view.state === 'verified';
   }
 
+  /** A colleague's tab still in the session (closing it leaves the session; the customer stays). */
+  get guestLive(): boolean {
+    return this.guest !== null && (this.guest.state === 'joining' || this.guest.state === 'live');
+  }
+
   /** The customer's name, else the code to give them, else what the tab is. */
   get label(): string {
     const view = this.view;
+    if (this.guest) return t('shared.tabGuest', { name: this.guest.customerName ?? view.peerName ?? t('customer.name.default') });
     if (view.peerName) return view.peerName;
     if (view.archived || !view.live) {
       const started = view.record?.startedAt;

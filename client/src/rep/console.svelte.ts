@@ -21,6 +21,8 @@ import { clearResumeState, loadRepResumeStates } from '../lib/resume-state.ts';
 import { SessionView, sessionLockName } from '../lib/session-view.svelte.ts';
 import type { SessionRecord, TranscriptStore } from '../lib/transcript.ts';
 import { ConsoleTab } from './console-tab.svelte.ts';
+import { joinAsColleague } from './shared-tabs.ts';
+import type { SharedGuestView, SharedViewOptions } from '../lib/shared-session-view.svelte.ts';
 
 /** The pinned first tab: the history of past sessions (and the way to start one). */
 export const HISTORY_TAB = 'history';
@@ -94,6 +96,22 @@ export class RepConsole {
     return null;
   }
 
+  /**
+   * Accepts an invitation to a colleague's shared session: a tab of its own showing the recent
+   * history and the conversation (shared-tabs.ts). Resolves to the error to show, or null.
+   */
+  async acceptInvitation(inviteId: string, options: SharedViewOptions): Promise<UserError | null> {
+    return joinAsColleague(inviteId, options, {
+      store: this.store,
+      open: (view, guest) => {
+        const tab = this.add(view, guest);
+        this.select(tab.key);
+        return tab;
+      },
+      close: (key) => this.close(key),
+    });
+  }
+
   /** A chat was just offered to this rep: a sound, a desktop notification while hidden, and words for screen readers. */
   offered(entry: OpenedEntry): void {
     const name = entry.customer?.name ?? t('queue.detailsUnavailable');
@@ -117,6 +135,11 @@ export class RepConsole {
     const tab = this.tabs[index];
     if (!tab) return;
     if (tab.view.live) tab.view.end();
+    tab.host?.destroy();
+    if (tab.guest) {
+      tab.guest.destroy();
+      tab.view.endAsColleague();
+    }
     tab.view.destroy();
     this.tabs = this.tabs.filter((other) => other !== tab);
     if (this.activeKey === key) this.select(this.tabs[Math.min(index, this.tabs.length - 1)]?.key ?? HISTORY_TAB);
@@ -129,8 +152,8 @@ export class RepConsole {
     for (const tab of this.tabs) tab.view.pageHiding();
   }
 
-  private add(view: SessionView): ConsoleTab {
-    const tab = new ConsoleTab(view);
+  private add(view: SessionView, guest: SharedGuestView | null = null): ConsoleTab {
+    const tab = new ConsoleTab(view, guest);
     view.onPeerChat = (name) => this.peerChat(tab, name);
     this.tabs = [...this.tabs, tab];
     return tab;

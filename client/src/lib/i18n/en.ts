@@ -699,6 +699,15 @@ export const en = {
   'shared.customerJoined': '{name} joined the chat.',
   'shared.customerLeft': '{name} left the chat.',
   'shared.nowTalkingTo': 'You are now talking to {name}.',
+  'shared.invitations': 'Invitations',
+  'shared.tabGuest': '{name} (helping)',
+  'shared.guestJoining': 'Joining the shared chat…',
+  'shared.guestLive': 'Helping a colleague',
+  'shared.guestEnded': 'The shared chat is over for you',
+  'shared.notesHint': 'The other reps in this chat see these notes (the customer never does). Saved as you type and included in the export.',
+  'shared.joinedHere': 'You joined here: new messages follow.',
+  'shared.you': '(you)',
+  'shared.colleagueCode': 'Safety code with your colleague',
 } as const;
 
 export type MessageKey = keyof typeof en;

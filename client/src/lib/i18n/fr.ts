@@ -701,4 +701,13 @@ export const fr: Record<MessageKey, string> = {
   'shared.customerJoined': '{name} a rejoint la discussion.',
   'shared.customerLeft': '{name} a quitté la discussion.',
   'shared.nowTalkingTo': 'Vous parlez maintenant avec {name}.',
+  'shared.invitations': 'Invitations',
+  'shared.tabGuest': '{name} (en renfort)',
+  'shared.guestJoining': 'Connexion à la discussion partagée…',
+  'shared.guestLive': 'En renfort d’un collègue',
+  'shared.guestEnded': 'La discussion partagée est terminée pour vous',
+  'shared.notesHint': 'Les autres conseillers de cette discussion voient ces notes (jamais le client). Enregistrées pendant la saisie et incluses dans l’export.',
+  'shared.joinedHere': 'Vous avez rejoint la discussion ici : les nouveaux messages suivent.',
+  'shared.you': '(vous)',
+  'shared.colleagueCode': 'Code de sécurité avec votre collègue',
 };
