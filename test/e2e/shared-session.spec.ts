@@ -281,6 +281,14 @@ test('Move queue: the chat waits again in another queue, where reps see it moved
   await expect
     .poll(async () => (await ben.evaluate(() => (window as unknown as { __frames: string[] }).__frames)).some((f) => f.startsWith('ws<') && f.includes('desk-requeued') && f.includes('"queue":"billing"')))
     .toBe(true);
+  // Ben's page waits again, in Billing, and says why; his details are sealed again for the reps.
+  await expect(ben.getByText('Your rep moved your chat to “Billing”: a rep of that team will answer you here.')).toBeVisible();
+  await expect(ben.getByRole('heading', { name: 'You are in the queue' })).toBeVisible();
+  await expect(ben.getByTestId('queue-position')).toHaveText('1');
+  await expect(row).toContainText('Ben');
+  // Amy takes it again from Billing: a new chat starts.
+  await row.getByRole('button', { name: 'Accept' }).click();
+  await expect(ben.getByTestId('connection-status')).toContainText('Connected');
 });
 
 test('French: the shared-session controls are translated', async ({ browser }) => {

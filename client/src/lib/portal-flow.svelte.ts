@@ -95,6 +95,8 @@ export class PortalFlow {
   /** Why queuing failed (shown on the form with the text kept), or why the wait ended. */
   requestError = $state<ErrorCode | null>(null);
   accepted = $state<DeskAccepted | null>(null);
+  /** The queue (its name) a rep moved this chat to ("Move queue"), while waiting there. */
+  movedTo = $state<string | null>(null);
   /** The customer left from a notice ("my problem is the known issue"): no exit survey. */
   leftFromNotice = $state(false);
   /** What the chat ended with (before the survey): set by the chat screen. */
@@ -232,6 +234,7 @@ export class PortalFlow {
           if (this.step !== 'queuing' && this.step !== 'waiting') return;
           this.stopHold();
           this.options.forgetTicket?.();
+          this.movedTo = null;
           this.accepted = accepted;
           forgetForm(); // the details reached the rep: nothing left to lose
           this.step = 'chat';
@@ -307,6 +310,18 @@ export class PortalFlow {
   /** The exit survey questions for a customer who ends the chat (none after leaving from a notice). */
   get exitSurvey(): SurveyQuestion[] {
     return this.leftFromNotice ? [] : (this.view?.survey ?? []);
+  }
+
+  /**
+   * The rep sent the chat back to another queue ("Move queue"): wait there again with the
+   * request's new ticket (the details are sealed again for that queue's reps).
+   */
+  backToQueue(moved: DeskTicket & { queue: string }): void {
+    if (this.step !== 'chat') return;
+    this.accepted = null;
+    this.form = { ...this.form, queue: moved.queue };
+    this.movedTo = this.queues.find((q) => q.id === moved.queue)?.name ?? moved.queue;
+    void this.enqueue({ requestId: moved.requestId, requestToken: moved.requestToken });
   }
 
   /** The chat this tab was in before a reload cannot be rejoined (nothing kept): the form. */

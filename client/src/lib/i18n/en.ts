@@ -617,6 +617,7 @@ export const en = {
   'support.notify.allow': 'Allow notifications',
   'support.notify.later': 'Not now',
   'support.queuing': 'Joining the queue…',
+  'support.movedTo': 'Your rep moved your chat to “{queue}”: a rep of that team will answer you here.',
   'support.waiting.title': 'You are in the queue',
   'support.position': 'Your place in the queue',
   'support.wait': 'Estimated wait',

@@ -619,6 +619,7 @@ export const fr: Record<MessageKey, string> = {
   'support.notify.allow': 'Autoriser les notifications',
   'support.notify.later': 'Pas maintenant',
   'support.queuing': 'Entrée dans la file d’attente…',
+  'support.movedTo': 'Votre technicien a transféré votre discussion vers «\u00a0{queue}\u00a0»\u00a0: un technicien de cette équipe vous répondra ici.',
   'support.waiting.title': 'Vous êtes dans la file d’attente',
   'support.position': 'Votre place dans la file',
   'support.wait': 'Attente estimée',
