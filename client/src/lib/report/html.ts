@@ -9,7 +9,7 @@
  */
 import { parseBBCode, type BBNode } from '../bbcode.ts';
 import { translate, type MessageKey } from '../i18n/index.svelte.ts';
-import { documentHtml, el, element, empty, style, type Child, type Markup } from './html-builder.ts';
+import { documentParts, el, element, empty, slot, style, type Child, type Markup } from './html-builder.ts';
 import { REPORT_CSS } from './html-style.ts';
 import { buildReport, formatDateTime, formatDay, formatTime, iso, zoneName, type ReportEntry, type ReportInput, type ReportModel } from './model.ts';
 
@@ -21,6 +21,11 @@ export function toHtmlReport(input: ReportInput): string {
 }
 
 export function renderHtml(report: ReportModel): string {
+  return renderHtmlParts(report).join('');
+}
+
+/** renderHtml's text in parts, for a Blob (documentParts). */
+export function renderHtmlParts(report: ReportModel): string[] {
   const t = (key: MessageKey, params: Record<string, string | number> = {}) => translate(report.locale, key, params);
   const peer = report.fields.find((f) => f.id === (report.role === 'rep' ? 'customer' : 'rep'))?.value;
   const started = report.fields.find((f) => f.id === 'started')?.value;
@@ -60,6 +65,7 @@ export function renderHtml(report: ReportModel): string {
     report.request !== undefined && el('div', { class: 'request' }, el('h3', {}, t('report.request')), el('p', { class: 'pre' }, report.request)),
   );
 
+  const rows = slot();
   const log = el(
     'section',
     { class: 'log-section', 'aria-labelledby': 'log-title' },
@@ -69,7 +75,7 @@ export function renderHtml(report: ReportModel): string {
       { class: 'log' },
       el('colgroup', {}, empty('col', { class: 'time' }), empty('col', { class: 'who' }), empty('col', {})),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, zone ? `${t('report.time')} (${zone})` : t('report.time')), el('th', { scope: 'col' }, t('report.from')), el('th', { scope: 'col' }, t('report.message')))),
-      el('tbody', {}, logRows(report)),
+      el('tbody', {}, rows),
     ),
   );
 
@@ -95,7 +101,7 @@ export function renderHtml(report: ReportModel): string {
     );
 
   const footer = el('footer', {}, el('p', {}, t('report.footer')));
-  return documentHtml(el('html', { lang: report.locale }, head, el('body', {}, el('main', { class: 'sheet' }, masthead, details, log, notes, survey, footer))));
+  return documentParts(el('html', { lang: report.locale }, head, el('body', {}, el('main', { class: 'sheet' }, masthead, details, log, notes, survey, footer))), rows, logRows(report));
 }
 
 /** Log rows, with a row naming the day at the start and whenever the date changes. */
