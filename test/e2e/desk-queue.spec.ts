@@ -8,6 +8,7 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
 import { exportJson } from './desk-fixtures.ts';
+import { signIdentityHmac } from '../../protocol/customer-identity.ts';
 
 const queueURL = `http://127.0.0.1:${SERVERS.deskQueue}`;
 const contexts: BrowserContext[] = [];
@@ -32,9 +33,9 @@ async function repConsole(browser: Browser, name: string): Promise<Page> {
   return rep;
 }
 
-/** A customer asks for a chat from the portal. */
-async function requestChat(browser: Browser, name: string): Promise<Page> {
-  const page = await open(browser, '/support');
+/** A customer asks for a chat from the portal (`fragment`: what the organisation's site put after `#`). */
+async function requestChat(browser: Browser, name: string, fragment = ''): Promise<Page> {
+  const page = await open(browser, `/support${fragment}`);
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Problem description').fill(`${name}: the printer prints blank pages`);
   await page.getByRole('button', { name: 'Start chat' }).click();
@@ -207,4 +208,49 @@ test('a reload during a desk chat rejoins it, on the customer\'s side and on the
   await panel().getByLabel('Message', { exact: true }).fill('And after mine');
   await panel().getByRole('button', { name: 'Send' }).click();
   await expect(gus.getByRole('log')).toContainText('And after mine');
+});
+
+test('customer details signed by the organisation\'s site reach the rep verified, with a lock; a forged token is marked', async ({ browser }) => {
+  const secret = Buffer.alloc(32, 9).toString('base64url'); // test/e2e/desk-queue.config.json customerSigning
+  const now = Math.floor(Date.now() / 1000);
+  const token = signIdentityHmac({ name: 'Ida Signed', email: 'ida@example.com', iat: now - 5, exp: now + 600, iss: 'shop.example.com' }, secret);
+  const sam = await repConsole(browser, 'Sam');
+  const ida = await requestChat(browser, 'Ida', `#signed=${token}`);
+  await row(sam, 'Ida').getByRole('button', { name: 'Accept' }).click();
+  await expect(ida.getByTestId('connection-status')).toContainText('Connected');
+  const identity = sam.getByTestId('customer-identity').filter({ visible: true });
+  await expect(identity).toContainText('Ida Signed');
+  await expect(identity).toContainText('Verified by shop.example.com');
+
+  const forged = `${Buffer.from(JSON.stringify({ name: 'Mallory', iat: now - 5, exp: now + 600 })).toString('base64url')}.${token.split('.')[1]}`;
+  const mal = await requestChat(browser, 'Mal', `#signed=${forged}`);
+  await row(sam, 'Mal').getByRole('button', { name: 'Accept' }).click();
+  await expect(mal.getByTestId('connection-status')).toContainText('Connected');
+  await expect(sam.getByRole('tab', { name: /Mal/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(identity).toContainText('Unverified details');
+  await expect(identity).toContainText('Signed details rejected (bad signature)');
+});
+
+test('in French: the waiting chat offered to the rep, Accept, and "not verified" on both sides', async ({ browser }) => {
+  const rep = await open(browser, '/rep', 'fr-FR');
+  await rep.getByLabel('Votre nom').fill('Sophie');
+  await expect(rep.getByRole('heading', { name: 'Discussions en attente' })).toBeVisible();
+  const client = await open(browser, '/support', 'fr-FR');
+  await client.getByLabel('Nom').fill('Hugo');
+  await client.getByLabel('Description du problème').fill('Hugo : l’imprimante ne répond plus');
+  await client.getByRole('button', { name: 'Démarrer la discussion' }).click();
+  await client.getByRole('button', { name: 'Pas maintenant' }).click();
+  await expect(client.getByRole('heading', { name: 'Vous êtes dans la file d’attente' })).toBeVisible();
+  await expect(row(rep, 'Hugo').getByRole('status')).toContainText('Vous est proposée');
+  await expect(row(rep, 'Hugo').getByRole('button', { name: 'Refuser' })).toBeVisible();
+  await row(rep, 'Hugo').getByRole('button', { name: 'Accepter' }).click();
+  await expect(client.getByTestId('connection-status')).toContainText('Connecté');
+  await expect(verification(client)).toContainText('Non vérifié');
+  await expect(verification(rep)).toContainText('Non vérifié : lisez ce code au client');
+  await client.getByRole('button', { name: 'Les codes sont identiques' }).click();
+  await expect(verification(client)).toHaveText('Vérifié : les codes sont identiques.');
+  await client.getByRole('button', { name: 'Terminer la discussion' }).click();
+  await client.getByRole('button', { name: 'Oui, terminer' }).click();
+  await expect(client.getByText('Vous avez mis fin à la discussion. Avant de partir, voulez-vous répondre à quelques questions ?')).toBeVisible();
+  await expect(rep.getByRole('tabpanel').getByRole('log')).toContainText('Hugo a mis fin à la discussion et répond au questionnaire de sortie.');
 });

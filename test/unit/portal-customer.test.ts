@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseUserAgent } from '../../client/src/lib/user-agent.ts';
 import { emptyForm, initialQueue, loadSavedForm, saveForm, validateForm, SUPPORT_FORM_KEY } from '../../client/src/lib/support-form.ts';
 import { requestedQueue, takeSignedToken } from '../../client/src/lib/support-entry.ts';
-import { cleanAnswers, surveyAnswersText } from '../../client/src/lib/survey.ts';
-import type { SurveyQuestion } from '../../protocol/desk-config.ts';
 
 function memoryStorage(initial: Record<string, string> = {}) {
   const data = new Map(Object.entries(initial));
@@ -100,20 +98,5 @@ describe('portal address', () => {
     const storage = memoryStorage();
     expect(takeSignedToken({ hash: `#signed=${'a'.repeat(1201)}`, pathname: '/support', search: '' }, undefined, storage)).toBeUndefined();
     expect(storage.data.size).toBe(0);
-  });
-});
-
-describe('survey answers', () => {
-  const questions: SurveyQuestion[] = [
-    { id: 'rating', kind: 'rating', text: 'How was it?' },
-    { id: 'solved', kind: 'choice', text: 'Solved?', choices: ['Yes', 'No'] },
-    { id: 'comment', kind: 'text', text: 'Anything else?' },
-  ];
-  it('keeps answered, valid answers only', () => {
-    expect(cleanAnswers(questions, { rating: '4', solved: 'Yes', comment: '  thanks  ', other: 'x' })).toEqual({ rating: 4, solved: 'Yes', comment: 'thanks' });
-    expect(cleanAnswers(questions, { rating: 9, solved: 'Maybe', comment: '   ' })).toEqual({});
-  });
-  it('writes them as lines to copy', () => {
-    expect(surveyAnswersText(questions, { rating: 5, comment: 'Quick' })).toBe('How was it?: 5/5\nAnything else?: Quick');
   });
 });
