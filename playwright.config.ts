@@ -31,6 +31,7 @@ export const SERVERS = {
   nodeB: base + 13,
   balancer: base + 14, // a TCP balancer preferring node B, falling back to node A
   deskQueue: base + 15, // support desk: test/e2e/desk-queue.config.json (one queue, no agreement, no orphan timeout)
+  deskChat: base + 17, // the same desk config, for desk-queue.spec.ts's chats (their wait estimates must not reach portal.spec.ts)
   // Started and stopped by turn.spec.ts itself: a server that forces relaying through a real coturn.
   turn: base + 20, // the Parley server (TURN_SECRET, TURN_URLS, ICE_TRANSPORT_POLICY=relay)
   coturn: base + 21, // coturn on loopback (relay ports 50000-50049)
@@ -105,5 +106,6 @@ export default defineConfig({
     server(SERVERS.accounts, { PARLEY_TEST_DESK_TEMPLATE: 'test/e2e/desk.accounts.json' }),
     server(SERVERS.desk, { DESK_CONFIG: 'test/e2e/desk-portal.config.json' }),
     server(SERVERS.deskQueue, { DESK_CONFIG: 'test/e2e/desk-queue.config.json' }),
+    server(SERVERS.deskChat, { DESK_CONFIG: 'test/e2e/desk-queue.config.json' }),
   ],
 });

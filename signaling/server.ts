@@ -1,5 +1,6 @@
 /**
- * HTTP + socket.io wiring of the signaling server. Room logic lives in `rooms.ts`; this module
+ * HTTP + socket.io wiring of the signaling server. Room logic lives in `rooms.ts`, who may connect in
+ * `connection-gate.ts`, the support desk queue in `desk/queue-wiring.ts`; this module
  * validates everything that comes in, applies the rate limits and serves the built client.
  *
  * Every inbound socket.io event goes through one per-socket middleware that handles it in
@@ -20,7 +21,6 @@ import {
   ClaimRoomRequestSchema,
   ClientEvent,
   CreateRoomRequestSchema,
-  HandshakeAuthSchema,
   JoinRoomRequestSchema,
   MAX_RELAY_CHARS,
   MAX_SOCKET_MESSAGE_BYTES,
@@ -37,7 +37,6 @@ import {
   type ServerToClientEvents,
   type TurnCredentialsResult,
 } from '../protocol/signaling.ts';
-import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import type { Config } from './config.ts';
 import { DEFAULT_STATIC_DIR, clientIp, createStaticHandler, handleHttp, originAllowed, securityHeaders, sendText } from './http.ts';
 import { createLogger, errorField, type Logger } from './logger.ts';
@@ -49,15 +48,10 @@ import { RedisRoomManager } from './redis-rooms.ts';
 import { StoreUnavailableError, type Rooms, type ServerEventName, type ServerEventPayload } from './room-types.ts';
 import { RoomManager, type RoomManagerOptions, type RoomSocket } from './rooms.ts';
 import { Lifecycle, gracefulShutdown, refuseSignalingWhileDraining } from './shutdown.ts';
+import { connectionGate } from './connection-gate.ts';
 import { iceSettingsFor } from './turn.ts';
-import type { DeskConfig } from '../protocol/desk-config.ts';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import { RedisDeskQueue } from './desk/queue-redis.ts';
-import { createDeskHandlers } from './desk/handlers.ts';
-import { RedisInvitations } from './desk/redis-invitations.ts';
-import { MemoryDeskQueue } from './desk/queue-memory.ts';
-import { deskSettings, setDeskSettingsSource } from './desk/settings.ts';
-import { flexibleLimiter } from './rate-limit.ts';
+import { setDeskSettingsSource } from './desk/settings.ts';
+import { wireDeskQueue } from './desk/queue-wiring.ts';
 import { DeskClientEvent } from '../protocol/desk.ts';
 import { repIdentityOf } from './desk/identity.ts';
 import { createDesk, type Desk, type DeskOptions } from './desk/desk.ts';
@@ -125,11 +119,6 @@ const MAX_LIMITED_WINDOWS = 3;
  */
 const CONSECUTIVE_WINDOW_GAP_MS = 1000;
 const SWEEP_INTERVAL_MS = 1000;
-interface ServerSideEmitter {
-  serverSideEmit(event: string, payload: unknown, ack: (err: Error | null, responses: unknown[] | undefined) => void): void;
-}
-/** `desk-request`s one client may make per minute (a page reload or two, not a flood). */
-const DESK_REQUESTS_PER_MINUTE_PER_IP = 10;
 
 type AckFn = (result: unknown) => void;
 
@@ -170,23 +159,6 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     return sockets.length;
   };
   const readiness = (): Readiness => cluster?.readiness() ?? { ready: true, checks: {} };
-  // Interim desk config loading (portal-route.ts) until the accounts module's loader lands.
-  // The desk queue: in memory, or with REDIS_URL one shared state on its own connection (queue-redis.ts).
-  const deskRedis = cluster?.redis.duplicate() ?? null;
-  const deskOptions = { deliver, settings: deskSettings, log: (event: string, fields: Record<string, string | number>) => logger.debug({ event, ...fields }) };
-  const deskRequestLimit = { keyPrefix: `${config.redisPrefix}limit:desk-requests`, points: DESK_REQUESTS_PER_MINUTE_PER_IP, duration: 60 };
-  const deskQueue = createDeskHandlers({
-    queue: deskRedis ? new RedisDeskQueue({ ...deskOptions, redis: deskRedis, prefix: config.redisPrefix }) : new MemoryDeskQueue(deskOptions),
-    ...(deskRedis ? { invitations: new RedisInvitations({ redis: deskRedis, prefix: config.redisPrefix }) } : {}),
-    rooms,
-    deliver,
-    joinRoom: (socket, nameplate) => joinOnItsNode(socket.id, nameplate),
-    requests: flexibleLimiter(cluster ? new RateLimiterRedis({ storeClient: cluster.redis, ...deskRequestLimit }) : new RateLimiterMemory(deskRequestLimit)),
-    roomSettings: () => ({ ...iceSettingsFor(config, Date.now()), filePolicy: config.filePolicy }),
-    log: (event, fields) => logger.debug({ event, ...fields }),
-    accepted: (queue, waitedMs) => metrics.queueAccepted(queue, waitedMs),
-  });
-
   const serveStatic = createStaticHandler(options.staticDir ?? DEFAULT_STATIC_DIR);
   const headers = securityHeaders(config);
   const routes = opsRoutes({ metrics, metricsToken: config.metricsToken, readiness: options.readiness ?? (cluster ? async () => readiness() : ALWAYS_READY), draining: () => lifecycle.draining, logger });
@@ -219,37 +191,13 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
   // Draining: a client connecting now would be sent away in seconds; let it find another node.
   refuseSignalingWhileDraining(httpServer, () => lifecycle.draining, () => metrics.connectionRefused('DRAINING'));
   io.engine.on('headers', (engineHeaders: Record<string, string>) => Object.assign(engineHeaders, headers));
+  const deskWiring = wireDeskQueue({ config, cluster, io, rooms, deliver, metrics, logger });
+  const deskQueue = deskWiring.handlers;
   metrics.setSnapshotSource(async () => {
     const stats = await Promise.resolve(rooms.stats()); // the room store may answer asynchronously
     return { waiting: stats.waiting, paired: stats.paired, away: stats.away, sockets: io.of('/').sockets.size, queues: await deskQueue.queue.lengths() };
   });
   cluster?.attach(io);
-
-  /**
-   * A desk accept on this node puts a customer's socket in the new room: the join must run on
-   * the node that holds that socket (the room store records its node, and its relays are
-   * checked there), so another node is asked through the adapter (`desk-join`).
-   */
-  type JoinAnswer = Awaited<ReturnType<Rooms['join']>>;
-  const socketPeer = (id: string): RoomSocket => ({ id, emit: (event, payload) => deliver(id, event, payload) });
-  const joinOnItsNode = async (socketId: string, nameplate: string): Promise<JoinAnswer> => {
-    if (io.sockets.sockets.has(socketId)) return rooms.join(socketPeer(socketId), nameplate);
-    if (!cluster) return { ok: false, error: ErrorCode.PEER_GONE };
-    const answers = await new Promise<unknown[]>((resolve) =>
-      // The Redis adapter answers with every node's response, or what came within its request timeout (5 s).
-      (io as unknown as ServerSideEmitter).serverSideEmit('desk-join', { socketId, nameplate }, (_err, responses) => resolve(responses ?? [])),
-    );
-    const answer = answers.find((a): a is JoinAnswer => typeof a === 'object' && a !== null && 'ok' in a);
-    return answer ?? { ok: false, error: ErrorCode.PEER_GONE };
-  };
-  (io as unknown as { on(event: string, listener: (req: { socketId: string; nameplate: string }, ack: (answer: unknown) => void) => void): void }).on(
-    'desk-join',
-    ({ socketId, nameplate }, ack) => {
-      // Only the node holding the socket answers with a result; the others say so with null.
-      if (!io.sockets.sockets.has(socketId)) return ack(null);
-      Promise.resolve(rooms.join(socketPeer(socketId), nameplate)).then(ack, () => ack({ ok: false, error: ErrorCode.SERVICE_UNAVAILABLE }));
-    },
-  );
 
   if (options.onSocketFrame) {
     const hook = options.onSocketFrame;
@@ -267,46 +215,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
     });
   }
 
-  /** Open sockets per {@link rateLimitKey}, for `CONNECTIONS_PER_IP`. */
-  const openConnections = new Map<string, number>();
-
-  io.use((socket, next) => {
-    const auth = v.safeParse(HandshakeAuthSchema, socket.handshake.auth);
-    if (!auth.success || auth.output.version !== PROTOCOL_VERSION) {
-      logger.debug({ event: 'version-mismatch' });
-      metrics.connectionRefused(ErrorCode.VERSION_MISMATCH);
-      const err = new Error(ErrorCode.VERSION_MISMATCH) as Error & { data?: unknown };
-      err.data = { code: ErrorCode.VERSION_MISMATCH, serverVersion: PROTOCOL_VERSION };
-      next(err);
-      return;
-    }
-    // Concurrent connections per client (an IPv6 client: per /64), counted on this node only.
-    const key = rateLimitKey(clientIp(socket, config.trustProxy));
-    const open = openConnections.get(key) ?? 0;
-    if (open >= config.connectionsPerIp) {
-      logger.debug({ event: 'connection-limited' });
-      metrics.connectionRefused(ErrorCode.RATE_LIMITED);
-      const err = new Error(ErrorCode.RATE_LIMITED) as Error & { data?: unknown };
-      err.data = { code: ErrorCode.RATE_LIMITED };
-      next(err);
-      return;
-    }
-    openConnections.set(key, open + 1);
-    // Released once: when the socket disconnects, or when the connection closes before the
-    // socket ever connected (then there is no `disconnect`).
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      socket.conn.off('close', release);
-      const left = (openConnections.get(key) ?? 1) - 1;
-      if (left > 0) openConnections.set(key, left);
-      else openConnections.delete(key);
-    };
-    socket.once('disconnect', release);
-    socket.conn.once('close', release);
-    next();
-  });
+  io.use(connectionGate(config, metrics, logger));
   desk.attach(io); // who the rep of each socket is (its sign-in cookie)
 
   let nextConnectionId = 1;
@@ -627,7 +536,7 @@ export function createParleyServer(config: Config, options: ParleyServerOptions 
       void io.close(() => resolve());
       setImmediate(() => httpServer.closeAllConnections());
     });
-    deskRedis?.disconnect();
+    deskWiring.close();
     await desk.close();
     await cluster?.close();
   }

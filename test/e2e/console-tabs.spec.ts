@@ -3,22 +3,14 @@
  * unread badges, a close that asks first while the customer is connected, every live session
  * rejoined after a reload, and the elapsed-time icon changing colour.
  */
-import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
-import { joinByTyping } from './fixtures.ts';
+import { joinByTyping, separatePages } from './fixtures.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
-const contexts: BrowserContext[] = [];
-
-async function page(browser: Browser, baseURL: string | undefined, locale = 'en-US'): Promise<Page> {
-  const context = await browser.newContext({ baseURL, locale });
-  contexts.push(context);
-  return context.newPage();
-}
-
-test.afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
+const pages = separatePages();
+const page = pages.open;
+test.afterEach(() => pages.closeAll());
 
 /** The shown tab's panel (hidden panels are not in the accessibility tree). */
 const shown = (rep: Page) => rep.getByRole('tabpanel');

@@ -5,22 +5,18 @@
  * is end-to-end encrypted without a code to compare: both sides say "not verified" until the
  * safety code is confirmed.
  */
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
 import { exportJson } from './desk-fixtures.ts';
+import { separatePages } from './fixtures.ts';
 import { signIdentityHmac } from '../../protocol/customer-identity.ts';
 
-const queueURL = `http://127.0.0.1:${SERVERS.deskQueue}`;
-const contexts: BrowserContext[] = [];
-
-test.afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
+const queueURL = `http://127.0.0.1:${SERVERS.deskChat}`;
+const pages = separatePages();
+test.afterEach(() => pages.closeAll());
 
 async function open(browser: Browser, path: string, locale = 'en-US'): Promise<Page> {
-  const context = await browser.newContext({ baseURL: queueURL, locale });
-  contexts.push(context);
-  const page = await context.newPage();
+  const page = await pages.open(browser, queueURL, locale);
   await page.goto(path);
   return page;
 }

@@ -90,3 +90,21 @@ export async function dropLinks(page: Page): Promise<number> {
     return open.length;
   });
 }
+
+/**
+ * Pages each in a browser context of its own (a rep, customers…), closed together after each
+ * test: `const pages = separatePages(); test.afterEach(() => pages.closeAll());`.
+ */
+export function separatePages() {
+  const contexts: BrowserContext[] = [];
+  return {
+    async open(browser: Browser, baseURL: string | undefined, locale = 'en-US'): Promise<Page> {
+      const context = await browser.newContext({ baseURL, locale });
+      contexts.push(context);
+      return context.newPage();
+    },
+    async closeAll(): Promise<void> {
+      for (const context of contexts.splice(0)) await context.close();
+    },
+  };
+}

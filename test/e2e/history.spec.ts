@@ -4,20 +4,12 @@
  * And the console in French.
  */
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { joinByTyping } from './fixtures.ts';
+import { expect, test, type Page } from '@playwright/test';
+import { joinByTyping, separatePages } from './fixtures.ts';
 
-const contexts: BrowserContext[] = [];
-
-async function page(browser: Browser, baseURL: string | undefined, locale = 'en-US'): Promise<Page> {
-  const context = await browser.newContext({ baseURL, locale });
-  contexts.push(context);
-  return context.newPage();
-}
-
-test.afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
+const pages = separatePages();
+const page = pages.open;
+test.afterEach(() => pages.closeAll());
 
 const shown = (rep: Page) => rep.getByRole('tabpanel');
 

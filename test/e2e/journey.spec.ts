@@ -16,6 +16,8 @@ test('rep and customer pair with a typed code, chat both ways, end, export and r
   const repCode = await safetyCode(rep);
   expect(repCode.length).toBeGreaterThan(4);
   expect(await safetyCode(customer)).toBe(repCode);
+  // The code authenticated the session: no "not verified" (that is for desk chats, which have no code).
+  for (const page of [rep, customer]) await expect(page.getByTestId('desk-verification')).toHaveCount(0);
 
   // The running log tells what happened.
   const repLog = rep.getByRole('log');
