@@ -23,12 +23,12 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import * as v from 'valibot';
 import { fromBase64Url, toBase64Url } from './base64.ts';
+import { MAX_IDENTITY_TOKEN_CHARS } from './limits.ts';
 import { MAX_NAME_CHARS } from './limits.ts';
 
 export const HMAC_CONTEXT = 'parley-customer-identity/v1/hmac-sha256\n';
 export const ED25519_CONTEXT = 'parley-customer-identity/v1/ed25519\n';
-/** Longest token accepted (a name, an e-mail and four numbers fit in far less). */
-export const MAX_IDENTITY_TOKEN_CHARS = 1200; // = CUSTOMER_LIMITS.signed (customer-details.ts)
+export { MAX_IDENTITY_TOKEN_CHARS } from './limits.ts';
 export const MAX_EMAIL_CHARS = 254;
 /** Clock difference tolerated between the signing site and the rep's browser. */
 export const CLOCK_SKEW_SECONDS = 120;

@@ -35,3 +35,6 @@ export const MAX_REQUEST_CHARS = 500;
 
 /** What a customer types on the support portal (customer-details.ts), here so the portal's form can show them without tweetnacl. */
 export const CUSTOMER_LIMITS = { name: 80, email: 254, description: 1000, platform: 120, signed: 1200 } as const;
+
+/** Longest customer identity token accepted (a name, an e-mail and four numbers fit in far less). */
+export const MAX_IDENTITY_TOKEN_CHARS = 1200; // = CUSTOMER_LIMITS.signed (customer-details.ts)

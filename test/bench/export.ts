@@ -34,8 +34,9 @@ export async function exportBench(browser: Browser, base: string, count: number,
     await seedTranscript(rep, { sessionId: 'export-bench', count, firstSeq: 0, record: { peerName: 'Export Bench', startedAt: Date.now() - 2 * 86_400_000 } });
     await seedTranscript(rep, { sessionId: 'export-bench-other', count: 5, firstSeq: 0, record: { peerName: 'Other', startedAt: Date.now() - 60_000 } });
     await rep.reload();
-    await rep.getByRole('button', { name: /Export Bench/ }).click();
-    await rep.waitForFunction(() => (document.querySelector('[role="log"]')?.querySelectorAll('li').length ?? 0) > 10, undefined, { timeout: 120_000 });
+    // The history's Open button: the past session in a tab of its own, with its Export.
+    await rep.getByRole('button', { name: /^Open the transcript of Export Bench/ }).click();
+    await rep.waitForFunction(() => (document.querySelector('[role="tabpanel"]:not([hidden]) [role="log"]')?.querySelectorAll('li').length ?? 0) > 10, undefined, { timeout: 120_000 });
     await rep.waitForTimeout(1_000);
     // The report's file link is clicked by download(); note when, and the file's size.
     await rep.evaluate(() => {
@@ -53,7 +54,7 @@ export async function exportBench(browser: Browser, base: string, count: number,
       };
     });
     for (const format of EXPORT_FORMATS) {
-      await rep.getByLabel('Format').selectOption(format.value);
+      await rep.getByRole('tabpanel').getByLabel('Format').selectOption(format.value);
       result.ms[format.label] = [];
       const cdp = profileDir ? await rep.context().newCDPSession(rep) : null;
       for (let run = 0; run < runs; run++) {
@@ -63,7 +64,8 @@ export async function exportBench(browser: Browser, base: string, count: number,
         }
         const ms = await rep.evaluate(async () => {
           const w = window as unknown as { downloadAt: number; onDownload?: () => void };
-          const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Export transcript')!;
+          const panel = document.querySelector('[role="tabpanel"]:not([hidden])')!;
+          const button = [...panel.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Export transcript')!;
           const done = new Promise<void>((resolve) => (w.onDownload = resolve));
           const t0 = performance.now();
           button.click();

@@ -76,7 +76,7 @@ async function chatRoundTrips(rep: Page, runs: number): Promise<{ onScreen: numb
       await rep.evaluate(
         (text) =>
           new Promise<number>((resolve) => {
-            const box = document.querySelector<HTMLTextAreaElement>('#message-input')!;
+            const box = document.querySelector<HTMLTextAreaElement>('[role="tabpanel"]:not([hidden]) textarea[id^="message-input"]')!; // the shown tab's composer
             const delivered = () => document.querySelectorAll('[data-delivery="delivered"]').length;
             const before = delivered();
             box.value = text;

@@ -35,17 +35,18 @@ export async function scrollBench(browser: Browser, base: string, count: number,
     // A newer short session: the console shows the newest on load, the long one opens on a click.
     await seedTranscript(rep, { sessionId: 'scroll-bench-other', count: 5, firstSeq: 0, record: { peerName: 'Other', startedAt: Date.now() - 60_000 } });
     for (let run = 0; run < runs; run++) {
+      // Each run opens the session afresh: no tab reopened from the last run.
+      await rep.evaluate(() => sessionStorage.removeItem('parley.console.tabs'));
       await rep.reload();
-      await rep.getByRole('button', { name: /Scroll Bench/ }).waitFor();
-      await rep.getByRole('log').waitFor();
+      await rep.getByRole('button', { name: /^Open the transcript of Scroll Bench/ }).waitFor();
       await rep.waitForTimeout(300);
       const openMs = await rep.evaluate(async () => {
-        const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.includes('Scroll Bench'))!;
+        const button = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label')?.startsWith('Open the transcript of Scroll Bench'))!;
         const t0 = performance.now();
         button.click();
         const frame = () => new Promise((r) => requestAnimationFrame(r));
         for (;;) {
-          const log = document.querySelector('[role="log"]');
+          const log = document.querySelector('[role="tabpanel"]:not([hidden]) [role="log"]');
           if (log && log.querySelectorAll('li').length > 10 && log.scrollHeight > log.clientHeight) break;
           await frame();
         }
@@ -59,7 +60,7 @@ export async function scrollBench(browser: Browser, base: string, count: number,
       const deltas = await rep.evaluate(
         ({ frames, stepPx }) =>
           new Promise<number[]>((resolve) => {
-            const log = document.querySelector<HTMLElement>('[role="log"]')!;
+            const log = document.querySelector<HTMLElement>('[role="tabpanel"]:not([hidden]) [role="log"]')!;
             log.scrollTop = log.scrollHeight;
             const out: number[] = [];
             let last = 0;

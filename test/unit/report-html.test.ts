@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { loadLocale, translate } from '../../client/src/lib/i18n/index.svelte.ts';
 import { escapeHtml } from '../../client/src/lib/report/html-builder.ts';
 import { REPORT_CSS } from '../../client/src/lib/report/html-style.ts';
-import { REPORT_CSP, toHtmlReport } from '../../client/src/lib/report/html.ts';
+import { REPORT_CSP, renderHtmlParts, toHtmlReport } from '../../client/src/lib/report/html.ts';
+import { buildReport } from '../../client/src/lib/report/model.ts';
 import type { ReportInput } from '../../client/src/lib/report/model.ts';
 import type { SessionRecord, TranscriptEvent } from '../../client/src/lib/transcript.ts';
 import { scanHtml, type Scanned } from './html-scan.ts';
@@ -184,6 +185,17 @@ describe('HTML report: nothing from the session becomes markup', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('in parts (for a long log\'s Blob): the same text, no slot marker left, a forged marker stays text', () => {
+    const events = Array.from({ length: 3000 }, (_, i) => chat(i === 7 ? '<!--parley-slot-1--> and <!--parley-slot-2-->' : `message ${i} ${'x'.repeat(40)}`));
+    const report = buildReport(input({ events }));
+    const parts = renderHtmlParts(report);
+    expect(parts.length).toBeGreaterThan(2);
+    const html = parts.join('');
+    expect(html).toBe(toHtmlReport(input({ events })));
+    expect(html).not.toContain('<!--');
+    expect(expectInert(html).text).toContain('<!--parley-slot-1--> and <!--parley-slot-2-->');
   });
 
   it('escapes all five HTML specials', () => {

@@ -3,7 +3,7 @@
  * The pieces live in report/ (model, one writer per format, device parsing, download); this
  * module is the one entry point the UI imports.
  */
-import { renderHtml } from './report/html.ts';
+import { renderHtml, renderHtmlParts } from './report/html.ts';
 import { toJsonReport } from './report/json.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import { buildReport, type ReportInput } from './report/model.ts';
@@ -39,6 +39,8 @@ export async function saveReport(
   /** The whole log when the caller holds it (SessionView.completeLog): not read back from storage. */
   complete?: readonly TranscriptEvent[],
 ): Promise<void> {
-  const file = renderReport(await gatherReport(store, record, locale, memory, complete), format);
-  download(file.name, file.content, file.type);
+  const input = await gatherReport(store, record, locale, memory, complete);
+  // HTML in parts: a long log's Blob is made twice as fast from ~64 kB strings (documentParts).
+  const content = format === 'html' ? renderHtmlParts(buildReport(input)) : renderReport(input, format).content;
+  download(reportFileName(input.session.startedAt, format), content, reportMimeType(format));
 }

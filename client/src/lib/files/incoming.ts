@@ -1,15 +1,16 @@
 /**
- * One file being received: hashed incrementally as chunks arrive, kept as a list of Blobs (which
- * the browser may page out to disk) and joined into one Blob at the end, only if its SHA-256
- * matches the offer.
+ * One file being received: chunks copied into one reusable ~1 MB buffer, which is hashed and
+ * kept as a Blob (the browser may page it out to disk) each time it fills; the Blobs are joined
+ * into one at the end, only if the SHA-256 matches the offer. One buffer instead of two copies
+ * per 64 kB chunk: far less garbage for the receiving page during a large transfer.
  */
 import { chunkCount, type DeclineReason, type FileMeta } from '@protocol/file.ts';
 import { localHash, type HashFactory, type IncrementalHash } from './hasher.ts';
 import { blobType } from './mime.ts';
 import type { Actor, FailureReason, Transfer, TransferState } from './types.ts';
 
-/** Chunks gathered into one Blob: fewer, larger Blobs than one per chunk (~1 MB each). */
-const CHUNKS_PER_PART = 16;
+/** Bytes gathered into one Blob: fewer, larger Blobs than one per chunk. */
+const PART_BYTES = 1024 * 1024;
 
 export class IncomingFile implements Transfer {
   readonly direction = 'in' as const;
@@ -26,7 +27,9 @@ export class IncomingFile implements Transfer {
   endedEpoch = -1;
   private readonly hash: IncrementalHash;
   private parts: Blob[] = [];
-  private pending: Uint8Array[] = [];
+  /** The part being filled (allocated with the first chunk), and how much of it is. */
+  private part: Uint8Array | null = null;
+  private filled = 0;
 
   constructor(
     readonly batchId: string,
@@ -43,10 +46,15 @@ export class IncomingFile implements Transfer {
 
   /** Takes one chunk, already checked to be the next one and of the right length. Returns true after the last. */
   take(data: Uint8Array): boolean {
-    this.hash.update(data);
-    // A copy: what is hashed is exactly what is kept, whatever the caller does with its buffer.
-    this.pending.push(data.slice());
-    if (this.pending.length >= CHUNKS_PER_PART) this.flush();
+    // Copied in: what is hashed is exactly what is kept, whatever the caller does with its buffer.
+    if (this.part && this.filled + data.length > this.part.length) this.flush();
+    if (data.length > (this.part?.length ?? PART_BYTES)) {
+      this.keep(data); // larger than a part (never with the protocol's chunks): kept as it is
+    } else {
+      this.part ??= new Uint8Array(Math.min(PART_BYTES, Math.max(data.length, this.meta.size)));
+      this.part.set(data, this.filled);
+      this.filled += data.length;
+    }
     this.next += 1;
     this.bytes += data.length;
     return this.next >= this.chunks;
@@ -67,13 +75,20 @@ export class IncomingFile implements Transfer {
   /** Drops whatever arrived (cancel, failure). */
   discard(): void {
     this.parts = [];
-    this.pending = [];
+    this.part = null;
+    this.filled = 0;
     this.hash.drop();
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
-    this.parts.push(new Blob(this.pending as BlobPart[]));
-    this.pending = [];
+    if (!this.part || this.filled === 0) return;
+    this.keep(this.part.subarray(0, this.filled));
+    this.filled = 0;
+  }
+
+  /** Hashed and kept as a Blob, both copies of `bytes` (the part buffer is reused). */
+  private keep(bytes: Uint8Array): void {
+    this.parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    this.hash.update(bytes);
   }
 }

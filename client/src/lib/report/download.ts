@@ -22,9 +22,9 @@ export function reportMimeType(format: ReportFormat): string {
   return TYPES[format];
 }
 
-/** Starts a download of `content` in the browser. */
-export function download(filename: string, content: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type }));
+/** Starts a download of `content` (one string, or parts to be joined) in the browser. */
+export function download(filename: string, content: string | readonly string[], type: string): void {
+  const url = URL.createObjectURL(new Blob(typeof content === 'string' ? [content] : [...content], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

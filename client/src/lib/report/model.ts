@@ -137,12 +137,15 @@ export function buildReport(input: ReportInput): ReportModel {
 
 /** The log without receipts; a message of ours says whether the peer acknowledged it. */
 function logEntries(session: SessionRecord, events: TranscriptEvent[], locale: Locale): ReportEntry[] {
-  const delivered = new Set(events.flatMap((e) => (e.kind === 'receipt' ? [e.id] : [])));
+  const delivered = new Set<string>();
+  for (const e of events) if (e.kind === 'receipt') delivered.add(e.id);
   const entries: ReportEntry[] = [];
   for (const e of events) {
     if (e.kind === 'chat') {
       const own = e.from === session.role && !e.colleague;
-      entries.push({ kind: 'chat', seq: e.seq, at: e.at, id: e.id, from: e.from, name: e.name, text: e.text, own, delivered: own && delivered.has(e.id), ...(e.private ? { private: true } : {}) });
+      const entry: ReportEntry = { kind: 'chat', seq: e.seq, at: e.at, id: e.id, from: e.from, name: e.name, text: e.text, own, delivered: own && delivered.has(e.id) };
+      if (e.private) entry.private = true;
+      entries.push(entry);
     } else if (e.kind === 'system') {
       const params = e.params ?? {};
       entries.push({ kind: 'system', seq: e.seq, at: e.at, key: e.key, params, level: e.level, text: systemText(locale, e.key, params) });
@@ -254,9 +257,14 @@ export function formatDateTime(ms: number, locale: Locale, timeZone?: string): s
  * rows a minute, and Intl's formatting was most of an HTML export's time (two calls a row).
  * Time zone offsets are whole minutes, so only the seconds differ within a minute.
  */
-const minutes = new Map<string, { parts: Intl.DateTimeFormatPart[]; day: string | undefined } | null>();
-function minuteOf(ms: number, locale: Locale, timeZone: string | undefined) {
+/** The minute's time around its seconds ("09:30:" and ""), and its day. */
+type Minute = { head: string; tail: string; day: string | undefined } | null;
+const minutes = new Map<string, Minute>();
+// The last minute asked for: a log's rows come in order, so most rows hit it without a key string.
+let last: { locale: Locale; timeZone: string | undefined; minute: number; cached: Minute } | undefined;
+function minuteOf(ms: number, locale: Locale, timeZone: string | undefined): Minute {
   const minute = Math.floor(ms / 60_000);
+  if (last && last.minute === minute && last.locale === locale && last.timeZone === timeZone) return last.cached;
   const key = `${locale} ${timeZone ?? ''} ${minute}`;
   let cached = minutes.get(key);
   if (cached === undefined) {
@@ -265,10 +273,14 @@ function minuteOf(ms: number, locale: Locale, timeZone: string | undefined) {
     const parts = formatter(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone }).formatToParts(at);
     // Old local mean times had offsets in seconds (St John's until 1935): such a minute, or a
     // locale without Latin 2-digit seconds, is formatted row by row (null).
-    const whole = parts.some((p) => p.type === 'second' && p.value === '00');
-    cached = whole ? { parts, day: format(at, locale, { dateStyle: 'full', timeZone }) } : null;
+    const seconds = parts.filter((p) => p.type === 'second');
+    const whole = seconds.length === 1 && seconds[0]!.value === '00';
+    const split = parts.findIndex((p) => p.type === 'second');
+    const text = (from: number, to?: number) => parts.slice(from, to).map((p) => p.value).join('');
+    cached = whole ? { head: text(0, split), tail: text(split + 1), day: format(at, locale, { dateStyle: 'full', timeZone }) } : null;
     minutes.set(key, cached);
   }
+  last = { locale, timeZone, minute, cached };
   return cached;
 }
 
@@ -277,9 +289,9 @@ export function formatTime(ms: number, locale: Locale, timeZone?: string): strin
   if (!representable(ms)) return undefined;
   const minute = minuteOf(ms, locale, timeZone);
   if (!minute) return format(ms, locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone });
-  // The minute's own parts with this time's seconds.
-  const second = String(Math.floor(ms / 1000) - Math.floor(ms / 60_000) * 60).padStart(2, '0');
-  return minute.parts.map((p) => (p.type === 'second' ? second : p.value)).join('');
+  // The minute's own text with this time's seconds.
+  const second = Math.floor(ms / 1000) - Math.floor(ms / 60_000) * 60;
+  return minute.head + (second < 10 ? `0${second}` : String(second)) + minute.tail;
 }
 
 /** "Thursday 15 January 2026" for the log's day separators. */

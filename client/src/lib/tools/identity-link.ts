@@ -2,7 +2,8 @@
  * A join link may carry the organisation's signed customer identity after the code, in the
  * fragment (never sent to any server): `https://parley.example/#482-913775&identity=<token>`.
  */
-import { MAX_IDENTITY_TOKEN_CHARS } from '@protocol/customer-identity.ts';
+// From limits.ts, not customer-identity.ts: that one brings ed25519 into the join form's page.
+import { MAX_IDENTITY_TOKEN_CHARS } from '@protocol/limits.ts';
 
 const TOKEN_RE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
