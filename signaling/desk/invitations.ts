@@ -93,6 +93,22 @@ export function newInviteId(random: (n: number) => Uint8Array = randomBytes): st
   return toBase64Url(random(16));
 }
 
+/** A pending invitation as both stores keep it. */
+export function newInvitationRecord(input: NewInvitation, inviteId: string, expiresAt: number): InvitationRecord {
+  return {
+    inviteId,
+    sid: input.sid,
+    fromUser: input.from.username,
+    fromName: input.from.name,
+    fromSocket: input.from.socketId,
+    toUser: input.toUser,
+    transfer: input.transfer,
+    ...(input.queue ? { queue: input.queue } : {}),
+    expiresAt,
+    state: 'pending',
+  };
+}
+
 const gone = { ok: false, error: 'REQUEST_GONE' } as const;
 
 /** One node's invitations, in memory. */
@@ -114,18 +130,7 @@ export class MemoryInvitations implements Invitations {
     if (live.some((r) => r.sid === input.sid && r.state === 'pending')) return { ok: false, error: 'INVITE_PENDING' };
     if (live.length >= this.#options.maxInvitations) return { ok: false, error: 'RATE_LIMITED' };
     if (live.filter((r) => r.toUser === input.toUser && r.state === 'pending').length >= this.#options.maxPerInvitee) return { ok: false, error: 'RATE_LIMITED' };
-    const invitation: InvitationRecord = {
-      inviteId: newInviteId(this.#random),
-      sid: input.sid,
-      fromUser: input.from.username,
-      fromName: input.from.name,
-      fromSocket: input.from.socketId,
-      toUser: input.toUser,
-      transfer: input.transfer,
-      ...(input.queue ? { queue: input.queue } : {}),
-      expiresAt: now + this.#options.pendingTtlMs,
-      state: 'pending',
-    };
+    const invitation = newInvitationRecord(input, newInviteId(this.#random), now + this.#options.pendingTtlMs);
     this.#byId.set(invitation.inviteId, invitation);
     return { ok: true, invitation: { ...invitation } };
   }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { ReplyError, type Redis } from 'ioredis';
 import type { Invitation } from '../../protocol/desk.ts';
 import { StoreUnavailableError, type Result } from '../room-types.ts';
-import { DEFAULT_INVITATION_OPTIONS, newInviteId, toInvitation, type InvitationOptions, type InvitationRecord, type Invitations, type NewInvitation } from './invitations.ts';
+import { DEFAULT_INVITATION_OPTIONS, newInvitationRecord, newInviteId, toInvitation, type InvitationOptions, type InvitationRecord, type Invitations, type NewInvitation } from './invitations.ts';
 
 /** Records outlive their deadline by this much at most if no sweep ever runs (backstop). */
 const BACKSTOP_MS = 24 * 60 * 60_000;
@@ -157,18 +157,7 @@ export class RedisInvitations implements Invitations {
 
   async create(input: NewInvitation): Promise<Result<{ invitation: InvitationRecord }>> {
     const now = this.#now();
-    const invitation: InvitationRecord = {
-      inviteId: newInviteId(this.#random),
-      sid: input.sid,
-      fromUser: input.from.username,
-      fromName: input.from.name,
-      fromSocket: input.from.socketId,
-      toUser: input.toUser,
-      transfer: input.transfer,
-      ...(input.queue ? { queue: input.queue } : {}),
-      expiresAt: now + this.#options.pendingTtlMs,
-      state: 'pending',
-    };
+    const invitation = newInvitationRecord(input, newInviteId(this.#random), now + this.#options.pendingTtlMs);
     const [status] = await this.#run('parleyInviteCreate', this.#prefix, now, JSON.stringify(invitation), this.#options.maxInvitations, this.#options.maxPerInvitee, BACKSTOP_MS);
     return status === 'OK' ? { ok: true, invitation } : failure(status);
   }
