@@ -34,7 +34,10 @@ describe('queueRows', () => {
 
   it('shows no name or problem when the details are unavailable, and the queue id when it has no name', () => {
     const [row] = queueRows([entry(1, { customer: null, detailsUnavailable: true, queue: 'billing' })], 0, SERVER_NOW, names);
-    expect(row).toMatchObject({ name: null, problem: null, queueName: 'billing' });
+    expect(row).toMatchObject({ name: null, problem: null, queueName: 'billing', detailsPending: false });
+    // Not sealed for this console yet: on the way, not "unavailable".
+    const [pending] = queueRows([entry(2, { customer: null, detailsUnavailable: false })], 0, SERVER_NOW, names);
+    expect(pending).toMatchObject({ name: null, detailsPending: true });
   });
 
   it('never shows negative waits or countdowns', () => {

@@ -17,8 +17,10 @@ export interface QueueRow {
   requestId: string;
   queueId: string;
   queueName: string;
-  /** The customer's name and problem, or null when the details are unavailable. */
+  /** The customer's name and problem, or null when the details are unavailable or not sealed for us yet. */
   name: string | null;
+  /** True while the customer's browser has not sealed the details for this console yet. */
+  detailsPending: boolean;
   problem: string | null;
   email: string | null;
   waitingSeconds: number;
@@ -43,6 +45,7 @@ export function queueRows(entries: readonly OpenedEntry[], offsetMs: number, loc
       queueId: entry.queue,
       queueName: queueNames.get(entry.queue) ?? entry.queue,
       name: entry.customer?.name ?? null,
+      detailsPending: !entry.customer && entry.detailsUnavailable !== true,
       problem: entry.customer?.description ?? null,
       email: entry.customer?.email || null,
       waitingSeconds: Math.max(0, Math.floor((serverNow - entry.since) / 1000)),

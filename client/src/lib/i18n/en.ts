@@ -92,6 +92,7 @@ export const en = {
   'queue.offered': 'Offered to you · {seconds}\u00a0s left',
   'queue.waiting': 'Waiting {time}',
   'queue.position': 'Position {position}',
+  'queue.detailsPending': 'details on the way…',
   'queue.detailsUnavailable': 'details unavailable',
   'queue.movedBy': 'Moved here by {name}',
   'queue.notify.title': 'Chat offered: {name}',

@@ -94,6 +94,7 @@ export const fr: Record<MessageKey, string> = {
   'queue.offered': 'Vous est proposée · encore {seconds}\u00a0s',
   'queue.waiting': 'Attend depuis {time}',
   'queue.position': 'Position {position}',
+  'queue.detailsPending': 'détails en route…',
   'queue.detailsUnavailable': 'détails indisponibles',
   'queue.movedBy': 'Déplacée ici par {name}',
   'queue.notify.title': 'Discussion proposée\u00a0: {name}',
