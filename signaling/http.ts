@@ -4,7 +4,7 @@
  * routes (`/readyz`, `/metrics`) are in ops-http.ts and come in through `HttpContent.routes`.
  */
 import { existsSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
@@ -204,8 +204,13 @@ export function originAllowed(req: IncomingMessage, config: Config): boolean {
  * client and can be forged).
  */
 export function clientIp(socket: Pick<Socket, 'handshake'>, trustProxy: boolean): string {
+  return forwardedClientIp(socket.handshake.headers, socket.handshake.address, trustProxy);
+}
+
+/** {@link clientIp} from request headers and the connection's own address (HTTP requests use it too). */
+export function forwardedClientIp(headers: IncomingHttpHeaders, remoteAddress: string, trustProxy: boolean): string {
   if (trustProxy) {
-    const header = socket.handshake.headers['x-forwarded-for'];
+    const header = headers['x-forwarded-for'];
     const value = Array.isArray(header) ? header.join(',') : header;
     const last = value
       ?.split(',')
@@ -214,5 +219,5 @@ export function clientIp(socket: Pick<Socket, 'handshake'>, trustProxy: boolean)
       .at(-1);
     if (last) return last;
   }
-  return socket.handshake.address;
+  return remoteAddress;
 }

@@ -23,6 +23,7 @@ import { repIdentityOf } from './identity.ts';
 import { handshakeToken, openModeIdentity, repRoom, sessionRoom, type RepIdentity, type RepSocketData } from './rep-auth.ts';
 import { MemoryPresenceStore, REFRESH_INTERVAL_MS, RedisPresenceStore, type PresenceStore } from './presence.ts';
 import { MemoryRepSessionStore, RedisRepSessionStore, type RepSessionStore } from './rep-sessions.ts';
+import { forwardedClientIp } from '../http.ts';
 
 /** The channel on which a node that saved the desk config tells the others to reload it. */
 export const DESK_CONFIG_CHANNEL = 'desk-config-saved';
@@ -207,17 +208,7 @@ export function createDesk(options: DeskOptions): Desk {
   };
 }
 
-/** The client address of an HTTP request (as `clientIp` in http.ts does for sockets). */
+/** The client address of an HTTP request, as `clientIp` in http.ts gives it for sockets. */
 function requestIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const header = req.headers['x-forwarded-for'];
-    const value = Array.isArray(header) ? header.join(',') : header;
-    const last = value
-      ?.split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== '')
-      .at(-1);
-    if (last) return last;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
+  return forwardedClientIp(req.headers, req.socket.remoteAddress ?? 'unknown', trustProxy);
 }
