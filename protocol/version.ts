@@ -5,5 +5,8 @@
  *
  * @example
  * io(url, { auth: { version: PROTOCOL_VERSION } });
+ *
+ * Version 2: bulk-channel frames (file chunks) are sealed with AES-256-GCM under new bulk keys
+ * (protocol/bulk-seal.ts) instead of secretbox.
  */
-export const PROTOCOL_VERSION = 1 as const;
+export const PROTOCOL_VERSION = 2 as const;

@@ -16,7 +16,7 @@
 import type { Browser, CDPSession, Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -143,7 +143,7 @@ function sampler(read: () => number | Promise<number>): { idle: (v: number) => v
  * Runs the file figures on a server whose policy allows `sizeMB` files of any type, with
  * auto-accept from the rep (set FILE_MAX_BYTES, FILE_TYPES and FILE_AUTO_ACCEPT_FROM_REP).
  */
-export async function fileBench(browser: Browser, base: string, sizeMB: number, runs: number): Promise<FileBench> {
+export async function fileBench(browser: Browser, base: string, sizeMB: number, runs: number, profileDir?: string): Promise<FileBench> {
   const { path, dir } = await randomFile(sizeMB);
   const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [] };
   try {
@@ -172,6 +172,12 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         samplers.receiverHeap.idle((await metric(customerCdp, 'JSHeapUsedSize')) / MB);
         samplers.browserRss.idle(bPid ? rssMB(bPid) : 0);
 
+        const profiling = profileDir && run === runs - 1 ? [cdp, customerCdp] : [];
+        for (const c of profiling) {
+          await c.send('Profiler.enable');
+          await c.send('Profiler.setSamplingInterval', { interval: 200 });
+          await c.send('Profiler.start');
+        }
         const sendClicked = await rep.evaluate(() => performance.now());
         await rep.getByRole('button', { name: 'Send', exact: true }).click();
         // Busy time from the offer on (the hashing before it is reported apart).
@@ -182,6 +188,9 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         out.senderBusy.push(((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall);
         out.receiverBusy.push(((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall);
         await rep.getByText('Delivered —').waitFor({ timeout: 60_000 });
+        for (const [c, name] of profiling.map((c, i) => [c, i === 0 ? 'sender' : 'receiver'] as const)) {
+          await writeFile(join(profileDir!, `file-${name}.cpuprofile`), JSON.stringify((await c.send('Profiler.stop')).profile));
+        }
         for (const [key, s] of Object.entries(samplers)) out[key as keyof typeof samplers].push(await s.stop());
         const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
 

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       ]);
     }
     if (ONLY.has('files') && FILE_MB > 0) {
-      const f = await fileBench(browser, server.base, FILE_MB, FILE_RUNS);
+      const f = await fileBench(browser, server.base, FILE_MB, FILE_RUNS, process.env.BENCH_PROFILE_DIR);
       tables.push([
         `File transfer, ${f.sizeMB} MB rep → customer (${FILE_RUNS} runs, a fresh session each)`,
         [

@@ -88,7 +88,7 @@ function craftedMessages(): { messages: unknown[]; floodChats: number; floodOffe
     { type: 'chat', id: id(1), text: 'x'.repeat(10_001), sentAt: 1 }, // over MAX_CHAT_CHARS
     { type: 'chat', id: id(2), text: 'negative time', sentAt: -5 },
     // unexpected: a second hello, a late proof, things only a rep may send
-    { type: 'hello', version: 1, role: 'customer', name: 'Someone else', capabilities: [] },
+    { type: 'hello', version: 2, role: 'customer', name: 'Someone else', capabilities: [] },
     { type: 'fp-proof', local: 'sha-256 AA', remote: 'sha-256 BB', mac: 'A'.repeat(43) },
     { type: 'url-push', id: id(3), url: 'https://evil.example/' },
     { type: 'url-push', id: id(4), url: 'javascript:alert(1)' },

@@ -2,15 +2,16 @@
  * The bulk channel with pipelined sealing (bulk-crypto.ts): frames go out sealed and in order,
  * the sender is held back while sealing plus the send buffer hold more than HIGH_WATER bytes,
  * and a tampered, replayed, oversized or early frame ends the channel. Sealing runs here on the
- * calling thread (localBulkCrypto) or behind a deliberately slow, out-of-turn backend.
+ * Web Crypto AES-GCM backend (gcmBulkCrypto) or behind a deliberately slow backend.
  */
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BulkChannel, HIGH_WATER } from '../../client/src/lib/bulk-channel.ts';
-import { localBulkCrypto, type BulkCrypto, type BulkKeys } from '../../client/src/lib/bulk-crypto.ts';
+import { gcmBulkCrypto, type BulkCrypto, type BulkKeys } from '../../client/src/lib/bulk-crypto.ts';
 import { ParleyError } from '../../protocol/errors.ts';
 import { MAX_BULK_PLAINTEXT } from '../../protocol/limits.ts';
-import { Opener, Sealer } from '../../protocol/seal.ts';
+import { BulkOpener, BulkSealer } from '../../protocol/bulk-seal.ts';
+import { Sealer } from '../../protocol/seal.ts';
 
 class FakeChannel extends EventTarget {
   binaryType = 'blob';
@@ -41,6 +42,8 @@ class FakeChannel extends EventTarget {
 const keyA = nacl.randomBytes(32);
 const keyB = nacl.randomBytes(32);
 const tick = () => new Promise((r) => setTimeout(r, 0));
+/** Long enough for Web Crypto (a thread pool in Node) to answer a few small frames. */
+const settle = () => new Promise((r) => setTimeout(r, 30));
 
 function channel(options: { crypto?: (keys: BulkKeys) => BulkCrypto; accepting?: () => boolean } = {}) {
   const fake = new FakeChannel();
@@ -52,7 +55,7 @@ function channel(options: { crypto?: (keys: BulkKeys) => BulkCrypto; accepting?:
     accepting: options.accepting ?? (() => true),
     onFrame: (p) => frames.push(p),
     onFatal: (e) => fatal.push(e),
-    crypto: options.crypto ?? localBulkCrypto,
+    crypto: options.crypto ?? gcmBulkCrypto,
   });
   return { fake, bulk, frames, fatal };
 }
@@ -61,22 +64,22 @@ describe('BulkChannel sending', () => {
   it('sends sealed frames in order, each opening with the peer key', async () => {
     const { fake, bulk } = channel();
     for (let i = 0; i < 5; i++) await bulk.send(Uint8Array.of(i, i, i));
-    await tick();
-    const opener = new Opener(keyA, { maxPlaintext: MAX_BULK_PLAINTEXT });
-    expect(fake.sent.map((f) => [...opener.open(f)])).toEqual([0, 1, 2, 3, 4].map((i) => [i, i, i]));
+    await settle();
+    const opener = new BulkOpener(keyA, { maxPlaintext: MAX_BULK_PLAINTEXT });
+    expect(await Promise.all(fake.sent.map(async (f) => [...(await opener.open(f))]))).toEqual([0, 1, 2, 3, 4].map((i) => [i, i, i]));
   });
 
   it('keeps frames in order when sealing answers late', async () => {
-    // A backend that answers in a later task, as a Worker does.
+    // A backend that answers in a later task, each frame a little later than the one before.
     const slow = (keys: BulkKeys): BulkCrypto => {
-      const local = localBulkCrypto(keys);
-      return { ...local, seal: (p) => local.seal(p).then((f) => new Promise((r) => setTimeout(() => r(f), 5))) };
+      const real = gcmBulkCrypto(keys);
+      return { ...real, seal: (p) => real.seal(p).then((f) => new Promise((r) => setTimeout(() => r(f), 5))) };
     };
     const { fake, bulk } = channel({ crypto: slow });
     await Promise.all([1, 2, 3, 4].map((i) => bulk.send(Uint8Array.of(i))));
     await new Promise((r) => setTimeout(r, 50));
-    const opener = new Opener(keyA, { maxPlaintext: MAX_BULK_PLAINTEXT });
-    expect(fake.sent.map((f) => opener.open(f)[0])).toEqual([1, 2, 3, 4]);
+    const opener = new BulkOpener(keyA, { maxPlaintext: MAX_BULK_PLAINTEXT });
+    expect(await Promise.all(fake.sent.map(async (f) => (await opener.open(f))[0]))).toEqual([1, 2, 3, 4]);
   });
 
   it('holds the sender while more than HIGH_WATER bytes wait, and lets it go once drained', async () => {
@@ -87,16 +90,17 @@ describe('BulkChannel sending', () => {
       for (;;) {
         await bulk.send(chunk.slice());
         sent += 1;
-        if (sent > 100) return;
+        if (sent * 64_000 > 4 * HIGH_WATER) return; // more than one drain can let through
       }
     })();
-    await new Promise((r) => setTimeout(r, 20));
+    // Sealing is asynchronous: wait until the buffer is full, then check nothing more goes out.
+    await vi.waitFor(() => expect(fake.bufferedAmount).toBeGreaterThan(HIGH_WATER));
     const held = sent;
+    await settle();
+    expect(sent).toBe(held);
     expect(held * 64_000).toBeLessThanOrEqual(HIGH_WATER + 64_000);
-    expect(fake.bufferedAmount).toBeGreaterThan(HIGH_WATER);
     fake.drain();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(sent).toBeGreaterThan(held);
+    await vi.waitFor(() => expect(sent).toBeGreaterThan(held));
     bulk.close();
     await expect(sender).rejects.toMatchObject({ code: 'PEER_GONE' });
   });
@@ -113,33 +117,34 @@ describe('BulkChannel sending', () => {
     const { fake, bulk } = channel();
     fake.refuse = true;
     await bulk.send(Uint8Array.of(1)).catch(() => {});
-    await tick();
+    await settle();
     await expect(bulk.send(Uint8Array.of(2))).rejects.toMatchObject({ code: 'PEER_GONE' });
   });
 });
 
 describe('BulkChannel receiving', () => {
-  const sealer = () => new Sealer(keyB);
+  const sealer = () => new BulkSealer(keyB);
 
   it('opens frames in order and hands them on', async () => {
     const { fake, frames, fatal } = channel();
     const s = sealer();
-    for (let i = 0; i < 3; i++) fake.deliver(s.seal(Uint8Array.of(i)));
-    await tick();
+    for (const frame of await Promise.all([0, 1, 2].map((i) => s.seal(Uint8Array.of(i))))) fake.deliver(frame);
+    await settle();
     expect(frames.map((f) => f[0])).toEqual([0, 1, 2]);
     expect(fatal).toEqual([]);
   });
 
   it.each([
-    ['tampered', (s: Sealer) => Object.assign(s.seal(Uint8Array.of(1)), { 10: 0xff }), 'TAMPERED'],
-    ['replayed', (s: Sealer) => { const f = s.seal(Uint8Array.of(1)); return [f, f]; }, 'REPLAYED'],
-    ['oversized', (s: Sealer) => s.seal(new Uint8Array(MAX_BULK_PLAINTEXT + 1)), 'PAYLOAD_TOO_LARGE'],
+    ['tampered', async (s: BulkSealer) => Object.assign(await s.seal(Uint8Array.of(1)), { 10: 0xff }), 'TAMPERED'],
+    ['replayed', async (s: BulkSealer) => { const f = await s.seal(Uint8Array.of(1)); return [f, f]; }, 'REPLAYED'],
+    ['oversized', (s: BulkSealer) => s.seal(new Uint8Array(MAX_BULK_PLAINTEXT + 1)), 'PAYLOAD_TOO_LARGE'],
+    ['secretbox (the old cipher)', () => new Sealer(keyB).seal(Uint8Array.of(1)), 'TAMPERED'],
     ['not binary', () => 'text', 'MALFORMED'],
   ] as const)('ends the channel on a %s frame', async (_name, make, code) => {
     const { fake, frames, fatal } = channel();
-    const made = make(sealer());
+    const made = await make(sealer());
     for (const frame of Array.isArray(made) ? made : [made]) fake.deliver(frame as Uint8Array | string);
-    await tick();
+    await settle();
     expect(fatal.map((e) => e.code)).toEqual([code]);
     expect(fake.readyState).toBe('closed');
     if (code === 'REPLAYED') expect(frames).toHaveLength(1); // the first copy was fine
@@ -147,21 +152,26 @@ describe('BulkChannel receiving', () => {
 
   it('refuses frames before the link is verified, and anything after a bad frame', async () => {
     const { fake, frames, fatal } = channel({ accepting: () => false });
-    fake.deliver(sealer().seal(Uint8Array.of(1)));
-    await tick();
+    fake.deliver(await sealer().seal(Uint8Array.of(1)));
+    await settle();
     expect(fatal.map((e) => e.code)).toEqual(['MALFORMED']);
-    fake.deliver(sealer().seal(Uint8Array.of(2)));
-    await tick();
+    fake.deliver(await sealer().seal(Uint8Array.of(2)));
+    await settle();
     expect(frames).toHaveLength(0);
     expect(fatal).toHaveLength(1);
   });
 });
 
-describe('localBulkCrypto', () => {
+describe('gcmBulkCrypto', () => {
   it('rejects with PEER_GONE once closed', async () => {
-    const c = localBulkCrypto({ sendKey: keyA, recvKey: keyB, maxPlaintext: 10 });
+    const c = gcmBulkCrypto({ sendKey: keyA, recvKey: keyB, maxPlaintext: 10 });
     c.close();
     await expect(c.seal(Uint8Array.of(1))).rejects.toMatchObject({ code: 'PEER_GONE' });
     await expect(c.open(new ArrayBuffer(30))).rejects.toMatchObject({ code: 'PEER_GONE' });
+  });
+
+  it('rejects a plaintext that is not bytes instead of throwing', async () => {
+    const c = gcmBulkCrypto({ sendKey: keyA, recvKey: keyB, maxPlaintext: 10 });
+    await expect(c.seal('text' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'MALFORMED' });
   });
 });

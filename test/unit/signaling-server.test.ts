@@ -749,7 +749,7 @@ describe('privacy and test hooks', () => {
     rep.emit('relay', { data });
     const received = ((await relayed) as { data: string }).data;
     expect(frames.some((f) => f.includes(data))).toBe(true);
-    expect(frames.some((f) => f.includes('"version":1'))).toBe(true); // the CONNECT packet too
+    expect(frames.some((f) => f.includes(`"version":${PROTOCOL_VERSION}`))).toBe(true); // the CONNECT packet too
     expect(received).not.toBe(data);
     expect(received).toHaveLength(data.length);
     expect(received).toMatch(/^[A-Za-z0-9_-]+$/);

@@ -1,0 +1,109 @@
+/**
+ * Bulk-channel sealing (protocol/bulk-seal.ts): AES-256-GCM frames with counter IVs, checked
+ * against Node's own AES-GCM, and every way a frame can be bad.
+ */
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { BULK_FRAME_OVERHEAD, BulkOpener, BulkSealer } from '../../protocol/bulk-seal.ts';
+
+const key = new Uint8Array(randomBytes(32));
+const MAX = 1000;
+const opener = () => new BulkOpener(key, { maxPlaintext: MAX });
+
+describe('BulkSealer', () => {
+  it('writes counter ‖ AES-256-GCM ciphertext ‖ tag, as an independent implementation computes it', async () => {
+    const sealer = new BulkSealer(key);
+    await sealer.seal(Uint8Array.of(0)); // counter 0
+    const plaintext = new TextEncoder().encode('chunk number one');
+    const frame = await sealer.seal(plaintext); // counter 1
+    const iv = Buffer.alloc(12);
+    iv.writeBigUInt64BE(1n, 4);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const expected = Buffer.concat([iv.subarray(4), cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    expect(Buffer.from(frame).equals(expected)).toBe(true);
+    expect(frame.length).toBe(plaintext.length + BULK_FRAME_OVERHEAD);
+  });
+
+  it('hands frames out in call order, whatever their sizes', async () => {
+    const sealer = new BulkSealer(key);
+    const sizes = [60_000, 1, 30_000, 0, 5];
+    const frames = await Promise.all(sizes.map((n) => sealer.seal(new Uint8Array(n).fill(n % 251))));
+    const o = new BulkOpener(key, { maxPlaintext: 64_000 });
+    const opened = await Promise.all(frames.map((f) => o.open(f)));
+    expect(opened.map((p) => p.length)).toEqual(sizes);
+  });
+
+  it('takes the bytes as they were at the call, even before the key is ready', async () => {
+    const sealer = new BulkSealer(key);
+    const bytes = Uint8Array.of(1, 2, 3);
+    const frame = sealer.seal(bytes);
+    bytes.fill(9); // the caller reuses its buffer at once
+    expect([...(await opener().open(await frame))]).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a key that is not 32 bytes and a plaintext that is not bytes', () => {
+    expect(() => new BulkSealer(new Uint8Array(16))).toThrow(expect.objectContaining({ code: 'BAD_KEY' }));
+    expect(() => new BulkSealer(key).seal('text' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+  });
+});
+
+describe('BulkOpener', () => {
+  async function frames(n: number): Promise<Uint8Array[]> {
+    const sealer = new BulkSealer(key);
+    return Promise.all(Array.from({ length: n }, (_, i) => sealer.seal(Uint8Array.of(i))));
+  }
+
+  it('opens frames in order and counts them', async () => {
+    const o = opener();
+    const [a, b] = await frames(2);
+    expect([...(await o.open(a!))]).toEqual([0]);
+    expect([...(await o.open(b!))]).toEqual([1]);
+    expect(o.counter).toBe(2);
+  });
+
+  it.each([
+    ['a ciphertext byte', 9],
+    ['a tag byte', -1],
+    ['a counter byte (the IV is authenticated)', 7],
+  ])('calls a frame with %s changed TAMPERED, and still takes the next good one', async (_name, at) => {
+    const o = opener();
+    const [good] = await frames(1);
+    const bad = good!.slice();
+    bad[at < 0 ? bad.length + at : at]! ^= 0x01;
+    await expect(o.open(bad)).rejects.toMatchObject({ code: 'TAMPERED' });
+    expect(o.counter).toBe(0);
+    expect([...(await o.open(good!))]).toEqual([0]);
+  });
+
+  it('calls an authentic frame seen before, or one that skips ahead, REPLAYED', async () => {
+    const o = opener();
+    const [first, second, third] = await frames(3);
+    await o.open(first!);
+    await expect(o.open(first!)).rejects.toMatchObject({ code: 'REPLAYED' });
+    await expect(o.open(third!)).rejects.toMatchObject({ code: 'REPLAYED' });
+    expect(o.counter).toBe(1);
+    expect([...(await o.open(second!))]).toEqual([1]);
+  });
+
+  it('refuses a frame sealed with another key', async () => {
+    const other = new BulkSealer(new Uint8Array(randomBytes(32)));
+    await expect(opener().open(await other.seal(Uint8Array.of(1)))).rejects.toMatchObject({ code: 'TAMPERED' });
+  });
+
+  it('refuses frames too short, too large or not bytes, before any decryption', async () => {
+    const o = opener();
+    await expect(o.open(new Uint8Array(BULK_FRAME_OVERHEAD - 1))).rejects.toMatchObject({ code: 'MALFORMED' });
+    await expect(o.open(new Uint8Array(MAX + BULK_FRAME_OVERHEAD + 1))).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(o.open('frame' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'MALFORMED' });
+    const big = await new BulkSealer(key).seal(new Uint8Array(MAX + 1));
+    await expect(o.open(big)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(o.counter).toBe(0);
+  });
+
+  it('reports results in call order even when a bad frame sits between good ones', async () => {
+    const o = opener();
+    const [a, b] = await frames(2);
+    const results = await Promise.allSettled([o.open(a!), o.open(new Uint8Array(3)), o.open(b!)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+});
