@@ -243,6 +243,10 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   await expect(visiblePanel(b).getByLabel('Message', { exact: true })).toBeEnabled();
   // The history, private lines too, heads B's transcript of the customer session.
   await expect(chatLog(b).getByText(SECRET)).toBeVisible();
+  // B's details name the chat's queue (handed over by A), not "Code session".
+  const detailsB = visiblePanel(b).getByRole('region', { name: 'Session details' });
+  await expect(detailsB.getByRole('definition').filter({ hasText: 'General support' })).toBeVisible();
+  await expect(detailsB).not.toContainText('Code session');
   await expect(ada.getByLabel('Message', { exact: true })).toBeEnabled();
   await say(b, 'Still here, Ada?');
   await expect(ada.getByText('Still here, Ada?')).toBeVisible();

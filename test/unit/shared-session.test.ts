@@ -160,6 +160,15 @@ describe('SharedHost', () => {
     expect(c.got.filter((m) => m.type === 'notes-update')).toEqual([{ type: 'notes-update', text: 'plan B', updatedAt: 9, author: 'Bo' }]);
   });
 
+  it('names the chat\'s queue in a transfer\'s handover, and refuses one to a colleague not present', () => {
+    const { host, colleague } = setup();
+    const b = colleague('inviteB_0000000000000', 'Bo');
+    host.handoverReady('inviteB_0000000000000', 'S'.repeat(43), 'I'.repeat(22), { id: 'billing', name: 'Billing' });
+    expect(b.got.filter((m) => m.type === 'handover-ready')).toEqual([{ type: 'handover-ready', sid: 'S'.repeat(43), inviteId: 'I'.repeat(22), queue: { id: 'billing', name: 'Billing' } }]);
+    host.invited('inviteC_0000000000000', 'Cy');
+    expect(() => host.handoverReady('inviteC_0000000000000', 'S'.repeat(43), 'I'.repeat(22))).toThrow(/not present/);
+  });
+
   /**
    * The privacy property: whatever mix of lines, joins, shows and hides happens, no private text
    * and no hidden rep's name ever reaches the customer's wire.
@@ -252,6 +261,18 @@ describe('SharedGuest', () => {
     const line = g.say('just between us', 'reps');
     expect(sent).toEqual([{ type: 'shared-line', id: line.id, text: 'just between us', sentAt: 42, author: { kind: 'rep', name: 'Bo' }, to: 'reps' }]);
     expect(g.lines).toEqual([line]);
+  });
+
+  it('passes the handover on with the queue the host named (none for a code session)', () => {
+    const { g } = guest();
+    const ready: unknown[] = [];
+    g.on('handover-ready', (r) => ready.push(r));
+    g.receive({ type: 'handover-ready', sid: 'S'.repeat(43), inviteId: 'I'.repeat(22), queue: { id: 'billing', name: 'Billing' } });
+    g.receive({ type: 'handover-ready', sid: 'S'.repeat(43), inviteId: 'I'.repeat(22) });
+    expect(ready).toEqual([
+      { sid: 'S'.repeat(43), inviteId: 'I'.repeat(22), queue: { id: 'billing', name: 'Billing' } },
+      { sid: 'S'.repeat(43), inviteId: 'I'.repeat(22) },
+    ]);
   });
 
   it('keeps participants and notes, and warns about a customer notice', () => {

@@ -15,7 +15,7 @@ import type { DeskRepIdentity } from './desk-session.ts';
 import { toBase64Url } from '@protocol/base64.ts';
 import { ParleyError, toParleyError } from '@protocol/errors.ts';
 import type { Chat } from '@protocol/peer.ts';
-import type { Audience, HistoryLine, Participant, SharedMessage } from '@protocol/shared-session.ts';
+import type { Audience, HandoverQueue, HistoryLine, Participant, SharedMessage } from '@protocol/shared-session.ts';
 import { acceptInvitation, inviteColleague, takeCustomer, type LinkSocket, type SentInvitation } from './colleague-link.ts';
 import { DeskSession as Session } from './desk-session.ts';
 import type { SessionView, SharedSessionHooks } from './session-view.svelte.ts';
@@ -165,7 +165,7 @@ export class SharedHostView implements SharedSessionHooks {
       const sid = this.customerSid();
       await link.invitation.portal.desk.allowHandover(sid, id);
       this.handoverAllowed.add(id);
-      this.host.handoverReady(id, sid, id);
+      this.host.handoverReady(id, sid, id, this.view.record?.queue);
       // The customer's link closes once it pairs with the colleague: this tab ends "transferred".
       this.view.customerLink()?.on('peer-left', () => this.transferred(name));
     } catch (err) {
@@ -253,14 +253,17 @@ export class SharedGuestView {
     this.guest?.shareNotes(text);
   }
 
-  /** Transfer: runs `take` once the host let us take the customer (a SessionView for the new tab). */
-  onHandoverReady(take: (link: { portal: LinkSocket['portal']; room: DeskRoom; relays: string[] }, history: NewEvent[]) => void): () => void {
+  /**
+   * Transfer: runs `take` once the host let us take the customer (a SessionView for the new tab),
+   * with the history and the chat's queue as the host named it.
+   */
+  onHandoverReady(take: (link: { portal: LinkSocket['portal']; room: DeskRoom; relays: string[] }, history: NewEvent[], queue: HandoverQueue | undefined) => void): () => void {
     if (!this.guest) return () => {};
-    return this.guest.on('handover-ready', ({ sid, inviteId }) => {
+    return this.guest.on('handover-ready', ({ sid, inviteId, queue }) => {
       void takeCustomer({ rep: this.options.rep, sid, inviteId, serverUrl: this.options.serverUrl }).then(
         (link) => {
           this.state = 'taken-over';
-          take(link, this.lines.map((line) => this.event(line)));
+          take(link, this.lines.map((line) => this.event(line)), queue);
           this.session?.end();
         },
         (err: unknown) => (this.error = toParleyError(err)),
