@@ -312,3 +312,26 @@ describe('private lines in a rep\'s exports', () => {
     expect(json.events.filter((e) => e.private).map((e) => e.text)).toEqual(['customer is on the legacy plan']);
   });
 });
+
+describe('files between reps in a rep\'s exports', () => {
+  it('keep their steps marked "Reps only" in Markdown, HTML and JSON; the customer\'s files are not marked', async () => {
+    const { system, input, repSession } = await import('./report-fixtures.ts');
+    const { toMarkdownReport } = await import('../../client/src/lib/report/markdown.ts');
+    const { toJsonReport } = await import('../../client/src/lib/report/json.ts');
+    const { toHtmlReport } = await import('../../client/src/lib/report/html.ts');
+    const params = { batch: 'b_00000001', fid: 'f_00000001', file: 'refund.txt', size: '8 kB', sha256: 'a'.repeat(64), name: 'Bo' };
+    const events = [
+      { ...system('event.fileReceived', params, 'success'), private: true },
+      system('event.fileReceived', { ...params, file: 'crash.log', name: 'Ada' }, 'success'),
+    ];
+    const md = toMarkdownReport(input({ session: repSession, events }));
+    expect(md.split('\n').find((l) => l.includes('refund'))).toContain('(🔒 Reps only)');
+    expect(md.split('\n').find((l) => l.includes('crash'))).not.toContain('Reps only');
+    const json = JSON.parse(toJsonReport(input({ session: repSession, events }))) as { events: { text: string; private?: boolean }[] };
+    expect(json.events.filter((e) => e.private).map((e) => e.text)).toEqual([expect.stringContaining('refund.txt')]);
+    const html = toHtmlReport(input({ session: repSession, events }));
+    const refundRow = html.split('<tr').find((row) => row.includes('refund.txt'));
+    expect(refundRow).toContain('🔒 Reps only');
+    expect(html.split('<tr').find((row) => row.includes('crash.log'))).not.toContain('Reps only');
+  });
+});

@@ -11,12 +11,10 @@
  * files, and the invited rep is the colleague room's `customer`).
  */
 import { ParleyError } from '@protocol/errors.ts';
-import { attention } from './attention-dom.ts';
 import type { DeskSession } from './desk-session.ts';
 import { describeError, type UserError } from './errors.ts';
 import { FilesView } from './files/files-view.svelte.ts';
 import type { ChosenFile } from './files/prepare.ts';
-import { notificationPreview } from './notify.ts';
 import type { NewEvent } from './transcript.ts';
 
 export interface ColleagueFilesOptions {
@@ -26,6 +24,8 @@ export interface ColleagueFilesOptions {
   ownName: string;
   /** The rep at the other end of the link. */
   colleagueName: () => string;
+  /** Draws the rep's attention to an incoming offer (title, sound, notification while hidden). */
+  notify(from: string, body: string): void;
 }
 
 /**
@@ -40,7 +40,7 @@ export function colleagueFiles(session: DeskSession, o: ColleagueFilesOptions): 
       o.write({ kind: 'chat', id, from: 'rep', name: direction === 'out' ? o.ownName : o.colleagueName(), text, at: Date.now(), private: true, ...(direction === 'in' ? { colleague: true } : {}) }),
     acknowledge: (id) => session.acknowledge(id),
     peerName: o.colleagueName,
-    notify: (from, body) => attention.message(from, notificationPreview(body)),
+    notify: (from, body) => o.notify(from, body),
   });
   if (session.state === 'verified') files.start(session);
   else session.on('verified', () => files.start(session));

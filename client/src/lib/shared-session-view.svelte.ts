@@ -16,6 +16,7 @@ import { toBase64Url } from '@protocol/base64.ts';
 import { ParleyError, toParleyError } from '@protocol/errors.ts';
 import type { Chat } from '@protocol/peer.ts';
 import type { Audience, HandoverQueue, HistoryLine, Participant, SharedMessage } from '@protocol/shared-session.ts';
+import { attention } from './attention-dom.ts';
 import { colleagueFiles, offerToColleagues } from './colleague-files.svelte.ts';
 import { acceptInvitation, inviteColleague, takeCustomer, type LinkSocket, type SentInvitation } from './colleague-link.ts';
 import type { UserError } from './errors.ts';
@@ -26,6 +27,7 @@ import type { SessionView, SharedSessionHooks } from './session-view.svelte.ts';
 import { CustomerGate } from './shared-session-gate.ts';
 import { SharedHost } from './shared-session-host.ts';
 import { SharedGuest, type GuestLine } from './shared-session-guest.ts';
+import { notificationPreview } from './notify.ts';
 import type { NewEvent } from './transcript.ts';
 import { t } from './i18n/index.svelte.ts';
 
@@ -159,7 +161,7 @@ export class SharedHostView implements SharedSessionHooks {
   private connect(invitation: SentInvitation, answer: LinkSocket & { colleague: string }, transfer: boolean): void {
     const id = invitation.inviteId;
     const session = new Session({ role: 'rep', name: this.options.name, portal: answer.portal });
-    const files = colleagueFiles(session, { write: (event) => this.view.addLine(event), ownName: this.options.name, colleagueName: () => answer.colleague });
+    const files = colleagueFiles(session, { write: (event) => this.view.addLine(event), ownName: this.options.name, colleagueName: () => answer.colleague, notify: offerArrived });
     this.links.set(id, { session, invitation, transfer, files });
     this.repFiles = [...this.repFiles, files];
     session.on('verified', () => {
@@ -254,7 +256,7 @@ export class SharedGuestView {
     session.on('shared', (message) => guest.receive(message));
     session.on('hello', (hello) => (this.helloName = hello.name));
     // A file step is written where lines are: the tab's transcript (onLine), after the lines before it.
-    this.files = colleagueFiles(session, { write: async (event) => this.onLine?.(event), ownName: this.options.name, colleagueName: () => this.hostName });
+    this.files = colleagueFiles(session, { write: async (event) => this.onLine?.(event), ownName: this.options.name, colleagueName: () => this.hostName, notify: offerArrived });
     session.on('verified', ({ safetyCode }) => {
       this.state = 'live';
       this.safetyCode = safetyCode.map((s) => s.emoji).join(' ');
@@ -319,6 +321,11 @@ export class SharedGuestView {
     this.session?.end();
     this.files?.dispose();
   }
+}
+
+/** A colleague's files arrived: the same attention as the customer's (title, sound, notification while hidden). */
+function offerArrived(from: string, body: string): void {
+  attention.message(from, notificationPreview(body));
 }
 
 /** A shared-session line as a transcript chat event. */
