@@ -35,6 +35,10 @@ class FakeLinkSession extends Emitter<SessionEvents> {
   acknowledge(id: string): void {
     this.acked.push(id);
   }
+  verify(): void {
+    this.state = 'verified';
+    this.emit('verified', { safetyCode: [], authenticated: false });
+  }
   end(): void {
     this.state = 'ended';
     this.emit('state', 'ended');
@@ -119,8 +123,7 @@ describe('files between reps', () => {
     host.state = 'connecting';
     const files = colleagueFiles(host as unknown as DeskSession, { write: async () => {}, ownName: 'Amy', colleagueName: () => 'Bo', notify: () => {} });
     expect(files.ready).toBe(false);
-    host.state = 'verified';
-    host.emit('verified', { safetyCode: [], authenticated: false });
+    host.verify();
     expect(files.ready).toBe(true);
   });
 });
