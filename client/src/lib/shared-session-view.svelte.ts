@@ -29,7 +29,6 @@ import { SharedHost } from './shared-session-host.ts';
 import { SharedGuest, type GuestLine } from './shared-session-guest.ts';
 import { notificationPreview } from './notify.ts';
 import type { NewEvent } from './transcript.ts';
-import { t } from './i18n/index.svelte.ts';
 
 export interface SharedViewOptions {
   rep: DeskRepIdentity;
@@ -277,8 +276,7 @@ export class SharedGuestView {
    * Attachments go to the host only, as "Reps only": a colleague has no way of its own to the
    * customer, and the host does not relay files. Resolves to an error to show, or null.
    */
-  async sendFiles(files: readonly ChosenFile[], text: string | undefined, to: Audience, onProgress?: (fraction: number) => void): Promise<UserError | null> {
-    if (to !== 'reps') return { message: t('shared.filesRepsOnly'), security: false, code: 'FILES_REPS_ONLY' };
+  sendFilesToHost(files: readonly ChosenFile[], text: string | undefined, onProgress?: (fraction: number) => void): Promise<UserError | null> {
     return offerToColleagues(this.files ? [this.files] : [], files, text, onProgress);
   }
 
