@@ -109,17 +109,3 @@ test('A and B send each other files "Reps only": both download the right bytes, 
     expect(frames).not.toContain(marker);
   }
 });
-
-test('the transferred rep\'s details name the chat\'s queue', async ({ browser }) => {
-  const a = await repConsole(browser, 'Amy');
-  const b = await repConsole(browser, 'Bo');
-  const ben = await customer(browser, 'Ben', 'Billing');
-  await acceptChat(a, ben, 'Ben');
-  await invite(a, 'Bo', 'en', true);
-  await b.getByRole('group', { name: 'Amy wants to transfer a chat to you' }).getByRole('button', { name: 'Accept' }).click();
-  await expect(ben.getByText('You are now talking to Bo.')).toBeVisible();
-  await expect(b.getByRole('tab', { name: /Ben$/ })).toBeVisible();
-  const details = visiblePanel(b).getByRole('region', { name: 'Session details' });
-  await expect(details.getByRole('definition').filter({ hasText: 'Billing' })).toBeVisible();
-  await expect(details).not.toContainText('Code session');
-});

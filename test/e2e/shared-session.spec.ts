@@ -4,8 +4,9 @@
  * and sees the recent history; A writes "To: Reps only" and B sees it marked private, while the
  * customer's page, its decrypted transcript (IndexedDB) and its traffic (data-channel and
  * WebSocket frames, recorded in the page) never hold it; A transfers the chat to B and leaves,
- * and the customer goes on with B. Also "Move queue" (the customer waits again in another
- * queue), and the French labels of the new controls.
+ * and the customer goes on with B; a transfer keeps the chat's queue in the new rep's details.
+ * Also "Move queue" (the customer waits again in another queue), and the French labels of the
+ * new controls. Files between reps: shared-files.spec.ts.
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -108,10 +109,6 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   await expect(visiblePanel(b).getByLabel('Message', { exact: true })).toBeEnabled();
   // The history, private lines too, heads B's transcript of the customer session.
   await expect(chatLog(b).getByText(SECRET)).toBeVisible();
-  // B's details name the chat's queue (handed over by A), not "Code session".
-  const detailsB = visiblePanel(b).getByRole('region', { name: 'Session details' });
-  await expect(detailsB.getByRole('definition').filter({ hasText: 'General support' })).toBeVisible();
-  await expect(detailsB).not.toContainText('Code session');
   await expect(ada.getByLabel('Message', { exact: true })).toBeEnabled();
   await say(b, 'Still here, Ada?');
   await expect(ada.getByText('Still here, Ada?')).toBeVisible();
@@ -121,6 +118,20 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   await b.screenshot({ path: `${SHOTS}/en-after-transfer.png` });
   expect(await ada.locator('body').innerText()).not.toContain('PRIVATE-7f3a');
   expect(await customerTranscript(ada)).not.toContain('PRIVATE-7f3a');
+});
+
+test('a transfer keeps the queue: the new rep\'s details name it, not "Code session"', async ({ browser }) => {
+  const a = await repConsole(browser, 'Amy');
+  const b = await repConsole(browser, 'Bo');
+  const ben = await customer(browser, 'Ben', 'Billing');
+  await acceptChat(a, ben, 'Ben');
+  await invite(a, 'Bo', 'en', true);
+  await b.getByRole('group', { name: 'Amy wants to transfer a chat to you' }).getByRole('button', { name: 'Accept' }).click();
+  await expect(ben.getByText('You are now talking to Bo.')).toBeVisible();
+  await expect(b.getByRole('tab', { name: /Ben$/ })).toBeVisible();
+  const details = visiblePanel(b).getByRole('region', { name: 'Session details' });
+  await expect(details.getByRole('definition').filter({ hasText: 'Billing' })).toBeVisible();
+  await expect(details).not.toContainText('Code session');
 });
 
 test('Move queue: the chat waits again in another queue, where reps see it moved, and the customer is told', async ({ browser }) => {
@@ -178,6 +189,14 @@ test('French: the shared-session controls are translated', async ({ browser }) =
   await to.selectOption('reps');
   await say(a, 'Note interne : ancien forfait');
   await expect(chatLog(b).getByRole('listitem').filter({ hasText: 'Note interne' }).getByText('Conseillers seulement')).toBeVisible();
+  // Files between reps: the card is marked in French, and a colleague attaching for everyone is told why not.
+  await panel.getByLabel('Joindre des fichiers').setInputFiles({ name: 'forfait.txt', mimeType: 'text/plain', buffer: Buffer.from('ancien forfait') });
+  await panel.getByRole('button', { name: 'Envoyer', exact: true }).click();
+  await expect(chatLog(b).getByRole('region', { name: 'Fichiers de Amélie (Conseillers seulement)' })).toBeVisible();
+  const panelB = visiblePanel(b);
+  await panelB.getByLabel('Joindre des fichiers').setInputFiles({ name: 'journal.txt', mimeType: 'text/plain', buffer: Buffer.from('journal') });
+  await panelB.getByRole('button', { name: 'Envoyer', exact: true }).click();
+  await expect(panelB.getByRole('alert')).toContainText('Les fichiers envoyés d’ici ne vont qu’aux conseillers');
   await a.screenshot({ path: `${SHOTS}/fr-host-private.png` });
   await b.screenshot({ path: `${SHOTS}/fr-guest-private.png` });
   await panel.getByRole('button', { name: 'Transférer' }).click();
