@@ -24,10 +24,10 @@ import * as v from 'valibot';
 import { CannedTreeSchema } from './canned.ts';
 import { FilePolicySchema } from './file-policy.ts';
 import { IceServerSchema } from './signaling.ts';
+import { QUEUE_ID_RE } from './limits.ts';
 import { SurveyQuestionSchema } from './survey.ts';
 
-/** A queue id: lower-case letters, digits and dashes (it appears in URLs: `/support?queue=billing`). */
-export const QUEUE_ID_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+export { QUEUE_ID_RE } from './limits.ts';
 /** A rep's username. */
 export const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
 /**

@@ -237,9 +237,12 @@ export type DeskAccepted = v.InferOutput<typeof DeskAcceptedSchema> & IceSetting
 /** `desk-orphaned` {requestId}. */
 export const DeskOrphanedSchema = v.object({ requestId: RequestIdSchema });
 
-/** `desk-invite-answered` to the inviter: accepted (with the room to pair with the colleague in) or not. */
+/**
+ * `desk-invite-answered` to the inviter: accepted (with the room to pair with the colleague in)
+ * or not. `filePolicy`: what files the reps may send each other on that link (as `join-room`).
+ */
 export const DeskInviteAnsweredSchema = v.union([
-  v.object({ inviteId: RequestIdSchema, accepted: v.literal(true), sid: SidSchema, colleague: v.string(), ...IceSettingsSchema.entries }),
+  v.object({ inviteId: RequestIdSchema, accepted: v.literal(true), sid: SidSchema, colleague: v.string(), ...IceSettingsSchema.entries, filePolicy: v.optional(FilePolicySchema) }),
   v.object({ inviteId: RequestIdSchema, accepted: v.literal(false) }),
 ]);
 

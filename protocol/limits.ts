@@ -38,3 +38,6 @@ export const CUSTOMER_LIMITS = { name: 80, email: 254, description: 1000, platfo
 
 /** Longest customer identity token accepted (a name, an e-mail and four numbers fit in far less). */
 export const MAX_IDENTITY_TOKEN_CHARS = 1200; // = CUSTOMER_LIMITS.signed (customer-details.ts)
+
+/** A queue id: lower-case letters, digits and dashes (it appears in URLs: `/support?queue=billing`). */
+export const QUEUE_ID_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;

@@ -22,7 +22,7 @@
  * Private lines never go there: the client enforces it in one place (shared-session-privacy.ts).
  */
 import * as v from 'valibot';
-import { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP } from './limits.ts';
+import { MAX_CHAT_CHARS, MAX_NAME_CHARS, MAX_TIMESTAMP, QUEUE_ID_RE } from './limits.ts';
 
 export const SharedType = {
   Line: 'shared-line',
@@ -129,15 +129,20 @@ export const ParticipantNoticeSchema = v.object({
   name: Name,
 });
 
+/** The queue a desk chat came from: its id and its name as the host's console shows it. */
+export const HandoverQueueSchema = v.object({ id: v.pipe(v.string(), v.regex(QUEUE_ID_RE)), name: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_NAME_CHARS)) });
+
 /**
  * Host → the invitee of a transfer: the server now lets it take the customer of room `sid`
- * (`desk-handover` from a fresh socket of its own).
- * @example { type: 'handover-ready', sid: '…43 chars…', inviteId: '…22 chars…' }
+ * (`desk-handover` from a fresh socket of its own). `queue`: the chat's queue, so the new rep's
+ * details and reports name it (the server does not tell the new rep; absent for a code session).
+ * @example { type: 'handover-ready', sid: '…43 chars…', inviteId: '…22 chars…', queue: { id: 'billing', name: 'Billing' } }
  */
 export const HandoverReadySchema = v.object({
   type: v.literal(SharedType.HandoverReady),
   sid: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
   inviteId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/)),
+  queue: v.optional(HandoverQueueSchema),
 });
 
 export const SHARED_MESSAGE_SCHEMAS = [SharedLineSchema, SharedHistorySchema, ParticipantsSchema, NotesUpdateSchema, ParticipantNoticeSchema, HandoverReadySchema] as const;
@@ -147,4 +152,5 @@ export type Participants = v.InferOutput<typeof ParticipantsSchema>;
 export type NotesUpdate = v.InferOutput<typeof NotesUpdateSchema>;
 export type ParticipantNotice = v.InferOutput<typeof ParticipantNoticeSchema>;
 export type HandoverReady = v.InferOutput<typeof HandoverReadySchema>;
+export type HandoverQueue = v.InferOutput<typeof HandoverQueueSchema>;
 export type SharedMessage = SharedLine | SharedHistory | Participants | NotesUpdate | ParticipantNotice | HandoverReady;

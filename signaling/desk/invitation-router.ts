@@ -134,8 +134,9 @@ export class InvitationRouter {
       this.tellDeclined(invitation);
       return room.error === 'SERVICE_UNAVAILABLE' ? room : fail('REQUEST_GONE');
     }
-    const { ok: _ok, sid: colleagueSid, filePolicy: _policy, ...ice } = room;
-    this.deps.deliver(invitation.fromSocket, DeskServerEvent.InviteAnswered, { inviteId, accepted: true, sid: colleagueSid, colleague: rep.displayName, ...ice });
+    // The room's settings, file policy included: the two reps may send each other files.
+    const { ok: _ok, sid: colleagueSid, ...settings } = room;
+    this.deps.deliver(invitation.fromSocket, DeskServerEvent.InviteAnswered, { inviteId, accepted: true, sid: colleagueSid, colleague: rep.displayName, ...settings });
     this.deps.log?.('debug', 'invitation-accepted');
     return room;
   }

@@ -4,154 +4,20 @@
  * and sees the recent history; A writes "To: Reps only" and B sees it marked private, while the
  * customer's page, its decrypted transcript (IndexedDB) and its traffic (data-channel and
  * WebSocket frames, recorded in the page) never hold it; A transfers the chat to B and leaves,
- * and the customer goes on with B. Also "Move queue" (the customer waits again in another
- * queue), and the French labels of the new controls.
+ * and the customer goes on with B; a transfer keeps the chat's queue in the new rep's details.
+ * Also "Move queue" (the customer waits again in another queue), and the French labels of the
+ * new controls. Files between reps: shared-files.spec.ts.
  */
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { SERVERS } from '../../playwright.config.ts';
+import { acceptChat, chatLog, closeContexts, customer, customerTranscript, invite, repConsole, say, visiblePanel } from './shared-fixtures.ts';
 
-const baseURL = `http://127.0.0.1:${SERVERS.deskShared}`;
 const SHOTS = '/tmp/shared-shots';
 const SECRET = 'PRIVATE-7f3a: customer is on the legacy plan';
-const contexts: BrowserContext[] = [];
 
 test.describe.configure({ timeout: 180_000 });
 mkdirSync(SHOTS, { recursive: true });
-
-test.afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-});
-
-const LABELS = {
-  en: { waiting: 'Waiting chats', accept: 'Accept', invite: 'Invite', transfer: 'Transfer', colleague: 'Colleague', send: 'Send invitation', to: 'To', transferSubmit: 'Transfer', moveQueue: 'Move queue', move: 'Move', queue: 'Queue', participants: 'Participants' },
-  fr: { waiting: 'Discussions en attente', accept: 'Accepter', invite: 'Inviter', transfer: 'Transférer', colleague: 'Collègue', send: 'Envoyer l’invitation', to: 'À', transferSubmit: 'Transférer', moveQueue: 'Changer de file', move: 'Renvoyer', queue: 'File', participants: 'Participants' },
-} as const;
-type Lang = keyof typeof LABELS;
-
-async function context(browser: Browser, locale: string): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ baseURL, locale, viewport: { width: 1400, height: 900 } });
-  contexts.push(ctx);
-  return ctx;
-}
-
-/** A rep console in open mode, named before the page loads (the desk connection says this name). */
-async function repConsole(browser: Browser, name: string, lang: Lang = 'en'): Promise<Page> {
-  const ctx = await context(browser, lang === 'fr' ? 'fr-FR' : 'en-US');
-  await ctx.addInitScript((n) => localStorage.setItem('parley.rep.name', n), name);
-  const page = await ctx.newPage();
-  await page.goto('/rep');
-  await expect(page.getByRole('heading', { name: LABELS[lang].waiting })).toBeVisible();
-  return page;
-}
-
-/**
- * The customer, with its traffic recorded in the page: every data-channel and WebSocket frame
- * sent or received, as text (binary frames as latin-1), kept in `window.__frames`.
- */
-async function customer(browser: Browser, name: string, topic = 'General support'): Promise<Page> {
-  const ctx = await context(browser, 'en-US');
-  await ctx.addInitScript(() => {
-    const frames: string[] = [];
-    (window as unknown as { __frames: string[] }).__frames = frames;
-    const text = (data: unknown): string => {
-      if (typeof data === 'string') return data;
-      if (data instanceof ArrayBuffer) return new TextDecoder('latin1').decode(data);
-      if (ArrayBuffer.isView(data)) return new TextDecoder('latin1').decode(data);
-      return '[blob]';
-    };
-    const send = RTCDataChannel.prototype.send;
-    RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
-      frames.push(`dc> ${text(data)}`);
-      return send.call(this, data);
-    };
-    const wsSend = WebSocket.prototype.send;
-    WebSocket.prototype.send = function (this: WebSocket, data: never) {
-      frames.push(`ws> ${text(data)}`);
-      return wsSend.call(this, data);
-    };
-    const listen = EventTarget.prototype.addEventListener;
-    const record = (target: EventTarget, kind: string) => {
-      listen.call(target, 'message', (event: Event) => frames.push(`${kind}< ${text((event as MessageEvent).data)}`));
-    };
-    const OrigPC = RTCPeerConnection;
-    window.RTCPeerConnection = class extends OrigPC {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        listen.call(this, 'datachannel', (event: Event) => record((event as RTCDataChannelEvent).channel, 'dc'));
-      }
-      override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
-        const channel = super.createDataChannel(label, init);
-        record(channel, 'dc');
-        return channel;
-      }
-    };
-    const OrigWS = WebSocket;
-    window.WebSocket = class extends OrigWS {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        super(url, protocols);
-        record(this, 'ws');
-      }
-    };
-  });
-  const page = await ctx.newPage();
-  await page.goto('/support');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Topic').selectOption({ label: topic });
-  await page.getByLabel('Problem description').fill(`${name}: the printer prints blank pages`);
-  await page.getByRole('button', { name: 'Start chat' }).click();
-  await page.getByRole('button', { name: 'Not now' }).click();
-  await expect(page.getByRole('heading', { name: 'You are in the queue' })).toBeVisible();
-  return page;
-}
-
-/** Everything the customer's browser kept: its transcript events in IndexedDB (decrypted messages as shown). */
-async function customerTranscript(page: Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const open = indexedDB.open('parley-customer');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const read = db.transaction('events').objectStore('events').getAll();
-          read.onsuccess = () => resolve(JSON.stringify(read.result));
-          read.onerror = () => reject(read.error);
-        };
-      }),
-  );
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  const box = page.locator('[role="tabpanel"]:not([hidden])').getByLabel('Message', { exact: true });
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-const visiblePanel = (page: Page) => page.locator('[role="tabpanel"]:not([hidden])');
-const chatLog = (page: Page) => visiblePanel(page).getByRole('log');
-
-/** A accepts the customer's chat from the queue list; both see the chat. */
-async function acceptChat(rep: Page, customerPage: Page, customerName: string, lang: Lang = 'en'): Promise<void> {
-  const row = rep.getByTestId('queue-row').filter({ hasText: customerName });
-  await row.getByRole('button', { name: LABELS[lang].accept }).click();
-  await expect(rep.getByRole('tab', { name: new RegExp(customerName) })).toBeVisible();
-  await expect(visiblePanel(rep).getByLabel('Message', { exact: true })).toBeEnabled();
-  await expect(customerPage.getByLabel('Message', { exact: true })).toBeEnabled();
-}
-
-/** A invites B (by name) from the session's Invite (or Transfer) dialog. */
-async function invite(a: Page, bName: string, lang: Lang, transfer = false): Promise<void> {
-  const L = LABELS[lang];
-  await visiblePanel(a).getByRole('button', { name: transfer ? L.transfer : L.invite }).click();
-  const dialog = a.getByRole('dialog');
-  await expect(dialog).toBeVisible();
-  const choice = dialog.getByLabel(L.colleague, { exact: true });
-  await expect(choice.locator('option', { hasText: bName })).toHaveCount(1);
-  await choice.selectOption({ label: (await choice.locator('option', { hasText: bName }).textContent()) ?? bName });
-  await dialog.getByRole('button', { name: transfer ? L.transferSubmit : L.send }).click();
-  await expect(dialog).toBeHidden();
-}
+test.afterEach(closeContexts);
 
 test('A invites B, B gets the history, private lines stay among reps, then A transfers to B and leaves', async ({ browser }) => {
   const a = await repConsole(browser, 'Amy');
@@ -254,6 +120,20 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   expect(await customerTranscript(ada)).not.toContain('PRIVATE-7f3a');
 });
 
+test('a transfer keeps the queue: the new rep\'s details name it, not "Code session"', async ({ browser }) => {
+  const a = await repConsole(browser, 'Amy');
+  const b = await repConsole(browser, 'Bo');
+  const ben = await customer(browser, 'Ben', 'Billing');
+  await acceptChat(a, ben, 'Ben');
+  await invite(a, 'Bo', 'en', true);
+  await b.getByRole('group', { name: 'Amy wants to transfer a chat to you' }).getByRole('button', { name: 'Accept' }).click();
+  await expect(ben.getByText('You are now talking to Bo.')).toBeVisible();
+  await expect(b.getByRole('tab', { name: /Ben$/ })).toBeVisible();
+  const details = visiblePanel(b).getByRole('region', { name: 'Session details' });
+  await expect(details.getByRole('definition').filter({ hasText: 'Billing' })).toBeVisible();
+  await expect(details).not.toContainText('Code session');
+});
+
 test('Move queue: the chat waits again in another queue, where reps see it moved, and the customer is told', async ({ browser }) => {
   const a = await repConsole(browser, 'Amy');
   const ben = await customer(browser, 'Ben');
@@ -309,6 +189,14 @@ test('French: the shared-session controls are translated', async ({ browser }) =
   await to.selectOption('reps');
   await say(a, 'Note interne : ancien forfait');
   await expect(chatLog(b).getByRole('listitem').filter({ hasText: 'Note interne' }).getByText('Conseillers seulement')).toBeVisible();
+  // Files between reps: the card is marked in French, and a colleague attaching for everyone is told why not.
+  await panel.getByLabel('Joindre des fichiers').setInputFiles({ name: 'forfait.txt', mimeType: 'text/plain', buffer: Buffer.from('ancien forfait') });
+  await panel.getByRole('button', { name: 'Envoyer', exact: true }).click();
+  await expect(chatLog(b).getByRole('region', { name: 'Fichiers de Amélie (Conseillers seulement)' })).toBeVisible();
+  const panelB = visiblePanel(b);
+  await panelB.getByLabel('Joindre des fichiers').setInputFiles({ name: 'journal.txt', mimeType: 'text/plain', buffer: Buffer.from('journal') });
+  await panelB.getByRole('button', { name: 'Envoyer', exact: true }).click();
+  await expect(panelB.getByRole('alert')).toContainText('Les fichiers envoyés d’ici ne vont qu’aux conseillers');
   await a.screenshot({ path: `${SHOTS}/fr-host-private.png` });
   await b.screenshot({ path: `${SHOTS}/fr-guest-private.png` });
   await panel.getByRole('button', { name: 'Transférer' }).click();

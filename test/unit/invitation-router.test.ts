@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import * as v from 'valibot';
+import { DeskInviteAnsweredSchema } from '../../protocol/desk.ts';
 import { MemoryInvitations } from '../../signaling/desk/invitations.ts';
 import { InvitationRouter, type InvitationDeps } from '../../signaling/desk/invitation-router.ts';
 
 const SID = 'S'.repeat(43);
 const ROOM2 = 'R'.repeat(43);
 const ICE = { iceServers: [], iceTransportPolicy: 'all' as const };
+/** The room's file policy: the two reps may send each other files under it. */
+const POLICY = { maxBytes: 1_000_000, maxCount: 3, types: ['text/*', '.log'], autoAcceptFromRep: false };
 
 /** The router over a real in-memory store; the rest of the desk (accounts, queues, rooms) as a small table. */
 function setup() {
@@ -29,7 +33,7 @@ function setup() {
     queueExists: (queue) => queue === 'billing',
     pickRep: (_queue, exclude) => [...available].find((u) => u !== exclude) ?? null,
     refresh: (username) => refreshed.push(username),
-    pair: () => ({ ok: true, sid: ROOM2, ...ICE }),
+    pair: () => ({ ok: true, sid: ROOM2, ...ICE, filePolicy: POLICY }),
     handOver: (sid, to, who) => {
       handovers.push([sid, to, who.displayName]);
       return { ok: true, sid: NEW_ROOM, ...ICE };
@@ -53,7 +57,7 @@ describe('InvitationRouter', () => {
     expect(refreshed).toEqual(['bo']);
     const accepted = await call('sock-bo', 'desk-invite-answer', { inviteId: sent.inviteId, accept: true });
     expect(accepted).toMatchObject({ ok: true, sid: ROOM2 });
-    expect(delivered).toEqual([['sock-hana', 'desk-invite-answered', { inviteId: sent.inviteId, accepted: true, sid: ROOM2, colleague: 'Bo', ...ICE }]]);
+    expect(delivered).toEqual([['sock-hana', 'desk-invite-answered', { inviteId: sent.inviteId, accepted: true, sid: ROOM2, colleague: 'Bo', ...ICE, filePolicy: POLICY }]]);
   });
 
   it('tells the inviter when the colleague declines, and when the invitation expires', async () => {
@@ -133,5 +137,18 @@ describe('InvitationRouter', () => {
     const { StoreUnavailableError } = await import('../../signaling/room-types.ts');
     deps.invitations.create = () => Promise.reject(new StoreUnavailableError('down'));
     expect(await call('sock-hana', 'desk-invite', { sid: SID, to: { username: 'bo' }, transfer: false })).toEqual({ ok: false, error: 'SERVICE_UNAVAILABLE' });
+  });
+});
+
+describe('desk-invite-answered (what the inviter parses)', () => {
+  const accepted = { inviteId: 'I'.repeat(22), accepted: true, sid: ROOM2, colleague: 'Bo', ...ICE };
+  it('carries the room\'s file policy for files between the reps, or none (older servers)', () => {
+    expect(v.parse(DeskInviteAnsweredSchema, { ...accepted, filePolicy: POLICY })).toMatchObject({ filePolicy: POLICY });
+    expect(v.parse(DeskInviteAnsweredSchema, accepted)).not.toHaveProperty('filePolicy');
+  });
+  it('refuses a malformed or oversized file policy', () => {
+    for (const filePolicy of [{ ...POLICY, maxBytes: -1 }, { ...POLICY, maxCount: 'many' }, { ...POLICY, types: 'text/*' }, { ...POLICY, maxBytes: 2 ** 40 }]) {
+      expect(v.safeParse(DeskInviteAnsweredSchema, { ...accepted, filePolicy }).success).toBe(false);
+    }
   });
 });

@@ -17,6 +17,8 @@ const valid = {
   notes: { type: 'notes-update', text: 'Customer on plan B', updatedAt: 1767225600000 },
   notice: { type: 'participant-notice', event: 'joined', name: 'Ana' },
   relayedChat: { type: 'chat', id: 'm_3f9a0c1d', text: 'Hello', sentAt: 1, author: 'Ana' },
+  handover: { type: 'handover-ready', sid: 'A'.repeat(43), inviteId: 'B'.repeat(22) },
+  handoverWithQueue: { type: 'handover-ready', sid: 'A'.repeat(43), inviteId: 'B'.repeat(22), queue: { id: 'billing', name: 'Billing' } },
 };
 
 describe('shared-session peer messages', () => {
@@ -38,6 +40,9 @@ describe('shared-session peer messages', () => {
     ['notes that are not text', { ...valid.notes, text: 42 }],
     ['a notice of an unknown event', { ...valid.notice, event: 'kicked' }],
     ['a chat author that is not text', { ...valid.relayedChat, author: 7 }],
+    ['a handover queue with a bad id', { ...valid.handoverWithQueue, queue: { id: '../Billing', name: 'Billing' } }],
+    ['a handover queue without a name', { ...valid.handoverWithQueue, queue: { id: 'billing', name: '' } }],
+    ['a handover queue that is text', { ...valid.handoverWithQueue, queue: 'billing' }],
   ];
   it.each(malformed)('rejects %s as MALFORMED', (_name, message) => {
     expect(codeOf(() => parsePeerMessage(message))).toBe('MALFORMED');
@@ -50,6 +55,8 @@ describe('shared-session peer messages', () => {
     ['too many participants', { type: 'participants', list: Array.from({ length: MAX_PARTICIPANTS + 1 }, () => participant) }],
     ['notes over the limit', { ...valid.notes, text: 'x'.repeat(MAX_NOTES_CHARS + 1) }],
     ['a relayed chat author over the limit', { ...valid.relayedChat, author: 'x'.repeat(MAX_NAME_CHARS + 1) }],
+    ['a handover queue name over the limit', { ...valid.handoverWithQueue, queue: { id: 'billing', name: 'x'.repeat(MAX_NAME_CHARS + 1) } }],
+    ['a handover queue id over 32 characters', { ...valid.handoverWithQueue, queue: { id: 'b'.repeat(33), name: 'Billing' } }],
   ];
   it.each(oversized)('rejects %s', (_name, message) => {
     expect(() => parsePeerMessage(message)).toThrow();
@@ -77,8 +84,8 @@ describe('shared-session messages in the inbox', () => {
     vi.useRealTimers();
   });
 
-  it('takes history, participants and notices only from the room rep (the host)', () => {
-    for (const message of [valid.history, valid.participants, valid.notice]) {
+  it('takes history, participants, notices and handovers only from the room rep (the host)', () => {
+    for (const message of [valid.history, valid.participants, valid.notice, valid.handoverWithQueue]) {
       const atCustomer = inbox('customer');
       routePeerMessage(atCustomer.box, parsePeerMessage(message));
       expect(atCustomer.emitted).toEqual([['shared', message]]);

@@ -160,6 +160,15 @@ describe('SharedHost', () => {
     expect(c.got.filter((m) => m.type === 'notes-update')).toEqual([{ type: 'notes-update', text: 'plan B', updatedAt: 9, author: 'Bo' }]);
   });
 
+  it('names the chat\'s queue in a transfer\'s handover, and refuses one to a colleague not present', () => {
+    const { host, colleague } = setup();
+    const b = colleague('inviteB_0000000000000', 'Bo');
+    host.handoverReady('inviteB_0000000000000', 'S'.repeat(43), 'I'.repeat(22), { id: 'billing', name: 'Billing' });
+    expect(b.got.filter((m) => m.type === 'handover-ready')).toEqual([{ type: 'handover-ready', sid: 'S'.repeat(43), inviteId: 'I'.repeat(22), queue: { id: 'billing', name: 'Billing' } }]);
+    host.invited('inviteC_0000000000000', 'Cy');
+    expect(() => host.handoverReady('inviteC_0000000000000', 'S'.repeat(43), 'I'.repeat(22))).toThrow(/not present/);
+  });
+
   /**
    * The privacy property: whatever mix of lines, joins, shows and hides happens, no private text
    * and no hidden rep's name ever reaches the customer's wire.
@@ -254,6 +263,18 @@ describe('SharedGuest', () => {
     expect(g.lines).toEqual([line]);
   });
 
+  it('passes the handover on with the queue the host named (none for a code session)', () => {
+    const { g } = guest();
+    const ready: unknown[] = [];
+    g.on('handover-ready', (r) => ready.push(r));
+    g.receive({ type: 'handover-ready', sid: 'S'.repeat(43), inviteId: 'I'.repeat(22), queue: { id: 'billing', name: 'Billing' } });
+    g.receive({ type: 'handover-ready', sid: 'S'.repeat(43), inviteId: 'I'.repeat(22) });
+    expect(ready).toEqual([
+      { sid: 'S'.repeat(43), inviteId: 'I'.repeat(22), queue: { id: 'billing', name: 'Billing' } },
+      { sid: 'S'.repeat(43), inviteId: 'I'.repeat(22) },
+    ]);
+  });
+
   it('keeps participants and notes, and warns about a customer notice', () => {
     const { g, warnings } = guest();
     const notes: string[] = [];
@@ -289,5 +310,28 @@ describe('private lines in a rep\'s exports', () => {
     expect(md).not.toContain('**Bo (🔒 Reps only):** Hi, Bo here');
     const json = JSON.parse(toJsonReport(input({ session: repSession, events }))) as { events: { text: string; private?: boolean }[] };
     expect(json.events.filter((e) => e.private).map((e) => e.text)).toEqual(['customer is on the legacy plan']);
+  });
+});
+
+describe('files between reps in a rep\'s exports', () => {
+  it('keep their steps marked "Reps only" in Markdown, HTML and JSON; the customer\'s files are not marked', async () => {
+    const { system, input, repSession } = await import('./report-fixtures.ts');
+    const { toMarkdownReport } = await import('../../client/src/lib/report/markdown.ts');
+    const { toJsonReport } = await import('../../client/src/lib/report/json.ts');
+    const { toHtmlReport } = await import('../../client/src/lib/report/html.ts');
+    const params = { batch: 'b_00000001', fid: 'f_00000001', file: 'refund.txt', size: '8 kB', sha256: 'a'.repeat(64), name: 'Bo' };
+    const events = [
+      { ...system('event.fileReceived', params, 'success'), private: true },
+      system('event.fileReceived', { ...params, file: 'crash.log', name: 'Ada' }, 'success'),
+    ];
+    const md = toMarkdownReport(input({ session: repSession, events }));
+    expect(md.split('\n').find((l) => l.includes('refund'))).toContain('(🔒 Reps only)');
+    expect(md.split('\n').find((l) => l.includes('crash'))).not.toContain('Reps only');
+    const json = JSON.parse(toJsonReport(input({ session: repSession, events }))) as { events: { text: string; private?: boolean }[] };
+    expect(json.events.filter((e) => e.private).map((e) => e.text)).toEqual([expect.stringContaining('refund.txt')]);
+    const html = toHtmlReport(input({ session: repSession, events }));
+    const refundRow = html.split('<tr').find((row) => row.includes('refund.txt'));
+    expect(refundRow).toContain('🔒 Reps only');
+    expect(html.split('<tr').find((row) => row.includes('crash.log'))).not.toContain('Reps only');
   });
 });

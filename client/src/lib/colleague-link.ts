@@ -82,8 +82,8 @@ export async function inviteColleague(o: {
       portal.destroy();
       return settle(null);
     }
-    const { sid, iceServers, iceTransportPolicy, iceServersTtlSeconds, colleague } = answer;
-    settle({ portal, room: { sid, iceServers, iceTransportPolicy, iceServersTtlSeconds }, relays: buffered.splice(0), colleague });
+    const { sid, iceServers, iceTransportPolicy, iceServersTtlSeconds, filePolicy, colleague } = answer;
+    settle({ portal, room: { sid, iceServers, iceTransportPolicy, iceServersTtlSeconds, ...(filePolicy ? { filePolicy } : {}) }, relays: buffered.splice(0), colleague });
   });
   const offGone = portal.on('disconnected', () => {
     offGone();

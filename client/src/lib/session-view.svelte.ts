@@ -125,7 +125,8 @@ export class SessionView {
     this.files = new FilesView({
       role,
       log: (key, params, level) => this.log(key, params, level),
-      chat: (id, from, text) => {
+      chat: (id, direction, text) => {
+        const from: Role = direction === 'out' ? role : role === 'rep' ? 'customer' : 'rep';
         const name = from === role ? this.displayName : (this.peerName ?? defaultName(from));
         return this.append({ kind: 'chat', id, from, name, text, at: Date.now() });
       },

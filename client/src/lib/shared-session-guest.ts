@@ -8,7 +8,7 @@
  */
 import { ParleyError } from '@protocol/errors.ts';
 import { MAX_CHAT_CHARS, newMessageId } from '@protocol/peer.ts';
-import { MAX_HISTORY_LINES, SharedType, type Audience, type HistoryLine, type Participant, type SharedMessage } from '@protocol/shared-session.ts';
+import { MAX_HISTORY_LINES, SharedType, type Audience, type HandoverQueue, type HistoryLine, type Participant, type SharedMessage } from '@protocol/shared-session.ts';
 import { Emitter } from './emitter.ts';
 import type { ColleagueLink } from './shared-session-host.ts';
 
@@ -24,7 +24,7 @@ export interface SharedGuestEvents {
   participants: Participant[];
   notes: { name: string; text: string; updatedAt: number };
   /** Transfer: the host let this rep take the customer (take it with `desk-handover`). */
-  'handover-ready': { sid: string; inviteId: string };
+  'handover-ready': { sid: string; inviteId: string; queue?: HandoverQueue };
   warning: ParleyError;
 }
 
@@ -76,7 +76,7 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
         // Meant for customers: a host never sends it to a colleague.
         return this.emit('warning', new ParleyError('MALFORMED', 'participant notice to a colleague'));
       case SharedType.HandoverReady:
-        return this.emit('handover-ready', { sid: message.sid, inviteId: message.inviteId });
+        return this.emit('handover-ready', { sid: message.sid, inviteId: message.inviteId, ...(message.queue ? { queue: message.queue } : {}) });
     }
   }
 

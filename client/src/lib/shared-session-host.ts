@@ -16,6 +16,7 @@ import {
   MAX_HISTORY_LINES_PER_MESSAGE,
   SharedType,
   type Audience,
+  type HandoverQueue,
   type HistoryLine,
   type Participant,
   type SharedMessage,
@@ -178,11 +179,14 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     this.participantsChanged();
   }
 
-  /** Transfer: tells the colleague it may take the customer of room `sid` now (the server allowed it). */
-  handoverReady(colleagueId: string, sid: string, inviteId: string): void {
+  /**
+   * Transfer: tells the colleague it may take the customer of room `sid` now (the server allowed
+   * it). `queue`: the chat's queue, which only the host knows (the server does not tell the new rep).
+   */
+  handoverReady(colleagueId: string, sid: string, inviteId: string, queue?: HandoverQueue): void {
     const c = this.colleagues.get(colleagueId);
     if (c?.status !== 'present' || !c.link) throw new ParleyError('PEER_GONE', 'colleague not present');
-    c.link.send({ type: SharedType.HandoverReady, sid, inviteId });
+    c.link.send({ type: SharedType.HandoverReady, sid, inviteId, ...(queue ? { queue } : {}) });
   }
 
   /** Everyone in the session, the customer and the host first. */

@@ -15,13 +15,19 @@ import type { DeskRepIdentity } from './desk-session.ts';
 import { toBase64Url } from '@protocol/base64.ts';
 import { ParleyError, toParleyError } from '@protocol/errors.ts';
 import type { Chat } from '@protocol/peer.ts';
-import type { Audience, HistoryLine, Participant, SharedMessage } from '@protocol/shared-session.ts';
+import type { Audience, HandoverQueue, HistoryLine, Participant, SharedMessage } from '@protocol/shared-session.ts';
+import { attention } from './attention-dom.ts';
+import { colleagueFiles, offerToColleagues } from './colleague-files.svelte.ts';
 import { acceptInvitation, inviteColleague, takeCustomer, type LinkSocket, type SentInvitation } from './colleague-link.ts';
+import type { UserError } from './errors.ts';
+import type { FilesView } from './files/files-view.svelte.ts';
+import type { ChosenFile } from './files/prepare.ts';
 import { DeskSession as Session } from './desk-session.ts';
 import type { SessionView, SharedSessionHooks } from './session-view.svelte.ts';
 import { CustomerGate } from './shared-session-gate.ts';
 import { SharedHost } from './shared-session-host.ts';
 import { SharedGuest, type GuestLine } from './shared-session-guest.ts';
+import { notificationPreview } from './notify.ts';
 import type { NewEvent } from './transcript.ts';
 
 export interface SharedViewOptions {
@@ -42,9 +48,14 @@ export class SharedHostView implements SharedSessionHooks {
   transferredTo = $state<string | null>(null);
   /** A colleague's notes (the latest), shown read-only next to this rep's own. */
   notes = $state<{ name: string; text: string } | null>(null);
+  /**
+   * Files between this rep and each colleague ("Reps only"), one view per colleague link; kept
+   * after the colleague leaves, so its cards and received files stay in the log.
+   */
+  repFiles = $state.raw<FilesView[]>([]);
 
   private readonly host: SharedHost;
-  private readonly links = new Map<string, { session: Session; invitation: SentInvitation; transfer: boolean }>();
+  private readonly links = new Map<string, { session: Session; invitation: SentInvitation; transfer: boolean; files: FilesView }>();
   /** Colleague links whose transfer the server allowed. */
   private readonly handoverAllowed = new Set<string>();
 
@@ -127,6 +138,11 @@ export class SharedHostView implements SharedSessionHooks {
     this.host.shareNotes(text);
   }
 
+  /** "Reps only" attachments: offered to every present colleague, never to the customer. */
+  sendFilesToReps(files: readonly ChosenFile[], text: string | undefined, onProgress?: (fraction: number) => void): Promise<UserError | null> {
+    return offerToColleagues(this.repFiles, files, text, onProgress);
+  }
+
   destroy(): void {
     for (const { session, invitation } of this.links.values()) {
       session.end();
@@ -136,10 +152,17 @@ export class SharedHostView implements SharedSessionHooks {
     this.view.shared = null;
   }
 
+  /** The tab is closing: frees the reps-only files' object URLs (download links, thumbnails). */
+  disposeFiles(): void {
+    for (const files of this.repFiles) files.dispose();
+  }
+
   private connect(invitation: SentInvitation, answer: LinkSocket & { colleague: string }, transfer: boolean): void {
     const id = invitation.inviteId;
     const session = new Session({ role: 'rep', name: this.options.name, portal: answer.portal });
-    this.links.set(id, { session, invitation, transfer });
+    const files = colleagueFiles(session, { write: (event) => this.view.addLine(event), ownName: this.options.name, colleagueName: () => answer.colleague, notify: offerArrived });
+    this.links.set(id, { session, invitation, transfer, files });
+    this.repFiles = [...this.repFiles, files];
     session.on('verified', () => {
       this.host.joined(id, answer.colleague, { send: (message) => session.sendPeer(message) });
       void this.view.log('shared.joined', { name: answer.colleague }, 'info');
@@ -165,7 +188,7 @@ export class SharedHostView implements SharedSessionHooks {
       const sid = this.customerSid();
       await link.invitation.portal.desk.allowHandover(sid, id);
       this.handoverAllowed.add(id);
-      this.host.handoverReady(id, sid, id);
+      this.host.handoverReady(id, sid, id, this.view.record?.queue);
       // The customer's link closes once it pairs with the colleague: this tab ends "transferred".
       this.view.customerLink()?.on('peer-left', () => this.transferred(name));
     } catch (err) {
@@ -197,11 +220,16 @@ export class SharedGuestView {
   safetyCode = $state<string | null>(null);
   error = $state<ParleyError | null>(null);
 
+  /** Files with the host ("Reps only"), once the link with it exists. */
+  files = $state.raw<FilesView | null>(null);
+
   /** Each line as it arrives or is written here (the console writes it to the tab's transcript). */
   onLine: ((event: NewEvent) => void) | null = null;
 
   private guest: SharedGuest | null = null;
   private session: Session | null = null;
+  /** The name the host's hello gave, until the participants list names it. */
+  private helloName = '';
 
   constructor(private readonly options: SharedViewOptions) {}
 
@@ -225,6 +253,9 @@ export class SharedGuestView {
     guest.on('notes', (notes) => (this.notes = notes));
     guest.on('warning', (err) => (this.error = err));
     session.on('shared', (message) => guest.receive(message));
+    session.on('hello', (hello) => (this.helloName = hello.name));
+    // A file step is written where lines are: the tab's transcript (onLine), after the lines before it.
+    this.files = colleagueFiles(session, { write: async (event) => this.onLine?.(event), ownName: this.options.name, colleagueName: () => this.hostName, notify: offerArrived });
     session.on('verified', ({ safetyCode }) => {
       this.state = 'live';
       this.safetyCode = safetyCode.map((s) => s.emoji).join(' ');
@@ -234,6 +265,19 @@ export class SharedGuestView {
     });
     session.on('failed', (err) => (this.error = err));
     session.joinFromDesk(link.room, link.relays);
+  }
+
+  /** The host's name as it lists itself (its hello's name until the list arrives). */
+  private get hostName(): string {
+    return this.participants.find((p) => p.host)?.name ?? this.helloName;
+  }
+
+  /**
+   * Attachments go to the host only, as "Reps only": a colleague has no way of its own to the
+   * customer, and the host does not relay files. Resolves to an error to show, or null.
+   */
+  sendFilesToHost(files: readonly ChosenFile[], text: string | undefined, onProgress?: (fraction: number) => void): Promise<UserError | null> {
+    return offerToColleagues(this.files ? [this.files] : [], files, text, onProgress);
   }
 
   /** Writes to everyone or to the reps only. @throws ParleyError (the composer keeps the text) */
@@ -253,14 +297,17 @@ export class SharedGuestView {
     this.guest?.shareNotes(text);
   }
 
-  /** Transfer: runs `take` once the host let us take the customer (a SessionView for the new tab). */
-  onHandoverReady(take: (link: { portal: LinkSocket['portal']; room: DeskRoom; relays: string[] }, history: NewEvent[]) => void): () => void {
+  /**
+   * Transfer: runs `take` once the host let us take the customer (a SessionView for the new tab),
+   * with the history and the chat's queue as the host named it.
+   */
+  onHandoverReady(take: (link: { portal: LinkSocket['portal']; room: DeskRoom; relays: string[] }, history: NewEvent[], queue: HandoverQueue | undefined) => void): () => void {
     if (!this.guest) return () => {};
-    return this.guest.on('handover-ready', ({ sid, inviteId }) => {
+    return this.guest.on('handover-ready', ({ sid, inviteId, queue }) => {
       void takeCustomer({ rep: this.options.rep, sid, inviteId, serverUrl: this.options.serverUrl }).then(
         (link) => {
           this.state = 'taken-over';
-          take(link, this.lines.map((line) => this.event(line)));
+          take(link, this.lines.map((line) => this.event(line)), queue);
           this.session?.end();
         },
         (err: unknown) => (this.error = toParleyError(err)),
@@ -270,7 +317,13 @@ export class SharedGuestView {
 
   destroy(): void {
     this.session?.end();
+    this.files?.dispose();
   }
+}
+
+/** A colleague's files arrived: the same attention as the customer's (title, sound, notification while hidden). */
+function offerArrived(from: string, body: string): void {
+  attention.message(from, notificationPreview(body));
 }
 
 /** A shared-session line as a transcript chat event. */

@@ -98,6 +98,8 @@ export interface SystemEvent extends EventBase {
   key: MessageKey;
   params?: Record<string, string | number>;
   level: 'info' | 'success' | 'warning' | 'error';
+  /** Shared sessions: a step of a file sent between reps only ("Reps only"): never the customer's. */
+  private?: boolean;
 }
 export type TranscriptEvent = ChatEvent | ReceiptEvent | SystemEvent;
 /** What callers pass: the store assigns `sessionId` and `seq`. */

@@ -136,6 +136,7 @@ export class RepConsole {
     if (!tab) return;
     if (tab.view.live) tab.view.end();
     tab.host?.destroy();
+    tab.host?.disposeFiles();
     if (tab.guest) {
       tab.guest.destroy();
       tab.view.endAsColleague();

@@ -49,10 +49,11 @@ export async function joinAsColleague(inviteId: string, options: SharedViewOptio
   }
   await opened;
   const tab = tabs.open(view, guest);
-  guest.onHandoverReady((link, history) => {
+  guest.onHandoverReady((link, history, queue) => {
     const next = new SessionView('rep', tabs.store, options.name);
     const name = guest.customerName ?? view.peerName;
-    next.describe({ ...(name ? { peerName: name } : {}), ...(view.record?.queue ? { queue: view.record.queue } : {}) });
+    // The queue comes from the host: without it the new tab's details would say "Code session".
+    next.describe({ ...(name ? { peerName: name } : {}), ...(queue ? { queue } : {}) });
     next.takeOver(link, history);
     tabs.open(next, null);
     tabs.close(tab.key);

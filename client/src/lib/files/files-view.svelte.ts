@@ -100,8 +100,8 @@ export interface FilesHost {
   role: Role;
   /** Appends a system event to the transcript (written, then shown). */
   log(key: MessageKey, params: Record<string, string | number>, level: 'info' | 'success' | 'warning' | 'error'): Promise<void>;
-  /** Appends the message sent with a batch as a chat event with the batch's id. */
-  chat(id: string, from: Role, text: string): Promise<void>;
+  /** Appends the message sent (`out`) or received (`in`) with a batch as a chat event with the batch's id. */
+  chat(id: string, direction: Direction, text: string): Promise<void>;
   /** Acknowledges a received message (its sender sees "Delivered"). */
   acknowledge(id: string): void;
   /** The other side's display name. */
@@ -120,6 +120,11 @@ export class FilesView {
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly host: FilesHost) {}
+
+  /** The other side's display name (for the cards). */
+  get peerName(): string {
+    return this.host.peerName();
+  }
 
   /** Starts file transfer on a verified session. */
   start(session: Session): void {
@@ -190,9 +195,8 @@ export class FilesView {
     this.batches.set(view.id, view);
     if (batch.direction === 'in') this.host.notify(this.host.peerName(), batch.text ?? batch.transfers.map((t) => t.meta.name).join(', '));
     if (!batch.text) return;
-    const from: Role = batch.direction === 'out' ? this.host.role : this.host.role === 'rep' ? 'customer' : 'rep';
     // Logged before the files' events, so the message sits right above its card.
-    void this.host.chat(batch.id, from, batch.text);
+    void this.host.chat(batch.id, batch.direction, batch.text);
     if (batch.direction === 'in') this.host.acknowledge(batch.id);
   }
 

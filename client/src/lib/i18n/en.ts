@@ -691,6 +691,7 @@ export const en = {
   'shared.toAll': 'Customer and reps',
   'shared.toReps': 'Reps only',
   'shared.private': 'Reps only',
+  'shared.filesRepsOnly': 'Files you send from here go to the reps only: choose “To: Reps only” to send them.',
   'shared.history': 'Earlier in this chat',
   'shared.notesFrom': 'Notes from {name}',
   'shared.transferredTo': 'Transferred to {name}',

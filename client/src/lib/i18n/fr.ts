@@ -693,6 +693,7 @@ export const fr: Record<MessageKey, string> = {
   'shared.toAll': 'Client et conseillers',
   'shared.toReps': 'Conseillers seulement',
   'shared.private': 'Conseillers seulement',
+  'shared.filesRepsOnly': 'Les fichiers envoyés d’ici ne vont qu’aux conseillers : choisissez « À : Conseillers seulement » pour les envoyer.',
   'shared.history': 'Plus tôt dans cette discussion',
   'shared.notesFrom': 'Notes de {name}',
   'shared.transferredTo': 'Transférée à {name}',

@@ -146,7 +146,7 @@ function rowWriter(report: ReportModel): (entry: ReportEntry) => Markup {
   return (entry) => {
     const at = iso(entry.at);
     const time = timeCell(at ? el('time', { datetime: at }, formatTime(entry.at, report.locale, report.timeZone) ?? '') : unknown);
-    if (entry.kind === 'system') return tr(`system ${entry.level}`)(time, eventCell(entry.text));
+    if (entry.kind === 'system') return tr(`system ${entry.level}`)(time, eventCell(entry.private ? privateMark : null, entry.text));
     return tr(`chat ${entry.from}`)(
       time,
       whoCell(entry.name, roleOf[entry.from], entry.private ? privateMark : null),

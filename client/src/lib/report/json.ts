@@ -45,7 +45,7 @@ export function toJsonReport(input: ReportInput): string {
       events: report.entries.map((e) =>
         e.kind === 'chat'
           ? { seq: e.seq, at: iso(e.at), kind: 'chat', id: e.id, from: e.from, name: e.name, text: e.text, delivered: e.own ? e.delivered : undefined, private: e.private || undefined }
-          : { seq: e.seq, at: iso(e.at), kind: 'system', level: e.level, key: e.key, params: e.params, text: e.text },
+          : { seq: e.seq, at: iso(e.at), kind: 'system', level: e.level, key: e.key, params: e.params, text: e.text, private: e.private || undefined },
       ),
     },
     null,

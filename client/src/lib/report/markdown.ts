@@ -60,7 +60,7 @@ export function renderMarkdown(report: ReportModel): string {
     const body =
       entry.kind === 'chat'
         ? `**${oneLine(entry.name)}${entry.private ? ` (🔒 ${t('shared.private')})` : ''}:** ${splitLines(entry.text).map(escapeMarkdown).join('  \n    ')}`
-        : `_${oneLine(entry.text)}_`;
+        : `${entry.private ? `(🔒 ${t('shared.private')}) ` : ''}_${oneLine(entry.text)}_`;
     lines.push(`- \`${time}\` ${body}`);
   }
   return lines.join('\n') + '\n';

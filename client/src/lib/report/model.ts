@@ -52,7 +52,7 @@ export interface ReportField {
 
 export type ReportEntry =
   | { kind: 'chat'; seq: number; at: number; id: string; from: Role; name: string; text: string; own: boolean; delivered: boolean; private?: boolean }
-  | { kind: 'system'; seq: number; at: number; key: string; params: Record<string, string | number>; level: SystemEvent['level']; text: string };
+  | { kind: 'system'; seq: number; at: number; key: string; params: Record<string, string | number>; level: SystemEvent['level']; text: string; private?: boolean };
 
 export interface ReportModel {
   locale: Locale;
@@ -148,7 +148,9 @@ function logEntries(session: SessionRecord, events: TranscriptEvent[], locale: L
       entries.push(entry);
     } else if (e.kind === 'system') {
       const params = e.params ?? {};
-      entries.push({ kind: 'system', seq: e.seq, at: e.at, key: e.key, params, level: e.level, text: systemText(locale, e.key, params) });
+      const entry: ReportEntry = { kind: 'system', seq: e.seq, at: e.at, key: e.key, params, level: e.level, text: systemText(locale, e.key, params) };
+      if (e.private) entry.private = true;
+      entries.push(entry);
     }
   }
   return entries;
