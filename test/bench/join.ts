@@ -8,7 +8,21 @@ import type { Browser, Page } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
 
 /** Session marks in the order they happen on the customer's side (session.ts, peer-link.ts). */
-export const JOIN_PHASES = ['parley:joining', 'parley:portal-connected', 'parley:room-joined', 'parley:pake', 'parley:key-confirmed', 'parley:connecting', 'parley:channel-open', 'parley:verified'] as const;
+export const JOIN_PHASES = [
+  'parley:joining',
+  'parley:portal-connected',
+  'parley:room-joined',
+  'parley:pake',
+  'parley:key-confirmed',
+  'parley:connecting',
+  'parley:sdp-have-remote-offer', // the rep's offer arrived (sealed, through the server)
+  'parley:sdp-stable', // our answer is made
+  'parley:ice-checking',
+  'parley:ice-connected',
+  'parley:pc-connected', // DTLS done
+  'parley:channel-open', // SCTP and the data channel
+  'parley:verified',
+] as const;
 
 export interface JoinBench {
   joins: number[];
@@ -117,11 +131,14 @@ export async function joinBench(browser: Browser, base: string, runs: number, ch
       await customer.goto(base);
       await rep.getByRole('button', { name: 'Start session' }).first().click();
       const code = (await rep.getByTestId('session-code').filter({ hasText: /\d{3}-/ }).textContent())!.trim();
-      await customer.getByLabel('Session code').fill(code);
+      // Typed key by key as a person does (the page reacts to the keys: it loads the session
+      // code, connects, and its first key press enables sound).
+      await customer.getByLabel('Session code').pressSequentially(code);
       // A person takes a few seconds to type a code; the page uses them to load and connect.
       await customer.waitForTimeout(500);
-      const cdp = profileTo && run === runs - 1 ? await customer.context().newCDPSession(customer) : null;
-      if (cdp) {
+      // Both pages: the rep's answers (its key agreement, its offer) are on the customer's path too.
+      const profiled = profileTo && run === runs - 1 ? [await customer.context().newCDPSession(customer), await rep.context().newCDPSession(rep)] : [];
+      for (const cdp of profiled) {
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
         await cdp.send('Profiler.start');
@@ -150,9 +167,9 @@ export async function joinBench(browser: Browser, base: string, runs: number, ch
           }),
         [...JOIN_PHASES],
       );
-      if (cdp) {
+      for (const [i, cdp] of profiled.entries()) {
         const { profile } = await cdp.send('Profiler.stop');
-        await writeFile(profileTo!, JSON.stringify(profile));
+        await writeFile(i === 0 ? profileTo! : profileTo!.replace(/\.cpuprofile$/, '-rep.cpuprofile'), JSON.stringify(profile));
       }
       result.joins.push(ms);
       for (const [name, at] of Object.entries(marks)) result.phases[name]!.push(at);

@@ -104,6 +104,7 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
       config: options.ice(),
       channelConfig: { ordered: true },
     });
+    this.markConnectionSteps();
     this.heartbeat = new Heartbeat({
       ping: () => this.send({ type: PeerType.Ping }),
       onStalled: () => {
@@ -157,6 +158,15 @@ export class PeerLink extends Emitter<PeerLinkEvents> {
     });
     internals._pc?.addEventListener('signalingstatechange', () => this.settleSignalPath());
     internals._pc?.addEventListener('icegatheringstatechange', () => this.settleSignalPath());
+  }
+
+  /** Performance marks of the connection's steps: where a join's time goes (test/bench/join.ts). */
+  private markConnectionSteps(): void {
+    const pc = this.pc;
+    if (!pc || typeof performance?.mark !== 'function') return;
+    pc.addEventListener('signalingstatechange', () => performance.mark(`parley:sdp-${pc.signalingState}`));
+    pc.addEventListener('iceconnectionstatechange', () => performance.mark(`parley:ice-${pc.iceConnectionState}`));
+    pc.addEventListener('connectionstatechange', () => performance.mark(`parley:pc-${pc.connectionState}`));
   }
 
   private get pc(): RTCPeerConnection | undefined {

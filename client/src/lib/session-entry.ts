@@ -7,3 +7,4 @@ export { Portal } from './portal.ts';
 export { SessionView } from './session-view.svelte.ts';
 export { loadResumeState, clearResumeState } from './resume-state.ts';
 export { default as CustomerSession } from '../customer/CustomerSession.svelte';
+export { warmUpFormats } from './files/format.ts';

@@ -172,8 +172,8 @@ export class Session extends Emitter<SessionEvents> {
   async join(code: SessionCode): Promise<void> {
     this.assertState('idle');
     this.code = code;
-    // Asked before the state changes: the page renders the session screen on 'joining' (tens of
-    // ms on a slow device), and a socket connected while the code was typed need not wait for it.
+    // Asked before the state changes (the page re-renders on each one), and a socket connected
+    // while the code was typed need not wait for it.
     const early = this.portal.connected ? this.portal.joinRoom(code.nameplate) : null;
     early?.catch(() => {}); // handled below, once awaited
     this.setState('joining');

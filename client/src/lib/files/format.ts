@@ -2,7 +2,7 @@
  * Sizes, speeds and durations in the reader's language (25 MB, 25 Mo; 3.5 MB/s; 2 min), binary
  * multiples as file managers show them.
  */
-import { i18n } from '../i18n/index.svelte.ts';
+import { formatTime, i18n } from '../i18n/index.svelte.ts';
 
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
 
@@ -26,6 +26,17 @@ export function formatBytes(bytes: number): string {
   }
   if (step === 0) return unitFormat('byte', 0, 'long').format(bytes);
   return unitFormat(UNITS[step]!, value < 10 ? 1 : 0).format(value);
+}
+
+/**
+ * Builds the formats a session screen shows first (the file limit, file sizes, the time of each
+ * line) ahead of time: the page's first unit format loads the locale's unit data (~17 ms in the
+ * join profile) and the first time format ~6 ms, which otherwise land on the join's path while
+ * the session screen renders.
+ */
+export function warmUpFormats(): void {
+  for (const bytes of [1, 2 * 1024, 5 * 1024 ** 2, 25 * 1024 ** 2, 3 * 1024 ** 3]) formatBytes(bytes);
+  formatTime(Date.now());
 }
 
 /** @example formatSpeed(3.5 * 1024 * 1024) // '3.5 MB/s' */
