@@ -76,6 +76,20 @@ export function holdChunksAfter(page: Page, frames: number): Promise<void> {
   }, frames);
 }
 
+/**
+ * Lets the held chunks through (a cut connection's: they go nowhere useful) and holds again after
+ * the next `frames` this page receives, counted from now: a transfer as fast as the machine
+ * allows can then never run past the next cut.
+ */
+export function releaseAndHoldAfter(page: Page, frames: number): Promise<void> {
+  return page.evaluate((frames) => {
+    const bulk = (window as unknown as { __bulk: { holdAfter: number; delivered: number; release: () => void } }).__bulk;
+    bulk.delivered = 0;
+    bulk.holdAfter = frames;
+    bulk.release();
+  }, frames);
+}
+
 /** Lets held chunks through, and all later ones. */
 export function releaseChunks(page: Page): Promise<void> {
   return page.evaluate(() => {

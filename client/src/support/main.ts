@@ -1,5 +1,5 @@
-import { mount } from 'svelte';
 import '../ui/theme.css';
+import { mountApp } from '../ui/mount-app.ts';
 import SupportApp from './SupportApp.svelte';
 import { i18n, loadLocale, type Locale } from '../lib/i18n/index.svelte.ts';
 
@@ -9,4 +9,4 @@ if (asked === 'en' || asked === 'fr') await i18n.setLocale(asked as Locale).catc
 document.documentElement.lang = i18n.locale;
 // Show the first screen in the reader's language, not English then a flash of French.
 await loadLocale(i18n.locale).catch(() => i18n.setLocale('en'));
-mount(SupportApp, { target: document.getElementById('app')! });
+mountApp(SupportApp);

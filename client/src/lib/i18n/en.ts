@@ -1,6 +1,9 @@
 /** English catalogue: the source of truth for message keys. `{name}` placeholders are filled by `t()`. */
 export const en = {
   'app.title.rep': 'Parley — rep console',
+  'insecure.title': 'This page needs a secure connection',
+  'insecure.body': 'It was opened over plain HTTP from another computer. Browsers keep the encryption, screen sharing and notifications that a support session needs for secure pages, so the session could not work here.',
+  'insecure.admin': 'Open the address that starts with https:// instead. If you run this server: serve it over HTTPS (see the self-hosting guide).',
   'app.title.customer': 'Parley — remote support',
   'lang.label': 'Language',
   'brand.tagline': 'Private, end-to-end encrypted support sessions',

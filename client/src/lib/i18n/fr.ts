@@ -3,6 +3,9 @@ import type { MessageKey } from './en.ts';
 /** Catalogue français : mêmes clés que l’anglais (le typage refuse une clé manquante). */
 export const fr: Record<MessageKey, string> = {
   'app.title.rep': 'Parley — console technicien',
+  'insecure.title': 'Cette page exige une connexion sécurisée',
+  'insecure.body': 'Elle a été ouverte en HTTP simple depuis un autre ordinateur. Les navigateurs réservent aux pages sécurisées le chiffrement, le partage d’écran et les notifications dont une session d’assistance a besoin : la session ne pourrait pas fonctionner ici.',
+  'insecure.admin': 'Ouvrez plutôt l’adresse qui commence par https://. Si vous gérez ce serveur : servez-le en HTTPS (voir le guide d’auto-hébergement).',
   'app.title.customer': 'Parley — assistance à distance',
   'lang.label': 'Langue',
   'brand.tagline': 'Sessions d’assistance privées, chiffrées de bout en bout',
