@@ -21,7 +21,7 @@ import { networkBench } from './network.ts';
 import { scrollBench } from './scroll.ts';
 import { launchBrowser, startBenchServer } from './server.ts';
 import { sessionsBench } from './sessions.ts';
-import { pageSizes, workerSizes } from './sizes.ts';
+import { pageSizes } from './sizes.ts';
 import { printTable, quantile, row, type TableRow } from './stats.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -134,7 +134,6 @@ async function main(): Promise<void> {
     console.log(`customer page, lazy (session, reports)   ${kB(customer.lazyJs)} ${kB(customer.lazyCss)}`);
     console.log(`rep console, initial                     ${kB(rep.initialJs)} ${kB(rep.initialCss)}`);
     console.log(`rep console, lazy                        ${kB(rep.lazyJs)} ${kB(rep.lazyCss)}`);
-    console.log(`workers (hashing, sealing; on first file)${kB(workerSizes(DIST))}`);
   }
 }
 

@@ -26,6 +26,9 @@ const FRAME_MS = 1000 / 60;
 export async function scrollBench(browser: Browser, base: string, count: number, runs: number, frames = 300, stepPx = 300, profileDir?: string): Promise<ScrollBench> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await ctx.addInitScript('window.__name = (f) => f');
+  // Each run opens the session afresh: no tab reopened from the last run (removed before the
+  // console reads it: a console effect may save its tabs again at any moment before a reload).
+  await ctx.addInitScript(() => sessionStorage.removeItem('parley.console.tabs'));
   const rep = await ctx.newPage();
   const result: ScrollBench = { count, openMs: [], p95: [], max: [], dropped: [], frames: [] };
   try {
@@ -35,13 +38,12 @@ export async function scrollBench(browser: Browser, base: string, count: number,
     // A newer short session: the console shows the newest on load, the long one opens on a click.
     await seedTranscript(rep, { sessionId: 'scroll-bench-other', count: 5, firstSeq: 0, record: { peerName: 'Other', startedAt: Date.now() - 60_000 } });
     for (let run = 0; run < runs; run++) {
-      // Each run opens the session afresh: no tab reopened from the last run.
-      await rep.evaluate(() => sessionStorage.removeItem('parley.console.tabs'));
       await rep.reload();
       await rep.getByRole('button', { name: /^Open the transcript of Scroll Bench/ }).waitFor();
       await rep.waitForTimeout(300);
       const openMs = await rep.evaluate(async () => {
-        const button = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label')?.startsWith('Open the transcript of Scroll Bench'))!;
+        const button = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label')?.startsWith('Open the transcript of Scroll Bench'));
+        if (!button) throw new Error('no Open button: ' + [...document.querySelectorAll('button')].map((b) => b.getAttribute('aria-label') ?? b.textContent).join(' | '));
         const t0 = performance.now();
         button.click();
         const frame = () => new Promise((r) => requestAnimationFrame(r));

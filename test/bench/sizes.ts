@@ -3,9 +3,8 @@
  *   - initial: the entry and its static imports (what loads with the page);
  *   - lazy: everything reachable through dynamic imports (fetched later: the session code while
  *     the code is typed, reports on download), other languages' catalogues excepted;
- *   - workers: module Workers the page may start (hashing, file sealing), counted apart.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -58,13 +57,4 @@ export function pageSizes(dist: string, entry: string, skipLazy: (key: string) =
   };
   const initialCss = css(initial);
   return { initialJs: js(initial), initialCss: initialCss.total, lazyJs: js(lazy), lazyCss: css(lazy, initialCss.files).total };
-}
-
-/** Gzipped size of the module Workers in the build (started on first use). */
-export function workerSizes(dist: string): number {
-  const assets = join(dist, 'assets');
-  if (!existsSync(assets)) return 0;
-  return readdirSync(assets)
-    .filter((f) => /worker.*\.js$/.test(f))
-    .reduce((sum, f) => sum + gz(dist, `assets/${f}`), 0);
 }

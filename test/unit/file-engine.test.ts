@@ -6,7 +6,8 @@ import type { Batch, Transfer } from '../../client/src/lib/files/types.ts';
 import { ParleyError } from '../../protocol/errors.ts';
 import { FILE_ACK_EVERY, FILE_CHUNK_BYTES, FileType, encodeFileChunk, readFileFrame, type FileOffer } from '../../protocol/file.ts';
 import { DEFAULT_FILE_POLICY } from '../../protocol/file-policy.ts';
-import { FakeFileNet, file, quiet, randomBytes, until } from './file-fakes.ts';
+import { SEND_WINDOW_CHUNKS } from '../../client/src/lib/files/send-loop.ts';
+import { FakeFileNet, file, quiet, randomBytes, until, type Packet } from './file-fakes.ts';
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
@@ -68,6 +69,26 @@ describe('FileTransfers: sending and receiving', () => {
       { type: 'file-ack', fid: t.fid, next: FILE_ACK_EVERY },
       { type: 'file-ack', fid: t.fid, next: 2 * FILE_ACK_EVERY },
     ]);
+    await expectSameBytes(t.blob!, data);
+  });
+
+  it('sends at most SEND_WINDOW_CHUNKS chunks ahead of the receiver\'s acknowledgements, and goes on as they come', async () => {
+    const net = new FakeFileNet();
+    const held: Packet[] = [];
+    // The receiver's acknowledgements are held back, as from a receiver that has fallen behind.
+    net.intercept = (packet, from) => (from === 'customer' && packet.kind === 'message' && packet.message.type === FileType.Ack ? (held.push(packet), null) : packet);
+    const data = randomBytes((SEND_WINDOW_CHUNKS + 20) * FILE_CHUNK_BYTES);
+    const batch = await net.engines.rep.offer([file('disk.png', data, 'image/png')]);
+    await until(() => net.updates.customer.length === 1);
+    const t = net.updates.customer[0]!.transfer;
+    net.engines.customer.accept(t.fid);
+    await until(() => net.bulkSent.rep === SEND_WINDOW_CHUNKS);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(net.bulkSent.rep).toBe(SEND_WINDOW_CHUNKS); // the window is full: nothing more goes
+    net.intercept = (packet) => packet;
+    for (const packet of held.splice(0)) net.deliver('customer', packet);
+    await until(() => batch.transfers[0]!.state === 'done');
+    expect(net.bulkSent.rep).toBe(SEND_WINDOW_CHUNKS + 20);
     await expectSameBytes(t.blob!, data);
   });
 

@@ -164,7 +164,8 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
         const t = this.outgoingFor(message.fid);
         if (!t || FINAL_STATES.has(t.state) || t.state === 'offered') return;
         if (message.next > t.next) return this.warn(new ParleyError('MALFORMED', 'file-ack for chunks not sent'));
-        return t.acknowledge(message.next);
+        t.acknowledge(message.next);
+        return this.sending.kick(); // its send window may have room again
       }
       case FileType.Resume:
         return this.onResume(message.fid, message.next);

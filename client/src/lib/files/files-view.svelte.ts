@@ -14,7 +14,6 @@ import type { MessageKey } from '../i18n/index.svelte.ts';
 import type { Session } from '../session.ts';
 import { describeDeclineReason, describeFailure } from './describe.ts';
 import { FileTransfers } from './engine.ts';
-import { workerHash } from './hasher.ts';
 import { formatBytes } from './format.ts';
 import type { ChosenFile } from './prepare.ts';
 import { makePreview, previewBlob } from './preview.ts';
@@ -133,7 +132,6 @@ export class FilesView {
     const engine = new FileTransfers({
       role: this.host.role,
       policy: session.filePolicy,
-      createHash: workerHash(),
       link: { sendFileMessage: (m) => session.sendPeer(m), sendBulk: (p) => session.sendBulk(p) },
     });
     this.engine = engine;

@@ -1,8 +1,14 @@
 /**
- * One file being received: chunks copied into one reusable ~1 MB buffer, which is hashed and
- * kept as a Blob (the browser may page it out to disk) each time it fills; the Blobs are joined
- * into one at the end, only if the SHA-256 matches the offer. One buffer instead of two copies
- * per 64 kB chunk: far less garbage for the receiving page during a large transfer.
+ * One file being received: each chunk is hashed as it comes and copied into one reusable ~1 MB
+ * buffer, kept as a Blob (the browser may page it out to disk) each time it fills; the Blobs are
+ * joined into one at the end, only if the SHA-256 matches the offer.
+ *
+ * Why hash here, on the page's thread, and not in a Worker: a Worker's queue has no limit. When
+ * the transfer ran faster than the Worker hashed (AES-GCM made transfers faster; the Worker
+ * shares 2 cores with both pages), a 200 MB file left ~200 MB of copies queued in the receiving
+ * page. Hashed here, a chunk is done before its acknowledgement goes, and the sender never runs
+ * more than its send window ahead (send-loop.ts): the page holds a few MB whatever the speed.
+ * 64 kB at a time keeps each task short.
  */
 import { chunkCount, type DeclineReason, type FileMeta } from '@protocol/file.ts';
 import { localHash, type HashFactory, type IncrementalHash } from './hasher.ts';
@@ -46,7 +52,8 @@ export class IncomingFile implements Transfer {
 
   /** Takes one chunk, already checked to be the next one and of the right length. Returns true after the last. */
   take(data: Uint8Array): boolean {
-    // Copied in: what is hashed is exactly what is kept, whatever the caller does with its buffer.
+    this.hash.update(data);
+    // Copied in, at once: what was hashed is exactly what is kept, whatever the caller does later.
     if (this.part && this.filled + data.length > this.part.length) this.flush();
     if (data.length > (this.part?.length ?? PART_BYTES)) {
       this.keep(data); // larger than a part (never with the protocol's chunks): kept as it is
@@ -86,9 +93,8 @@ export class IncomingFile implements Transfer {
     this.filled = 0;
   }
 
-  /** Hashed and kept as a Blob, both copies of `bytes` (the part buffer is reused). */
+  /** Kept as a Blob, a copy of `bytes` (the part buffer is reused). */
   private keep(bytes: Uint8Array): void {
     this.parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>]));
-    this.hash.update(bytes);
   }
 }

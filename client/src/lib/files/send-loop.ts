@@ -9,6 +9,15 @@ import { encodeFileChunk } from '@protocol/file.ts';
 import type { OutgoingFile } from './outgoing.ts';
 import { FINAL_STATES } from './types.ts';
 
+/**
+ * Chunks of one file that may be sent and not yet acknowledged (128 × 64 kB ≈ 8 MB). The
+ * browser's data channel has no backpressure from the receiving page: a receiver slower than the
+ * network (a weak device, a busy CPU) used to let received chunks pile up in its memory, +205 MB
+ * for 200 MB on the development machine. The receiver acknowledges every FILE_ACK_EVERY chunks it
+ * has taken in, so this bounds what it holds.
+ */
+export const SEND_WINDOW_CHUNKS = 128;
+
 export interface SendLoopHost {
   sendBulk(plaintext: Uint8Array): Promise<void>;
   /** Whether sending may go on (link up, engine open). */
@@ -78,9 +87,10 @@ export class SendLoop {
     }
   }
 
-  /** The next active file after the last one served: a fair share each. */
+  /** The next active file within its send window after the last one served: a fair share each. */
   private next(): OutgoingFile | undefined {
-    const active = [...this.host.outgoing()].filter((t) => t.state === 'active');
+    // A file whose window is full waits: its next acknowledgement kicks the loop again.
+    const active = [...this.host.outgoing()].filter((t) => t.state === 'active' && t.next - t.acked < SEND_WINDOW_CHUNKS);
     if (active.length === 0) return undefined;
     const last = active.findIndex((t) => t.fid === this.lastServed);
     const t = active[(last + 1) % active.length]!;
