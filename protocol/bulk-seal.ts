@@ -156,7 +156,16 @@ export class BulkOpener {
           .run((key, data) => subtle().decrypt({ name: 'AES-GCM', iv: ivFor(header) }, key, data), frame.subarray(BULK_COUNTER_BYTES))
           .then(
             (plain) => new Uint8Array(plain),
-            () => Promise.reject(new ParleyError('TAMPERED', 'bulk frame failed authentication')),
+            // Web Crypto says OperationError for a tag that does not match; anything else (no
+            // key, no Web Crypto) is a failure of this browser, not an attack.
+            (err: unknown) =>
+              Promise.reject(
+                err instanceof ParleyError
+                  ? err
+                  : (err as { name?: unknown } | null)?.name === 'OperationError'
+                    ? new ParleyError('TAMPERED', 'bulk frame failed authentication')
+                    : new ParleyError('CONNECTION_FAILED', `bulk frame could not be opened: ${String(err)}`),
+              ),
           );
     opened.catch(() => {}); // reported in order below
     const result = this.#tail.then(() => opened).then((plaintext) => {

@@ -21,8 +21,10 @@ test('over plain HTTP from another computer, the customer page and the rep conso
   await page.goto(`${INSECURE}/rep`);
   await expect(page.getByRole('heading', { name: 'This page needs a secure connection' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Start session' })).toHaveCount(0);
-  await page.goto(`${INSECURE}/support`);
-  await expect(page.getByRole('heading', { name: 'This page needs a secure connection' })).toBeVisible();
+  for (const path of ['/support/', '/rep/admin/']) {
+    await page.goto(`${INSECURE}${path}`);
+    await expect(page.getByRole('heading', { name: 'This page needs a secure connection' })).toBeVisible();
+  }
 });
 
 test('the same explanation in French', async ({ browser }) => {

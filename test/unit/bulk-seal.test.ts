@@ -3,7 +3,7 @@
  * against Node's own AES-GCM, and every way a frame can be bad.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BULK_FRAME_OVERHEAD, BulkOpener, BulkSealer } from '../../protocol/bulk-seal.ts';
 
 const key = new Uint8Array(randomBytes(32));
@@ -24,13 +24,39 @@ describe('BulkSealer', () => {
     expect(frame.length).toBe(plaintext.length + BULK_FRAME_OVERHEAD);
   });
 
-  it('hands frames out in call order, whatever their sizes', async () => {
+  it('seals and opens frames of any size up to the limit, empty ones included', async () => {
     const sealer = new BulkSealer(key);
     const sizes = [60_000, 1, 30_000, 0, 5];
     const frames = await Promise.all(sizes.map((n) => sealer.seal(new Uint8Array(n).fill(n % 251))));
     const o = new BulkOpener(key, { maxPlaintext: 64_000 });
     const opened = await Promise.all(frames.map((f) => o.open(f)));
     expect(opened.map((p) => p.length)).toEqual(sizes);
+  });
+
+  it('hands results out in call order even when the crypto thread finishes them in reverse', async () => {
+    const subtle = globalThis.crypto.subtle;
+    const encrypt = subtle.encrypt.bind(subtle);
+    let calls = 0;
+    // Each later call finishes sooner than the one before it.
+    const spy = vi.spyOn(subtle, 'encrypt').mockImplementation(async (...args: Parameters<SubtleCrypto['encrypt']>) => {
+      const delay = 40 - 8 * calls++;
+      const result = await encrypt(...args);
+      await new Promise((r) => setTimeout(r, delay));
+      return result;
+    });
+    try {
+      const sealer = new BulkSealer(key);
+      await sealer.seal(Uint8Array.of(0)); // the key is ready: later calls start at once
+      calls = 0;
+      const order: number[] = [];
+      const frames = await Promise.all([1, 2, 3, 4].map((i) => sealer.seal(Uint8Array.of(i)).then((f) => (order.push(i), f))));
+      expect(order).toEqual([1, 2, 3, 4]);
+      const o = opener();
+      await o.open((await new BulkSealer(key).seal(Uint8Array.of(0))));
+      expect(await Promise.all(frames.map(async (f) => (await o.open(f))[0]))).toEqual([1, 2, 3, 4]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('takes the bytes as they were at the call, even before the key is ready', async () => {
@@ -98,6 +124,41 @@ describe('BulkOpener', () => {
     const big = await new BulkSealer(key).seal(new Uint8Array(MAX + 1));
     await expect(o.open(big)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(o.counter).toBe(0);
+  });
+
+  it('checks counters in call order even when decryption finishes in reverse', async () => {
+    const subtle = globalThis.crypto.subtle;
+    const decrypt = subtle.decrypt.bind(subtle);
+    let calls = 0;
+    const spy = vi.spyOn(subtle, 'decrypt').mockImplementation(async (...args: Parameters<SubtleCrypto['decrypt']>) => {
+      const delay = 40 - 8 * calls++;
+      const result = await decrypt(...args);
+      await new Promise((r) => setTimeout(r, delay));
+      return result;
+    });
+    try {
+      const o = opener();
+      const all = await frames(5);
+      await o.open(all[0]!); // the key is ready
+      calls = 0;
+      const order: number[] = [];
+      await Promise.all(all.slice(1).map((f, i) => o.open(f).then((p) => order.push(p[0]!))));
+      expect(order).toEqual([1, 2, 3, 4]);
+      expect(o.counter).toBe(5);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('calls a failure of the browser\'s crypto (not a bad tag) CONNECTION_FAILED, not tampering', async () => {
+    const o = opener();
+    const [good] = await frames(1);
+    const spy = vi.spyOn(globalThis.crypto.subtle, 'decrypt').mockRejectedValueOnce(new TypeError('no such algorithm'));
+    try {
+      await expect(o.open(good!)).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('reports results in call order even when a bad frame sits between good ones', async () => {

@@ -92,6 +92,28 @@ describe('FileTransfers: sending and receiving', () => {
     await expectSameBytes(t.blob!, data);
   });
 
+  it('a resume answered by acknowledgements of chunks the connection still carried: the sender skips them and finishes', async () => {
+    // A short stall the connection survives: the receiver asks to resume from where it was, then
+    // still takes (and acknowledges) the chunks that were on their way. Those acks go past what
+    // the sender resent since; it must take them, or its window fills with chunks the receiver drops.
+    const net = new FakeFileNet();
+    const held: Packet[] = [];
+    net.intercept = (packet, from) => (from === 'customer' && packet.kind === 'message' && packet.message.type === FileType.Ack ? (held.push(packet), null) : packet);
+    const data = randomBytes((SEND_WINDOW_CHUNKS + 40) * FILE_CHUNK_BYTES);
+    const batch = await net.engines.rep.offer([file('disk.png', data, 'image/png')]);
+    await until(() => net.updates.customer.length === 1);
+    const t = net.updates.customer[0]!.transfer;
+    net.engines.customer.accept(t.fid);
+    await until(() => net.bulkSent.rep === SEND_WINDOW_CHUNKS);
+    // The resume, then at once the acknowledgements of what the receiver had taken meanwhile.
+    net.deliver('customer', { kind: 'message', message: { type: FileType.Resume, fid: t.fid, next: 0 } });
+    net.intercept = (packet) => packet;
+    for (const packet of held.splice(0)) net.deliver('customer', packet);
+    await until(() => batch.transfers[0]!.state === 'done');
+    await expectSameBytes(t.blob!, data);
+    expect(net.warnings.rep).toEqual([]);
+  });
+
   it('a zero-byte file completes on acceptance with the SHA-256 of nothing', async () => {
     const net = new FakeFileNet();
     const batch = await net.engines.rep.offer([file('empty.txt', 0, 'text/plain')]);

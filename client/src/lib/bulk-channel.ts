@@ -79,7 +79,7 @@ export class BulkChannel {
     if (this.closed) throw new ParleyError('PEER_GONE', 'bulk channel closed');
     const size = plaintext.length;
     this.sealing += size;
-    // Sealed in order and sent in order: the Worker answers in the order it was asked.
+    // Sealed in order and sent in order: sealing results resolve in the order of the calls.
     this.crypto.seal(plaintext).then(
       (frame) => {
         this.sealing -= size;

@@ -73,10 +73,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       sendBulk: (plaintext) => options.link.sendBulk(plaintext),
       canSend: () => this.linkUp && !this.closed,
       outgoing: () => this.outgoing.values(),
-      allSent: (t) => {
-        t.state = 'verifying';
-        this.update(t, 'sent', 'me');
-      },
+      allSent: (t) => this.allSent(t),
       unreadable: (t) => this.readFailed(t),
     });
   }
@@ -163,8 +160,15 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       case FileType.Ack: {
         const t = this.outgoingFor(message.fid);
         if (!t || FINAL_STATES.has(t.state) || t.state === 'offered') return;
-        if (message.next > t.next) return this.warn(new ParleyError('MALFORMED', 'file-ack for chunks not sent'));
+        // Up to the furthest chunk ever sent: after a resume the receiver may still take, and
+        // acknowledge, chunks the connection held from before. Those it need not get again, and
+        // ignoring their acks would leave the send window full of resent chunks it drops.
+        if (message.next > t.sentHigh) return this.warn(new ParleyError('MALFORMED', 'file-ack for chunks not sent'));
         t.acknowledge(message.next);
+        if (t.state === 'active' && message.next > t.next) {
+          t.skipTo(message.next);
+          if (t.next >= t.chunks) return this.allSent(t);
+        }
         return this.sending.kick(); // its send window may have room again
       }
       case FileType.Resume:
@@ -291,6 +295,12 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     t.state = this.linkUp && this.send({ type: FileType.Accept, fid: t.fid }) ? 'active' : 'paused';
     this.update(t, 'accepted', by);
     if (t.chunks === 0) this.complete(t);
+  }
+
+  /** Every chunk of `t` went out: the receiver's verdict is awaited. */
+  private allSent(t: OutgoingFile): void {
+    t.state = 'verifying';
+    this.update(t, 'sent', 'me');
   }
 
   /** The last chunk arrived (or there were none): the SHA-256 decides. */

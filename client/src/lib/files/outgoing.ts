@@ -17,6 +17,8 @@ export class OutgoingFile implements Transfer {
   next = 0;
   /** Chunks the receiver has acknowledged. */
   acked = 0;
+  /** One past the furthest chunk ever handed to the link (a resume does not lower it). */
+  sentHigh = 0;
   endedEpoch = -1;
   readonly reader: ChunkReader;
 
@@ -37,6 +39,11 @@ export class OutgoingFile implements Transfer {
   acknowledge(next: number): void {
     this.acked = Math.max(this.acked, next);
     this.bytes = Math.min(this.meta.size, this.acked * FILE_CHUNK_BYTES);
+  }
+
+  /** The receiver already has every chunk before `next` (taken from the old connection after a resume): skip them. */
+  skipTo(next: number): void {
+    this.next = Math.max(this.next, next);
   }
 
   /** Continue from chunk `next`, as the receiver asks after a reconnect. */

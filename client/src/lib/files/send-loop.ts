@@ -74,6 +74,7 @@ export class SendLoop {
         if (!current()) return;
         if (t.state !== 'active' || t.next !== index) continue; // cancelled or resumed meanwhile
         t.next = index + 1;
+        t.sentHigh = Math.max(t.sentHigh, t.next);
         if (t.next >= t.chunks) this.host.allSent(t);
         try {
           await this.host.sendBulk(encodeFileChunk(t.fid, index, data));
