@@ -10,6 +10,27 @@ const key = new Uint8Array(randomBytes(32));
 const MAX = 1000;
 const opener = () => new BulkOpener(key, { maxPlaintext: MAX });
 
+/**
+ * Makes Web Crypto's `method` finish each call sooner than the one before (as a crypto thread
+ * may), runs `body`, and restores it.
+ */
+async function withReversedCrypto(method: 'encrypt' | 'decrypt', body: (restart: () => void) => Promise<void>): Promise<void> {
+  const subtle = globalThis.crypto.subtle;
+  const original = subtle[method].bind(subtle);
+  let calls = 0;
+  const spy = vi.spyOn(subtle, method).mockImplementation(async (...args: Parameters<SubtleCrypto['encrypt']>) => {
+    const delay = 40 - 8 * calls++;
+    const result = await original(...args);
+    await new Promise((r) => setTimeout(r, delay));
+    return result;
+  });
+  try {
+    await body(() => (calls = 0));
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe('BulkSealer', () => {
   it('writes counter ‖ AES-256-GCM ciphertext ‖ tag, as an independent implementation computes it', async () => {
     const sealer = new BulkSealer(key);
@@ -34,29 +55,17 @@ describe('BulkSealer', () => {
   });
 
   it('hands results out in call order even when the crypto thread finishes them in reverse', async () => {
-    const subtle = globalThis.crypto.subtle;
-    const encrypt = subtle.encrypt.bind(subtle);
-    let calls = 0;
-    // Each later call finishes sooner than the one before it.
-    const spy = vi.spyOn(subtle, 'encrypt').mockImplementation(async (...args: Parameters<SubtleCrypto['encrypt']>) => {
-      const delay = 40 - 8 * calls++;
-      const result = await encrypt(...args);
-      await new Promise((r) => setTimeout(r, delay));
-      return result;
-    });
-    try {
+    await withReversedCrypto('encrypt', async (restart) => {
       const sealer = new BulkSealer(key);
       await sealer.seal(Uint8Array.of(0)); // the key is ready: later calls start at once
-      calls = 0;
+      restart();
       const order: number[] = [];
       const frames = await Promise.all([1, 2, 3, 4].map((i) => sealer.seal(Uint8Array.of(i)).then((f) => (order.push(i), f))));
       expect(order).toEqual([1, 2, 3, 4]);
       const o = opener();
-      await o.open((await new BulkSealer(key).seal(Uint8Array.of(0))));
+      await o.open(await new BulkSealer(key).seal(Uint8Array.of(0)));
       expect(await Promise.all(frames.map(async (f) => (await o.open(f))[0]))).toEqual([1, 2, 3, 4]);
-    } finally {
-      spy.mockRestore();
-    }
+    });
   });
 
   it('takes the bytes as they were at the call, even before the key is ready', async () => {
@@ -127,27 +136,16 @@ describe('BulkOpener', () => {
   });
 
   it('checks counters in call order even when decryption finishes in reverse', async () => {
-    const subtle = globalThis.crypto.subtle;
-    const decrypt = subtle.decrypt.bind(subtle);
-    let calls = 0;
-    const spy = vi.spyOn(subtle, 'decrypt').mockImplementation(async (...args: Parameters<SubtleCrypto['decrypt']>) => {
-      const delay = 40 - 8 * calls++;
-      const result = await decrypt(...args);
-      await new Promise((r) => setTimeout(r, delay));
-      return result;
-    });
-    try {
+    await withReversedCrypto('decrypt', async (restart) => {
       const o = opener();
       const all = await frames(5);
       await o.open(all[0]!); // the key is ready
-      calls = 0;
+      restart();
       const order: number[] = [];
-      await Promise.all(all.slice(1).map((f, i) => o.open(f).then((p) => order.push(p[0]!))));
+      await Promise.all(all.slice(1).map((f) => o.open(f).then((p) => order.push(p[0]!))));
       expect(order).toEqual([1, 2, 3, 4]);
       expect(o.counter).toBe(5);
-    } finally {
-      spy.mockRestore();
-    }
+    });
   });
 
   it('calls a failure of the browser\'s crypto (not a bad tag) CONNECTION_FAILED, not tampering', async () => {

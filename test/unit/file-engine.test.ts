@@ -72,22 +72,34 @@ describe('FileTransfers: sending and receiving', () => {
     await expectSameBytes(t.blob!, data);
   });
 
-  it('sends at most SEND_WINDOW_CHUNKS chunks ahead of the receiver\'s acknowledgements, and goes on as they come', async () => {
+  /**
+   * The rep sends a file of SEND_WINDOW_CHUNKS + `extra` chunks while the customer's
+   * acknowledgements are held back (a receiver that has fallen behind); resolves once the window
+   * is full, with a way to let the held acknowledgements through.
+   */
+  async function windowFull(extra: number) {
     const net = new FakeFileNet();
     const held: Packet[] = [];
-    // The receiver's acknowledgements are held back, as from a receiver that has fallen behind.
     net.intercept = (packet, from) => (from === 'customer' && packet.kind === 'message' && packet.message.type === FileType.Ack ? (held.push(packet), null) : packet);
-    const data = randomBytes((SEND_WINDOW_CHUNKS + 20) * FILE_CHUNK_BYTES);
+    const data = randomBytes((SEND_WINDOW_CHUNKS + extra) * FILE_CHUNK_BYTES);
     const batch = await net.engines.rep.offer([file('disk.png', data, 'image/png')]);
     await until(() => net.updates.customer.length === 1);
     const t = net.updates.customer[0]!.transfer;
     net.engines.customer.accept(t.fid);
     await until(() => net.bulkSent.rep === SEND_WINDOW_CHUNKS);
+    const releaseAcks = () => {
+      net.intercept = (packet) => packet;
+      for (const packet of held.splice(0)) net.deliver('customer', packet);
+    };
+    return { net, data, t, sent: batch.transfers[0]!, releaseAcks };
+  }
+
+  it('sends at most SEND_WINDOW_CHUNKS chunks ahead of the receiver\'s acknowledgements, and goes on as they come', async () => {
+    const { net, data, t, sent, releaseAcks } = await windowFull(20);
     await new Promise((r) => setTimeout(r, 30));
     expect(net.bulkSent.rep).toBe(SEND_WINDOW_CHUNKS); // the window is full: nothing more goes
-    net.intercept = (packet) => packet;
-    for (const packet of held.splice(0)) net.deliver('customer', packet);
-    await until(() => batch.transfers[0]!.state === 'done');
+    releaseAcks();
+    await until(() => sent.state === 'done');
     expect(net.bulkSent.rep).toBe(SEND_WINDOW_CHUNKS + 20);
     await expectSameBytes(t.blob!, data);
   });
@@ -96,20 +108,10 @@ describe('FileTransfers: sending and receiving', () => {
     // A short stall the connection survives: the receiver asks to resume from where it was, then
     // still takes (and acknowledges) the chunks that were on their way. Those acks go past what
     // the sender resent since; it must take them, or its window fills with chunks the receiver drops.
-    const net = new FakeFileNet();
-    const held: Packet[] = [];
-    net.intercept = (packet, from) => (from === 'customer' && packet.kind === 'message' && packet.message.type === FileType.Ack ? (held.push(packet), null) : packet);
-    const data = randomBytes((SEND_WINDOW_CHUNKS + 40) * FILE_CHUNK_BYTES);
-    const batch = await net.engines.rep.offer([file('disk.png', data, 'image/png')]);
-    await until(() => net.updates.customer.length === 1);
-    const t = net.updates.customer[0]!.transfer;
-    net.engines.customer.accept(t.fid);
-    await until(() => net.bulkSent.rep === SEND_WINDOW_CHUNKS);
-    // The resume, then at once the acknowledgements of what the receiver had taken meanwhile.
+    const { net, data, t, sent, releaseAcks } = await windowFull(40);
     net.deliver('customer', { kind: 'message', message: { type: FileType.Resume, fid: t.fid, next: 0 } });
-    net.intercept = (packet) => packet;
-    for (const packet of held.splice(0)) net.deliver('customer', packet);
-    await until(() => batch.transfers[0]!.state === 'done');
+    releaseAcks(); // at once after the resume
+    await until(() => sent.state === 'done');
     await expectSameBytes(t.blob!, data);
     expect(net.warnings.rep).toEqual([]);
   });
