@@ -42,14 +42,20 @@ function snapshot(entries: DeskQueue['entries']): DeskQueue {
   return { now: Date.now() + 5000, presence: 'available', entries, invitations: [], colleagues: [] };
 }
 
+/** A console's desk client connected through a scripted portal (key id 'k1'), recording the offers it announces. */
+async function connectedDesk() {
+  const keys = nacl.box.keyPair();
+  const portal = new ScriptedPortal();
+  portal.answers.hello = 'k1';
+  const offers: DeskEntry[] = [];
+  const desk = new DeskClient({ portal: portal as unknown as Portal, keys, onOffer: (e) => offers.push(e) });
+  await desk.connect();
+  return { keys, portal, offers, desk };
+}
+
 describe('DeskClient', () => {
   it('opens details sealed for its key; a tampered or foreign blob shows as unavailable; offers are announced once', async () => {
-    const keys = nacl.box.keyPair();
-    const portal = new ScriptedPortal();
-    portal.answers.hello = 'k1';
-    const offers: DeskEntry[] = [];
-    const desk = new DeskClient({ portal: portal as unknown as Portal, keys, onOffer: (e) => offers.push(e) });
-    await desk.connect();
+    const { keys, portal, offers, desk } = await connectedDesk();
     expect(desk.keyId).toBe('k1');
     const good = sealDetails(ada, keys.publicKey);
     const foreign = sealDetails(ada, nacl.box.keyPair().publicKey);
@@ -79,12 +85,7 @@ describe('DeskClient', () => {
   it('an offer whose details are not sealed yet is announced once they arrive, or after a short wait without them', async () => {
     vi.useFakeTimers();
     try {
-      const keys = nacl.box.keyPair();
-      const portal = new ScriptedPortal();
-      portal.answers.hello = 'k1';
-      const offers: DeskEntry[] = [];
-      const desk = new DeskClient({ portal: portal as unknown as Portal, keys, onOffer: (e) => offers.push(e) });
-      await desk.connect();
+      const { keys, portal, offers, desk } = await connectedDesk();
       const base = { queue: 'general', since: 1, offered: true, offerExpiresAt: 9 };
       portal.fire('desk-queue', snapshot([{ ...base, requestId: REQ(1), position: 1 }, { ...base, requestId: REQ(2), position: 2 }]));
       expect(offers).toEqual([]);
