@@ -10,7 +10,10 @@
  *   - each page's memory during the transfer above the same page idle: its renderer process's
  *     RSS (everything the page holds: Blobs in the making, ArrayBuffers, Workers) and its JS
  *     heap (CDP Performance.getMetrics JSHeapUsedSize), sampled every 100 ms;
- *   - how busy each page's main thread was during the transfer (TaskDuration over wall time).
+ *   - how busy each page's main thread was during the transfer (TaskDuration over wall time);
+ *   - CPU time per MB of all Chromium processes, raw and encrypted, and where the encrypted
+ *     transfer's went (sender's renderer, receiver's renderer, browser process): on a 2-core
+ *     machine both transfers keep the CPU busy, so the ratio is the ratio of CPU per MB.
  * The file is random bytes on disk, handed to the file input by path (as a user's pick would be).
  */
 import type { Browser, CDPSession, Page } from '@playwright/test';
@@ -23,7 +26,7 @@ import { finished } from 'node:stream/promises';
 import { FILE_CHUNK_BYTES } from '../../protocol/file.ts';
 import { HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
 import { openSession } from './pages.ts';
-import { browserPid, rendererPid, rssMB } from './procmem.ts';
+import { browserPid, chromiumCpu, cpuBetween, rendererPid, rssMB } from './procmem.ts';
 
 const MB = 1024 * 1024;
 /** A full chunk frame as it goes on the wire: 6-byte header, 12-character fid, data, 24 bytes of sealing. */
@@ -48,6 +51,13 @@ export interface FileBench {
   /** Share of the transfer's wall time each page's main thread was busy (0–1). */
   senderBusy: number[];
   receiverBusy: number[];
+  /** CPU ms per MB of all Chromium processes: raw (the run before), encrypted. */
+  rawCpuMsPerMB: number[];
+  encryptedCpuMsPerMB: number[];
+  /** CPU ms per MB of the encrypted transfer in the sender's and receiver's renderers and the browser process. */
+  senderCpuMsPerMB: number[];
+  receiverCpuMsPerMB: number[];
+  browserCpuMsPerMB: number[];
 }
 
 async function randomFile(sizeMB: number): Promise<{ path: string; dir: string }> {
@@ -145,14 +155,16 @@ function sampler(read: () => number | Promise<number>): { idle: (v: number) => v
  */
 export async function fileBench(browser: Browser, base: string, sizeMB: number, runs: number, profileDir?: string): Promise<FileBench> {
   const { path, dir } = await randomFile(sizeMB);
-  const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [] };
+  const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [], rawCpuMsPerMB: [], encryptedCpuMsPerMB: [], senderCpuMsPerMB: [], receiverCpuMsPerMB: [], browserCpuMsPerMB: [] };
   try {
     for (let run = 0; run < runs; run++) {
       const { rep, customer, close } = await openSession(browser, base); // the rep's page sends
       try {
-        const rawBefore = await rawThroughput(rep, customer, sizeMB * MB);
         const [repPid, customerPid] = [await rendererPid(rep), await rendererPid(customer)];
         const bPid = browserPid();
+        const rawCpuFrom = chromiumCpu();
+        const rawBefore = await rawThroughput(rep, customer, sizeMB * MB);
+        out.rawCpuMsPerMB.push((1000 * cpuBetween(rawCpuFrom, chromiumCpu()).total) / sizeMB);
         const cdp = await rep.context().newCDPSession(rep);
         const customerCdp = await customer.context().newCDPSession(customer);
         for (const c of [cdp, customerCdp]) await c.send('Performance.enable');
@@ -183,7 +195,11 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         // Busy time from the offer on (the hashing before it is reported apart).
         await customer.getByRole('link', { name: /bench\.bin/ }).or(customer.getByRole('progressbar')).first().waitFor({ timeout: 60_000 });
         const busyFrom = { at: Date.now(), sender: await metric(cdp, 'TaskDuration'), receiver: await metric(customerCdp, 'TaskDuration') };
+        const cpuFrom = chromiumCpu();
         await customer.getByRole('link', { name: 'bench.bin', exact: true }).waitFor({ timeout: 30 * 60_000 });
+        const cpu = cpuBetween(cpuFrom, chromiumCpu(), [repPid, customerPid, bPid ?? -1]);
+        out.encryptedCpuMsPerMB.push((1000 * cpu.total) / sizeMB);
+        for (const [i, key] of (['senderCpuMsPerMB', 'receiverCpuMsPerMB', 'browserCpuMsPerMB'] as const).entries()) out[key].push((1000 * cpu.of[i]!) / sizeMB);
         const wall = (Date.now() - busyFrom.at) / 1000;
         out.senderBusy.push(((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall);
         out.receiverBusy.push(((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall);

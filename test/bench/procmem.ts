@@ -17,7 +17,7 @@ function cmdline(pid: number): string {
   }
 }
 
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -80,4 +80,16 @@ export async function rendererPid(page: Page): Promise<number> {
   }
   if (best < 0) throw new Error('no renderer process found');
   return best;
+}
+
+/** CPU time, in seconds, used so far by each Chromium process this bench process started. */
+export function chromiumCpu(): Map<number, number> {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return new Map(descendants(process.pid).filter((pid) => /chrom/.test(cmdline(pid).split('\0')[0] ?? '')).map((pid) => [pid, cpuTicks(pid) / ticksPerSecond]));
+}
+
+/** CPU seconds between two chromiumCpu() readings: `of` the given pids, and of all. */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>, of: number[] = []): { total: number; of: number[] } {
+  const used = (pid: number) => (after.get(pid) ?? 0) - (before.get(pid) ?? 0);
+  return { total: [...after.keys()].reduce((sum, pid) => sum + used(pid), 0), of: of.map(used) };
 }

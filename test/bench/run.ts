@@ -74,6 +74,11 @@ async function main(): Promise<void> {
           row('sender main thread busy', f.senderBusy.map((b) => 100 * b), '%'),
           row('receiver main thread busy', f.receiverBusy.map((b) => 100 * b), '%'),
           row('hashing before the offer', f.prepareSeconds, 's'),
+          row('CPU per MB, raw (all Chromium processes)', f.rawCpuMsPerMB, 'ms'),
+          row('CPU per MB, encrypted (all Chromium processes)', f.encryptedCpuMsPerMB, 'ms'),
+          row('  of which the sender’s page', f.senderCpuMsPerMB, 'ms'),
+          row('  of which the receiver’s page', f.receiverCpuMsPerMB, 'ms'),
+          row('  of which the browser process', f.browserCpuMsPerMB, 'ms'),
         ],
       ]);
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { localHash, type HashFactory } from '../../client/src/lib/files/hasher.ts';
+import { fileHash, type HashFactory } from '../../client/src/lib/files/sha256.ts';
 import { FilePolicyError } from '../../client/src/lib/files/prepare.ts';
 import type { Batch, Transfer } from '../../client/src/lib/files/types.ts';
 import { ParleyError } from '../../protocol/errors.ts';
@@ -207,13 +207,13 @@ describe('FileTransfers: hashing elsewhere (asynchronous digest)', () => {
   function heldHash() {
     const held: { release: () => void; fail: () => void }[] = [];
     const factory: HashFactory = () => {
-      const inner = localHash();
+      const inner = fileHash();
       return {
         update: (bytes) => inner.update(bytes),
         drop: () => inner.drop(),
         digest: () =>
           new Promise<string>((resolve, reject) => {
-            held.push({ release: () => void inner.digest().then(resolve), fail: () => reject(new Error('worker died')) });
+            held.push({ release: () => void inner.digest().then(resolve, reject), fail: () => reject(new Error('worker died')) });
           }),
       };
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAttachments, namePasted, toAttachment } from '../../client/src/lib/files/attachments.ts';
-import { sha256Hex } from '../../client/src/lib/files/hash.ts';
+import { sha256Hex } from '../../client/src/lib/files/sha256.ts';
 import { blobType, isPreviewable, offeredMime } from '../../client/src/lib/files/mime.ts';
 import { sanitizeFileName } from '../../client/src/lib/files/names.ts';
 import { fitOffer, policyViolations, prepareOffer } from '../../client/src/lib/files/prepare.ts';

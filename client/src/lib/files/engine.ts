@@ -25,7 +25,7 @@ import {
 } from '@protocol/file.ts';
 import { checkBatch, type FilePolicy } from '@protocol/file-policy.ts';
 import { Emitter } from '../emitter.ts';
-import type { HashFactory } from './hasher.ts';
+import type { HashFactory } from './sha256.ts';
 import { IncomingFile } from './incoming.ts';
 import { OutgoingFile } from './outgoing.ts';
 import { prepareOffer, type ChosenFile, type PrepareOptions } from './prepare.ts';

@@ -11,7 +11,7 @@
  * 64 kB at a time keeps each task short.
  */
 import { chunkCount, type DeclineReason, type FileMeta } from '@protocol/file.ts';
-import { localHash, type HashFactory, type IncrementalHash } from './hasher.ts';
+import { fileHash, type HashFactory, type IncrementalHash } from './sha256.ts';
 import { blobType } from './mime.ts';
 import type { Actor, FailureReason, Transfer, TransferState } from './types.ts';
 
@@ -40,7 +40,7 @@ export class IncomingFile implements Transfer {
   constructor(
     readonly batchId: string,
     readonly meta: FileMeta,
-    createHash: HashFactory = localHash,
+    createHash: HashFactory = fileHash,
   ) {
     this.fid = meta.fid;
     this.hash = createHash();

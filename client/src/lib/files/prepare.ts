@@ -7,7 +7,7 @@ import { FileType, type FileMeta, type FileOffer } from '@protocol/file.ts';
 import { checkBatch, type FilePolicy, type FileRule } from '@protocol/file-policy.ts';
 import { MAX_CHAT_CHARS, MAX_PEER_PLAINTEXT } from '@protocol/limits.ts';
 import { newMessageId } from '@protocol/peer.ts';
-import { sha256Hex } from './hash.ts';
+import { sha256Hex } from './sha256.ts';
 import { offeredMime } from './mime.ts';
 import { sanitizeFileName } from './names.ts';
 
