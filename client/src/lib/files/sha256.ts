@@ -6,11 +6,11 @@
  * Web Crypto has no incremental digest, so it is hash-wasm's WebAssembly SHA-256: about 235 MB/s
  * in Chromium on the benchmark machine, against 55 MB/s for noble's JavaScript one, which held the
  * receiving page's thread for most of a large transfer. Where WebAssembly is unavailable (iOS
- * Lockdown Mode, a stricter CSP), noble's is used: slower, same digest.
+ * Lockdown Mode, a stricter CSP), noble's is used: slower, same digest. hash-wasm (~7 kB gzipped)
+ * is loaded with the first file, not with the session screen.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { createSHA256 } from 'hash-wasm';
 import { ChunkReader } from './reader.ts';
 
 export interface IncrementalHash {
@@ -34,6 +34,7 @@ let wasmUsable = typeof WebAssembly === 'object';
 async function openSha256(): Promise<Sha256> {
   if (wasmUsable) {
     try {
+      const { createSHA256 } = await import('hash-wasm');
       const hasher = await createSHA256();
       return { update: (bytes) => void hasher.update(bytes), hex: () => hasher.digest('hex') };
     } catch {
