@@ -17,13 +17,14 @@ function cmdline(pid: number): string {
   }
 }
 
-export function cpuTicks(pid: number): number {
+/** utime + stime of `pid` in clock ticks, or undefined once it is gone. */
+function cpuTicks(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
+    return Number(fields[11]) + Number(fields[12]);
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
@@ -75,21 +76,34 @@ export async function rendererPid(page: Page): Promise<number> {
   let best = -1;
   let bestGain = -1;
   for (const [pid, ticks] of before) {
-    const gain = cpuTicks(pid) - ticks;
+    const gain = ticks === undefined ? -1 : (cpuTicks(pid) ?? ticks) - ticks;
     if (gain > bestGain) (best = pid), (bestGain = gain);
   }
   if (best < 0) throw new Error('no renderer process found');
   return best;
 }
 
-/** CPU time, in seconds, used so far by each Chromium process this bench process started. */
+/**
+ * CPU time, in seconds, used so far by each Chromium process this bench process started (a
+ * process gone before its /proc entry was read is left out).
+ */
 export function chromiumCpu(): Map<number, number> {
   const ticksPerSecond = 100; // USER_HZ on Linux
-  return new Map(descendants(process.pid).filter((pid) => /chrom/.test(cmdline(pid).split('\0')[0] ?? '')).map((pid) => [pid, cpuTicks(pid) / ticksPerSecond]));
+  const out = new Map<number, number>();
+  for (const pid of descendants(process.pid)) {
+    if (!/chrom/.test(cmdline(pid).split('\0')[0] ?? '')) continue;
+    const ticks = cpuTicks(pid);
+    if (ticks !== undefined) out.set(pid, ticks / ticksPerSecond);
+  }
+  return out;
 }
 
-/** CPU seconds between two chromiumCpu() readings: `of` the given pids, and of all. */
+/**
+ * CPU seconds between two chromiumCpu() readings, of the processes present in both (Chromium's
+ * processes live as long as the browser: none starts or ends during a transfer), and `of` each
+ * given pid.
+ */
 export function cpuBetween(before: Map<number, number>, after: Map<number, number>, of: number[] = []): { total: number; of: number[] } {
-  const used = (pid: number) => (after.get(pid) ?? 0) - (before.get(pid) ?? 0);
+  const used = (pid: number) => (before.has(pid) && after.has(pid) ? after.get(pid)! - before.get(pid)! : 0);
   return { total: [...after.keys()].reduce((sum, pid) => sum + used(pid), 0), of: of.map(used) };
 }

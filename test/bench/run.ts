@@ -76,9 +76,12 @@ async function main(): Promise<void> {
           row('hashing before the offer', f.prepareSeconds, 's'),
           row('CPU per MB, raw (all Chromium processes)', f.rawCpuMsPerMB, 'ms'),
           row('CPU per MB, encrypted (all Chromium processes)', f.encryptedCpuMsPerMB, 'ms'),
-          row('  of which the sender’s page', f.senderCpuMsPerMB, 'ms'),
-          row('  of which the receiver’s page', f.receiverCpuMsPerMB, 'ms'),
-          row('  of which the browser process', f.browserCpuMsPerMB, 'ms'),
+          row('  sender’s page, raw', f.rawSenderCpuMsPerMB, 'ms'),
+          row('  sender’s page, encrypted', f.senderCpuMsPerMB, 'ms'),
+          row('  receiver’s page, raw', f.rawReceiverCpuMsPerMB, 'ms'),
+          row('  receiver’s page, encrypted', f.receiverCpuMsPerMB, 'ms'),
+          row('  browser process, raw', f.rawBrowserCpuMsPerMB, 'ms'),
+          row('  browser process, encrypted', f.browserCpuMsPerMB, 'ms'),
         ],
       ]);
     }

@@ -6,9 +6,10 @@
  * Why hash here, on the page's thread, and not in a Worker: a Worker's queue has no limit. When
  * the transfer ran faster than the Worker hashed (AES-GCM made transfers faster; the Worker
  * shares 2 cores with both pages), a 200 MB file left ~200 MB of copies queued in the receiving
- * page. Hashed here, a chunk is done before its acknowledgement goes, and the sender never runs
- * more than its send window ahead (send-loop.ts): the page holds a few MB whatever the speed.
- * 64 kB at a time keeps each task short.
+ * page. Hashed here, a chunk is done before its acknowledgement goes (or, while the WebAssembly
+ * hash loads, queued up to MAX_QUEUED_BYTES: sha256.ts), and the sender never runs more than its
+ * send window ahead (send-loop.ts): the page holds a few MB whatever the speed. 64 kB at a time
+ * keeps each task short. The hash exists only from the first chunk to the verdict.
  */
 import { chunkCount, type DeclineReason, type FileMeta } from '@protocol/file.ts';
 import { fileHash, type HashFactory, type IncrementalHash } from './sha256.ts';
@@ -31,7 +32,7 @@ export class IncomingFile implements Transfer {
   next = 0;
   /** Link epoch in which it ended (its last message may have been lost with that link). */
   endedEpoch = -1;
-  private readonly hash: IncrementalHash;
+  private hash: IncrementalHash | null = null;
   private parts: Blob[] = [];
   /** The part being filled (allocated with the first chunk), and how much of it is. */
   private part: Uint8Array | null = null;
@@ -40,10 +41,9 @@ export class IncomingFile implements Transfer {
   constructor(
     readonly batchId: string,
     readonly meta: FileMeta,
-    createHash: HashFactory = fileHash,
+    private readonly createHash: HashFactory = fileHash,
   ) {
     this.fid = meta.fid;
-    this.hash = createHash();
   }
 
   get chunks(): number {
@@ -52,7 +52,7 @@ export class IncomingFile implements Transfer {
 
   /** Takes one chunk, already checked to be the next one and of the right length. Returns true after the last. */
   take(data: Uint8Array): boolean {
-    this.hash.update(data);
+    (this.hash ??= this.createHash()).update(data);
     // Copied in, at once: what was hashed is exactly what is kept, whatever the caller does later.
     if (this.part && this.filled + data.length > this.part.length) this.flush();
     if (data.length > (this.part?.length ?? PART_BYTES)) {
@@ -75,7 +75,9 @@ export class IncomingFile implements Transfer {
     this.flush();
     const parts = this.parts;
     this.parts = [];
-    const digest = await this.hash.digest();
+    const hash = this.hash ?? this.createHash(); // a zero-byte file has no chunks
+    this.hash = null;
+    const digest = await hash.digest();
     return digest === this.meta.sha256 ? new Blob(parts, { type: blobType(this.meta.mime) }) : null;
   }
 
@@ -84,7 +86,8 @@ export class IncomingFile implements Transfer {
     this.parts = [];
     this.part = null;
     this.filled = 0;
-    this.hash.drop();
+    this.hash?.drop();
+    this.hash = null;
   }
 
   private flush(): void {

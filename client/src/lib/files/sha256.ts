@@ -28,8 +28,16 @@ interface Sha256 {
   hex(): string;
 }
 
-/** False once WebAssembly failed here: no point trying again for every file. */
+/**
+ * False once loading or starting hash-wasm failed on this page (WebAssembly refused, or its chunk
+ * could not be fetched): later files go straight to noble's instead of failing the same way.
+ */
 let wasmUsable = typeof WebAssembly === 'object';
+
+function nobleHash(): Sha256 {
+  const hasher = nobleSha256.create();
+  return { update: (bytes) => void hasher.update(bytes), hex: () => bytesToHex(hasher.digest()) };
+}
 
 async function openSha256(): Promise<Sha256> {
   if (wasmUsable) {
@@ -41,17 +49,25 @@ async function openSha256(): Promise<Sha256> {
       wasmUsable = false;
     }
   }
-  const hasher = nobleSha256.create();
-  return { update: (bytes) => void hasher.update(bytes), hex: () => bytesToHex(hasher.digest()) };
+  return nobleHash();
 }
 
 /**
- * The receiver's hash. Usable at once: the few chunks that may come before the WebAssembly
- * module is ready are copied and hashed when it is. A failure shows in digest(), never in update().
+ * Bytes a received file may queue while hash-wasm loads (its chunk comes from the server, which
+ * may be slow while the peer link is fast). Beyond this, or when the digest is asked for first,
+ * noble's hash takes the queue over: the page never holds more, nor waits on the server.
+ */
+export const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The receiver's hash, created with the first chunk. Usable at once: chunks that come before
+ * the WebAssembly module is ready are copied and hashed, in order, when it is. A failure shows
+ * in digest(), never in update(); a dropped hash never yields a digest.
  */
 export const fileHash: HashFactory = () => {
   let hash: Sha256 | null = null;
-  let waiting: Uint8Array[] | null = [];
+  let queue: Uint8Array[] = [];
+  let queued = 0;
   let failure: unknown = null;
   const feed = (bytes: Uint8Array) => {
     try {
@@ -60,30 +76,34 @@ export const fileHash: HashFactory = () => {
       failure ??= err;
     }
   };
-  const ready = openSha256().then(
-    (opened) => {
-      hash = opened;
-      for (const bytes of waiting ?? []) feed(bytes);
-      waiting = null;
-    },
-    (err: unknown) => {
-      failure ??= err;
-      waiting = null;
-    },
-  );
+  const start = (opened: Sha256) => {
+    hash = opened;
+    for (const bytes of queue) feed(bytes);
+    queue = [];
+    queued = 0;
+  };
+  void openSha256().then((opened) => {
+    if (!hash && failure === null) start(opened); // else: noble took over, or the hash was dropped
+  });
   return {
     update(bytes) {
       if (failure !== null) return;
-      if (hash) feed(bytes);
-      else waiting?.push(bytes.slice()); // the caller may reuse its buffer
+      if (hash) return feed(bytes);
+      queue.push(bytes.slice()); // the caller may reuse its buffer
+      queued += bytes.length;
+      if (queued > MAX_QUEUED_BYTES) start(nobleHash());
     },
     async digest() {
-      await ready;
-      if (failure !== null || !hash) throw failure ?? new Error('SHA-256 unavailable');
-      return hash.hex();
+      if (failure === null && !hash) start(nobleHash());
+      if (failure !== null) throw failure;
+      const hex = hash!.hex();
+      hash = null; // one digest per hash: its memory goes now, not with the transfer
+      failure = new Error('digest already taken');
+      return hex;
     },
     drop() {
-      waiting = null;
+      queue = [];
+      queued = 0;
       hash = null;
       failure ??= new Error('dropped');
     },
