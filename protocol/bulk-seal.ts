@@ -21,9 +21,10 @@
  * an opener checks counters in that order, whatever order the crypto thread finishes in.
  */
 import { ParleyError } from './errors.ts';
+import { COUNTER_BYTES } from './seal.ts';
 
-/** Bytes of the big-endian counter at the start of each frame. */
-export const BULK_COUNTER_BYTES = 8;
+/** Bytes of the big-endian counter at the start of each frame: as in seal.ts's frames. */
+export const BULK_COUNTER_BYTES = COUNTER_BYTES;
 /** Bytes of the GCM tag at the end of each frame. */
 export const BULK_TAG_BYTES = 16;
 /** Total overhead of a frame over its plaintext (as seal.ts: 24). */
