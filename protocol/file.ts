@@ -84,6 +84,7 @@ export const FileMetaSchema = v.object({
   name: FileName,
   size: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_FILE_BYTES)),
   mime: v.pipe(v.string(), v.maxLength(MAX_MIME_CHARS), v.regex(MIME_RE)),
+  /** The file's content hash (protocol/content-hash.ts), hex: not the plain SHA-256 of the file. */
   sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
   preview: v.optional(v.pipe(v.string(), v.maxLength(MAX_PREVIEW_CHARS), v.regex(PREVIEW_RE))),
 });

@@ -43,7 +43,7 @@ const Name = v.pipe(v.string(), v.maxLength(MAX_NAME_CHARS));
 /**
  * First message each side sends once the channel is open.
  * `request` is the customer's "how can we help?" text (plain text, optional).
- * @example { type: 'hello', version: 2, role: 'customer', name: 'Ada', capabilities: ['chat'], userAgent: 'Mozilla/5.0 …', locale: 'fr', request: 'My printer is offline' }
+ * @example { type: 'hello', version: 3, role: 'customer', name: 'Ada', capabilities: ['chat'], userAgent: 'Mozilla/5.0 …', locale: 'fr', request: 'My printer is offline' }
  */
 export const HelloSchema = v.object({
   type: v.literal(PeerType.Hello),

@@ -261,5 +261,5 @@ export interface ServerToClientEvents extends DeskServerToClientEvents {
   'peer-back': (msg: RoomRef) => void;
 }
 
-/** Handshake `auth` payload. @example { version: 2 } */
+/** Handshake `auth` payload. @example { version: 3 } */
 export const HandshakeAuthSchema = v.object({ version: v.number() });

@@ -8,5 +8,7 @@
  *
  * Version 2: bulk-channel frames (file chunks) are sealed with AES-256-GCM under new bulk keys
  * (protocol/bulk-seal.ts) instead of secretbox.
+ * Version 3: a file offer's `sha256` is the content hash (protocol/content-hash.ts: SHA-256 over
+ * the SHA-256 of each 4 MiB block), no longer the plain SHA-256 of the file.
  */
-export const PROTOCOL_VERSION = 2 as const;
+export const PROTOCOL_VERSION = 3 as const;

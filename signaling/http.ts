@@ -28,8 +28,7 @@ export function contentSecurityPolicy(connectOrigins: readonly string[] = []): s
     ["connect-src 'self'", ...connectOrigins].join(' '),
     "img-src 'self' data: blob:",
     "style-src 'self' 'unsafe-inline'",
-    // 'wasm-unsafe-eval' lets pages compile WebAssembly (the SHA-256 of files), never JavaScript.
-    "script-src 'self' 'wasm-unsafe-eval'",
+    "script-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",

@@ -41,7 +41,7 @@ test('the client works under the server’s CSP and Permissions-Policy: no viola
   await sendMessage(rep, '[b]Hello[/b] [color=red]there[/color], see [url=https://example.com/help]the help page[/url]');
   await expect(customer.getByRole('log')).toContainText('Hello there, see the help page');
 
-  // A picture: preview (blob: image), SHA-256 in WebAssembly ('wasm-unsafe-eval'), sealed transfer.
+  // A picture: preview (blob: image), content hash in Web Crypto, sealed transfer.
   await attach(customer, [{ name: 'screenshot.png', mimeType: 'image/png', buffer: PNG }]);
   await send(customer);
   await rep.getByRole('button', { name: 'Accept screenshot.png', exact: true }).click();

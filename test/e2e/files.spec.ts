@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
 import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, type Pair } from './fixtures.ts';
+import { nodeContentHash } from '../content-hash-node.ts';
 import { MB, attach, controlBulk, downloadHash, holdChunksAfter, payload, releaseChunks, send, sha256, waitForProgress } from './file-fixtures.ts';
 
 let pair: Pair;
@@ -20,7 +21,7 @@ test('a 3 MB binary file goes each way with the same SHA-256, and the transcript
   await expect(customer.getByRole('progressbar')).toHaveCount(0);
   await customer.getByRole('button', { name: 'Accept manual.pdf', exact: true }).click();
   await expect(rep.getByText('Delivered — Ada checked that it arrived intact')).toBeVisible();
-  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible();
+  await expect(customer.getByText('Received — checked intact (content hash)')).toBeVisible();
   expect(await downloadHash(customer, 'manual.pdf')).toBe(sha256(toCustomer.buffer));
 
   const toRep = payload('crash-dump.pdf', 3 * MB);
@@ -38,12 +39,12 @@ test('a 3 MB binary file goes each way with the same SHA-256, and the transcript
   const lines = report.events.map((e) => e.text);
   expect(lines).toEqual(
     expect.arrayContaining([
-      `You offered “manual.pdf” (3 MB, SHA-256 ${sha256(toCustomer.buffer)}).`,
+      `You offered “manual.pdf” (3 MB, content hash ${nodeContentHash(toCustomer.buffer)}).`,
       'Ada accepted “manual.pdf”.',
-      `Sent “manual.pdf”: Ada confirmed it arrived intact (SHA-256 ${sha256(toCustomer.buffer)}).`,
-      `Ada offered “crash-dump.pdf” (3 MB, SHA-256 ${sha256(toRep.buffer)}).`,
+      `Sent “manual.pdf”: Ada confirmed it arrived intact (content hash ${nodeContentHash(toCustomer.buffer)}).`,
+      `Ada offered “crash-dump.pdf” (3 MB, content hash ${nodeContentHash(toRep.buffer)}).`,
       'You accepted “crash-dump.pdf”.',
-      `Received “crash-dump.pdf” from Ada (3 MB), SHA-256 ${sha256(toRep.buffer)} checked.`,
+      `Received “crash-dump.pdf” from Ada (3 MB), content hash ${nodeContentHash(toRep.buffer)} checked.`,
     ]),
   );
   expect(JSON.stringify(report).length).toBeLessThan(100_000);
@@ -168,7 +169,7 @@ test('a transfer cut by a reconnect resumes where it stopped and arrives intact'
   for (const page of [rep, customer]) {
     await expect(page.getByRole('log')).toContainText('Reconnected: end-to-end encrypted again, same safety code.');
   }
-  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible();
+  await expect(customer.getByText('Received — checked intact (content hash)')).toBeVisible();
   expect(await downloadHash(customer, 'firmware.pdf')).toBe(sha256(file.buffer));
   await expect(rep.getByText('Delivered — Ada checked that it arrived intact')).toBeVisible();
   await expect(customer.getByRole('log')).not.toContainText('failed');
@@ -228,7 +229,7 @@ test('the server’s file policy reaches both browsers: limits, types, and auto-
   const guide = payload('guide.txt', 300_000, 'text/plain');
   await attach(rep, [guide]);
   await send(rep);
-  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible();
+  await expect(customer.getByText('Received — checked intact (content hash)')).toBeVisible();
   await expect(customer.getByRole('button', { name: 'Accept guide.txt' })).toHaveCount(0);
   expect(await downloadHash(customer, 'guide.txt')).toBe(sha256(guide.buffer));
   await expect(customer.getByRole('log')).not.toContainText('You accepted');

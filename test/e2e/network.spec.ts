@@ -127,7 +127,7 @@ test('a 20 MB transfer cut three times (network outage, customer’s connection 
   expect(await dropLinks(rep)).toBeGreaterThan(0);
   await reconnected('release');
 
-  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible({ timeout: 60_000 });
+  await expect(customer.getByText('Received — checked intact (content hash)')).toBeVisible({ timeout: 60_000 });
   expect(await downloadHash(customer, 'disk-image.bin')).toBe(sha256(file.buffer));
   await expect(rep.getByText('Delivered — Ada checked that it arrived intact')).toBeVisible();
   await expect(customer.getByRole('link', { name: 'disk-image.bin', exact: true })).toHaveCount(1); // once

@@ -55,7 +55,7 @@ test('with the signaling server down, chat, nudges, files and screen sharing go 
   await attach(customer, [file]);
   await send(customer);
   await rep.getByRole('button', { name: 'Accept notes.pdf', exact: true }).click();
-  await expect(rep.getByText('Received — checked intact (SHA-256)')).toBeVisible();
+  await expect(rep.getByText('Received — checked intact (content hash)')).toBeVisible();
   expect(await downloadHash(rep, 'notes.pdf')).toBe(sha256(file.buffer));
   await rep.getByRole('button', { name: 'Request screen' }).click();
   await customer.getByRole('button', { name: 'Share screen' }).click();

@@ -90,5 +90,5 @@ test('a file transfer under way when the customer’s page reloads ends as inter
   await attach(rep, [payload('manual-again.pdf', 1024)]);
   await send(rep);
   await customer.getByRole('button', { name: 'Accept manual-again.pdf', exact: true }).click();
-  await expect(customer.getByText('Received — checked intact (SHA-256)')).toBeVisible();
+  await expect(customer.getByText('Received — checked intact (content hash)')).toBeVisible();
 });

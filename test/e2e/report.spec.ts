@@ -1,5 +1,5 @@
 import { expect, test, type Download, type Page } from '@playwright/test';
-import { createHash } from 'node:crypto';
+import { nodeContentHash } from '../content-hash-node.ts';
 import { readFile } from 'node:fs/promises';
 import { closePair, expectConnected, openPair, safetyCode, sendMessage, startSession, type Pair } from './fixtures.ts';
 
@@ -94,11 +94,11 @@ test('the rep exports an HTML report of the whole journey, the customer\'s reque
   await rep.getByRole('button', { name: 'Nudge' }).click();
   await expect(customer.getByRole('log')).toContainText('Sam from support nudged you.');
   const fileBytes = Buffer.from('printer log: paused – driver error\n');
-  const fileHash = createHash('sha256').update(fileBytes).digest('hex');
+  const fileHash = nodeContentHash(fileBytes);
   await customer.getByLabel('Attach files').setInputFiles([{ name: 'printer.log.txt', mimeType: 'text/plain', buffer: fileBytes }]);
   await customer.getByRole('button', { name: 'Send' }).click();
   await rep.getByRole('button', { name: 'Accept printer.log.txt', exact: true }).click();
-  await expect(rep.getByRole('log')).toContainText('Received — checked intact (SHA-256)');
+  await expect(rep.getByRole('log')).toContainText('Received — checked intact (content hash)');
   await rep.getByRole('button', { name: 'Request screen' }).click();
   await customer.getByRole('button', { name: 'Share screen' }).click();
   await expect(rep.getByRole('log')).toContainText('Ada Lovelace started sharing their screen.');

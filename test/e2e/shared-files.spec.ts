@@ -8,7 +8,7 @@
  * its tab go to the reps only.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { createHash } from 'node:crypto';
+import { nodeContentHash } from '../content-hash-node.ts';
 import { readFileSync } from 'node:fs';
 import { acceptChat, chatLog, closeContexts, customer, customerTranscript, invite, repConsole, visiblePanel } from './shared-fixtures.ts';
 
@@ -19,7 +19,6 @@ test.afterEach(closeContexts);
 const TO_B = { name: 'amy-REPFILE-a1.txt', mimeType: 'text/plain', buffer: Buffer.from('REPBYTES-a1: legacy plan, refund approved\n'.repeat(200)) };
 const TO_A = { name: 'bo-REPFILE-b2.log', mimeType: 'text/plain', buffer: Buffer.from('REPBYTES-b2: printer firmware 4.2 log\n'.repeat(300)) };
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function attachAndSend(page: Page, file: { name: string; mimeType: string; buffer: Buffer }, text: string): Promise<void> {
   const panel = visiblePanel(page);
@@ -89,10 +88,10 @@ test('A and B send each other files "Reps only": both download the right bytes, 
   const exportA = await exportMarkdown(a);
   // (Markdown escapes the dashes and dots of the names.)
   expect(exportA.split('\n').find((l) => l.includes('Received “bo\\-REPFILE\\-b2\\.log” from Bo'))).toContain('🔒 Reps only');
-  expect(exportA).toContain(sha256(TO_B.buffer));
+  expect(exportA).toContain(nodeContentHash(TO_B.buffer));
   const exportB = await exportMarkdown(b);
   expect(exportB.split('\n').find((l) => l.includes('Received “amy\\-REPFILE\\-a1\\.txt” from Amy'))).toContain('🔒 Reps only');
-  expect(exportB).toContain(sha256(TO_A.buffer));
+  expect(exportB).toContain(nodeContentHash(TO_A.buffer));
 
   // The customer's side never held them: not on the page, not in IndexedDB, not in any frame.
   await ada.getByLabel('Message', { exact: true }).fill('still there?');
@@ -103,7 +102,7 @@ test('A and B send each other files "Reps only": both download the right bytes, 
   expect(transcript).toContain('still there?'); // the seam works: it holds what the customer wrote
   const frames = (await ada.evaluate(() => (window as unknown as { __frames: string[] }).__frames)).join('\n');
   expect(frames).toContain('dc<');
-  for (const marker of ['REPFILE', 'REPBYTES', 'REPNOTE', sha256(TO_A.buffer), sha256(TO_B.buffer)]) {
+  for (const marker of ['REPFILE', 'REPBYTES', 'REPNOTE', nodeContentHash(TO_A.buffer), nodeContentHash(TO_B.buffer)]) {
     expect(page).not.toContain(marker);
     expect(transcript).not.toContain(marker);
     expect(frames).not.toContain(marker);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fileHash, type HashFactory } from '../../client/src/lib/files/sha256.ts';
+import { newContentHasher, type HashFactory } from '../../client/src/lib/files/hash-file.ts';
+import { nodeContentHash } from '../content-hash-node.ts';
 import { FilePolicyError } from '../../client/src/lib/files/prepare.ts';
 import type { Batch, Transfer } from '../../client/src/lib/files/types.ts';
 import { ParleyError } from '../../protocol/errors.ts';
@@ -9,7 +9,6 @@ import { DEFAULT_FILE_POLICY } from '../../protocol/file-policy.ts';
 import { SEND_WINDOW_CHUNKS } from '../../client/src/lib/files/send-loop.ts';
 import { FakeFileNet, file, quiet, randomBytes, until, type Packet } from './file-fakes.ts';
 
-const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
 /** Byte-for-byte equality (toEqual on megabytes of typed array is very slow). */
 async function expectSameBytes(blob: Blob | undefined, data: Uint8Array | Blob): Promise<void> {
@@ -35,7 +34,7 @@ describe('FileTransfers: sending and receiving', () => {
     const batch = await net.engines.rep.offer([file('log.pdf', data)], 'Here is the log');
     expect(batch.text).toBe('Here is the log');
     const [offer] = net.sent.rep as FileOffer[];
-    expect(offer).toMatchObject({ type: 'file-offer', text: 'Here is the log', files: [{ name: 'log.pdf', size: data.length, mime: 'application/pdf', sha256: sha(data) }] });
+    expect(offer).toMatchObject({ type: 'file-offer', text: 'Here is the log', files: [{ name: 'log.pdf', size: data.length, mime: 'application/pdf', sha256: nodeContentHash(data) }] });
     await until(() => net.updates.customer.length === 1, 'the offer');
     expect(net.bulkSent.rep).toBe(0); // nothing flows before the receiver says yes
     const t = incoming(net, 'log.pdf');
@@ -116,10 +115,10 @@ describe('FileTransfers: sending and receiving', () => {
     expect(net.warnings.rep).toEqual([]);
   });
 
-  it('a zero-byte file completes on acceptance with the SHA-256 of nothing', async () => {
+  it('a zero-byte file completes on acceptance with the content hash of nothing', async () => {
     const net = new FakeFileNet();
     const batch = await net.engines.rep.offer([file('empty.txt', 0, 'text/plain')]);
-    expect((net.sent.rep[0] as FileOffer).files[0]!.sha256).toBe(sha(new Uint8Array()));
+    expect((net.sent.rep[0] as FileOffer).files[0]!.sha256).toBe(nodeContentHash(new Uint8Array()));
     await until(() => net.updates.customer.length === 1);
     net.engines.customer.accept(incoming(net, 'empty.txt').fid);
     await until(() => batch.transfers[0]!.state === 'done');
@@ -162,7 +161,7 @@ describe('FileTransfers: sending and receiving', () => {
 });
 
 describe('FileTransfers: integrity', () => {
-  it('a chunk altered in transit (same length) fails the SHA-256 check on both sides, and no file is kept', async () => {
+  it('a chunk altered in transit (same length) fails the content hash check on both sides, and no file is kept', async () => {
     const net = new FakeFileNet();
     net.intercept = (p) => {
       if (p.kind !== 'bulk' || readFileFrame(p.frame).index !== 1) return p;
@@ -207,10 +206,9 @@ describe('FileTransfers: hashing elsewhere (asynchronous digest)', () => {
   function heldHash() {
     const held: { release: () => void; fail: () => void }[] = [];
     const factory: HashFactory = () => {
-      const inner = fileHash();
+      const inner = newContentHasher();
       return {
-        update: (bytes) => inner.update(bytes),
-        drop: () => inner.drop(),
+        addBlock: (bytes) => inner.addBlock(bytes),
         digest: () =>
           new Promise<string>((resolve, reject) => {
             held.push({ release: () => void inner.digest().then(resolve, reject), fail: () => reject(new Error('worker died')) });

@@ -6,7 +6,7 @@
  * can be inspected or altered on the way.
  */
 import { FileTransfers } from '../../client/src/lib/files/engine.ts';
-import type { HashFactory } from '../../client/src/lib/files/sha256.ts';
+import type { HashFactory } from '../../client/src/lib/files/hash-file.ts';
 import type { FileLink, TransferUpdate } from '../../client/src/lib/files/types.ts';
 import type { Role } from '../../protocol/cpace.ts';
 import { ParleyError } from '../../protocol/errors.ts';

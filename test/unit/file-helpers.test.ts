@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkAttachments, namePasted, toAttachment } from '../../client/src/lib/files/attachments.ts';
-import { sha256Hex } from '../../client/src/lib/files/sha256.ts';
+import { contentHashOf } from '../../client/src/lib/files/hash-file.ts';
+import { nodeContentHash } from '../content-hash-node.ts';
 import { blobType, isPreviewable, offeredMime } from '../../client/src/lib/files/mime.ts';
 import { sanitizeFileName } from '../../client/src/lib/files/names.ts';
 import { fitOffer, policyViolations, prepareOffer } from '../../client/src/lib/files/prepare.ts';
@@ -10,7 +11,6 @@ import { FILE_CHUNK_BYTES, MAX_FILE_NAME_CHARS, parseFileMessage, type FileOffer
 import { DEFAULT_FILE_POLICY, checkBatch, checkFile, extensionOf, typeAllowed } from '../../protocol/file-policy.ts';
 import { MAX_PEER_PLAINTEXT } from '../../protocol/limits.ts';
 import { file, randomBytes } from './file-fakes.ts';
-import { createHash } from 'node:crypto';
 
 describe('file policy', () => {
   it('matches MIME types, wildcards and extensions', () => {
@@ -139,12 +139,13 @@ describe('reading and hashing files', () => {
     expect(slices.at(-1)).toEqual([3000, 6000]);
   });
 
-  it('hashes a file as Node does, across slice boundaries', async () => {
-    for (const size of [0, 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 - 7]) {
+  it('hashes a file as Node does, block by block (4 MiB), with progress after each block', async () => {
+    const MiB = 1024 * 1024;
+    for (const size of [0, 1, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 9 * MiB + 7]) {
       const data = randomBytes(size);
       const progress: number[] = [];
-      expect(await sha256Hex(new Blob([data as BlobPart]), (n) => progress.push(n))).toBe(createHash('sha256').update(data).digest('hex'));
-      expect(progress.at(-1) ?? 0).toBe(size);
+      expect(await contentHashOf(new Blob([data as BlobPart]), (n) => progress.push(n))).toBe(nodeContentHash(data));
+      expect(progress).toEqual(Array.from({ length: Math.ceil(size / (4 * MiB)) }, (_, i) => Math.min(size, (i + 1) * 4 * MiB)));
     }
   });
 
@@ -163,7 +164,7 @@ describe('preparing an offer', () => {
       ['report.pdf', 'application/pdf', 1000],
       ['server.log', 'text/plain', 3],
     ]);
-    expect(offer.files[0]!.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(offer.files[0]!.sha256).toBe(nodeContentHash(data));
     expect(new Set(offer.files.map((f) => f.fid)).size).toBe(2);
     expect(parseFileMessage(offer)).toEqual(offer);
   });

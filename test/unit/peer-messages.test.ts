@@ -18,7 +18,7 @@ const MAC = 'A'.repeat(42) + 'E'; // 43 base64url characters
 const valid = {
   hello: {
     type: 'hello',
-    version: 2,
+    version: 3,
     role: 'customer',
     name: 'Ada',
     capabilities: ['chat'],
@@ -26,7 +26,7 @@ const valid = {
     locale: 'fr',
     request: 'My printer says "offline" <since> the update 🖨️\nCan you help?',
   },
-  helloMinimal: { type: 'hello', version: 2, role: 'rep', name: '', capabilities: [] },
+  helloMinimal: { type: 'hello', version: 3, role: 'rep', name: '', capabilities: [] },
   chat: { type: 'chat', id: 'm_3f9a0c1d', text: 'Hello 👋', sentAt: 1767225600000 },
   ack: { type: 'ack', id: 'm_3f9a0c1d' },
   typingOn: { type: 'typing', active: true },

@@ -613,7 +613,7 @@ describe('HTTP', () => {
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',
     'content-security-policy':
-      "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     'permissions-policy': 'microphone=(), geolocation=(), display-capture=(self)',
     'cross-origin-opener-policy': 'same-origin',
   };

@@ -6,8 +6,8 @@
  *   accepted files are sent one chunk per turn, round robin, so several go at once at a fair
  *   share each; every `sendBulk` is awaited (real backpressure).
  * - Receiving: offers are checked against the policy (a file breaking it is declined
- *   automatically); chunks must arrive in order and are hashed as they come; `file-ack` every
- *   FILE_ACK_EVERY chunks; `file-done` with the SHA-256 verdict at the end.
+ *   automatically); chunks must arrive in order and are hashed in blocks as they come; `file-ack` every
+ *   FILE_ACK_EVERY chunks; `file-done` with the content hash's verdict at the end.
  * - Link drops: transfers pause; when the link is back each side re-announces what the other may
  *   have missed (the receiver `file-resume`s from the next chunk it needs, the sender re-sends
  *   unanswered offers, both repeat recent final answers), so nothing is duplicated or lost.
@@ -25,7 +25,7 @@ import {
 } from '@protocol/file.ts';
 import { checkBatch, type FilePolicy } from '@protocol/file-policy.ts';
 import { Emitter } from '../emitter.ts';
-import type { HashFactory } from './sha256.ts';
+import type { HashFactory } from './hash-file.ts';
 import { IncomingFile } from './incoming.ts';
 import { OutgoingFile } from './outgoing.ts';
 import { prepareOffer, type ChosenFile, type PrepareOptions } from './prepare.ts';
@@ -45,7 +45,7 @@ export interface FileTransfersOptions {
   link: FileLink;
   role: Role;
   policy: FilePolicy;
-  /** How received files are hashed (default: on this thread). */
+  /** How received files are hashed (default: protocol/content-hash.ts, Web Crypto). */
   createHash?: HashFactory;
 }
 
@@ -303,7 +303,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     this.update(t, 'sent', 'me');
   }
 
-  /** The last chunk arrived (or there were none): the SHA-256 decides. */
+  /** The last chunk arrived (or there were none): the content hash decides. */
   private complete(t: IncomingFile): void {
     void t.finish().then(
       (blob) => this.verdict(t, blob),

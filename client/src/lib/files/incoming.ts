@@ -1,23 +1,18 @@
 /**
- * One file being received: each chunk is hashed as it comes and copied into one reusable ~1 MB
- * buffer, kept as a Blob (the browser may page it out to disk) each time it fills; the Blobs are
- * joined into one at the end, only if the SHA-256 matches the offer.
+ * One file being received: each chunk is copied into one reusable block buffer (4 MiB, the
+ * content hash's block: protocol/content-hash.ts); each full block is handed to the hash, which
+ * runs on the browser's own threads, and kept as a Blob (the browser may page it out to disk).
+ * The Blobs are joined into one at the end, only if the content hash matches the offer.
  *
- * Why hash here, on the page's thread, and not in a Worker: a Worker's queue has no limit. When
- * the transfer ran faster than the Worker hashed (AES-GCM made transfers faster; the Worker
- * shares 2 cores with both pages), a 200 MB file left ~200 MB of copies queued in the receiving
- * page. Hashed here, a chunk is done before its acknowledgement goes (or, while the WebAssembly
- * hash loads, queued up to MAX_QUEUED_BYTES: sha256.ts), and the sender never runs more than its
- * send window ahead (send-loop.ts): the page holds a few MB whatever the speed. 64 kB at a time
- * keeps each task short. The hash exists only from the first chunk to the verdict.
+ * The page holds one block buffer whatever the file's size, and the sender never runs more than
+ * its send window ahead (send-loop.ts): a few MB in all. The hash exists only from the first
+ * block to the verdict.
  */
+import { CONTENT_HASH_BLOCK_BYTES } from '@protocol/content-hash.ts';
 import { chunkCount, type DeclineReason, type FileMeta } from '@protocol/file.ts';
-import { fileHash, type HashFactory, type IncrementalHash } from './sha256.ts';
+import { newContentHasher, type HashFactory } from './hash-file.ts';
 import { blobType } from './mime.ts';
 import type { Actor, FailureReason, Transfer, TransferState } from './types.ts';
-
-/** Bytes gathered into one Blob: fewer, larger Blobs than one per chunk. */
-const PART_BYTES = 1024 * 1024;
 
 export class IncomingFile implements Transfer {
   readonly direction = 'in' as const;
@@ -32,16 +27,16 @@ export class IncomingFile implements Transfer {
   next = 0;
   /** Link epoch in which it ended (its last message may have been lost with that link). */
   endedEpoch = -1;
-  private hash: IncrementalHash | null = null;
+  private hash: ReturnType<HashFactory> | null = null;
   private parts: Blob[] = [];
-  /** The part being filled (allocated with the first chunk), and how much of it is. */
-  private part: Uint8Array | null = null;
+  /** The block being filled (allocated with the first chunk), and how much of it is. */
+  private block: Uint8Array | null = null;
   private filled = 0;
 
   constructor(
     readonly batchId: string,
     readonly meta: FileMeta,
-    private readonly createHash: HashFactory = fileHash,
+    private readonly createHash: HashFactory = newContentHasher,
   ) {
     this.fid = meta.fid;
   }
@@ -52,15 +47,14 @@ export class IncomingFile implements Transfer {
 
   /** Takes one chunk, already checked to be the next one and of the right length. Returns true after the last. */
   take(data: Uint8Array): boolean {
-    (this.hash ??= this.createHash()).update(data);
-    // Copied in, at once: what was hashed is exactly what is kept, whatever the caller does later.
-    if (this.part && this.filled + data.length > this.part.length) this.flush();
-    if (data.length > (this.part?.length ?? PART_BYTES)) {
-      this.keep(data); // larger than a part (never with the protocol's chunks): kept as it is
-    } else {
-      this.part ??= new Uint8Array(Math.min(PART_BYTES, Math.max(data.length, this.meta.size)));
-      this.part.set(data, this.filled);
-      this.filled += data.length;
+    // Copied in, at once: what is hashed is exactly what is kept, whatever the caller does later.
+    for (let from = 0; from < data.length; ) {
+      this.block ??= new Uint8Array(Math.min(CONTENT_HASH_BLOCK_BYTES, this.meta.size));
+      const taken = Math.min(data.length - from, this.block.length - this.filled);
+      this.block.set(data.subarray(from, from + taken), this.filled);
+      this.filled += taken;
+      from += taken;
+      if (this.filled === this.block.length) this.flush();
     }
     this.next += 1;
     this.bytes += data.length;
@@ -68,11 +62,12 @@ export class IncomingFile implements Transfer {
   }
 
   /**
-   * After the last chunk: the whole file if its SHA-256 is the offered one, else null; rejects if
-   * the digest could not be computed. The parts are released either way.
+   * After the last chunk: the whole file if its content hash is the offered one, else null;
+   * rejects if the hash could not be computed. The parts are released either way.
    */
   async finish(): Promise<Blob | null> {
     this.flush();
+    this.block = null;
     const parts = this.parts;
     this.parts = [];
     const hash = this.hash ?? this.createHash(); // a zero-byte file has no chunks
@@ -84,20 +79,17 @@ export class IncomingFile implements Transfer {
   /** Drops whatever arrived (cancel, failure). */
   discard(): void {
     this.parts = [];
-    this.part = null;
+    this.block = null;
     this.filled = 0;
-    this.hash?.drop();
-    this.hash = null;
+    this.hash = null; // a digest still running ends unread
   }
 
+  /** Hashes and keeps the block's bytes so far, and starts the next block. */
   private flush(): void {
-    if (!this.part || this.filled === 0) return;
-    this.keep(this.part.subarray(0, this.filled));
+    if (!this.block || this.filled === 0) return;
+    const bytes = this.block.subarray(0, this.filled);
+    (this.hash ??= this.createHash()).addBlock(bytes);
+    this.parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>])); // a copy: the buffer is reused
     this.filled = 0;
-  }
-
-  /** Kept as a Blob, a copy of `bytes` (the part buffer is reused). */
-  private keep(bytes: Uint8Array): void {
-    this.parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>]));
   }
 }

@@ -7,7 +7,7 @@ import { FileType, type FileMeta, type FileOffer } from '@protocol/file.ts';
 import { checkBatch, type FilePolicy, type FileRule } from '@protocol/file-policy.ts';
 import { MAX_CHAT_CHARS, MAX_PEER_PLAINTEXT } from '@protocol/limits.ts';
 import { newMessageId } from '@protocol/peer.ts';
-import { sha256Hex } from './sha256.ts';
+import { contentHashOf } from './hash-file.ts';
 import { offeredMime } from './mime.ts';
 import { sanitizeFileName } from './names.ts';
 
@@ -76,7 +76,7 @@ export async function prepareOffer(files: readonly ChosenFile[], text: string | 
     const { name, size, mime } = describeChosen(file);
     const preview = options.makePreview?.(file, mime).catch(() => undefined);
     const offset = before;
-    const sha256 = await sha256Hex(file.slice(), (done) => options.onProgress?.(offset + done, total));
+    const sha256 = await contentHashOf(file.slice(), (done) => options.onProgress?.(offset + done, total));
     before += size;
     const meta: FileMeta = { fid: newMessageId(), name, size, mime, sha256 };
     const image = await preview;

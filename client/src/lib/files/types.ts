@@ -19,10 +19,10 @@ export const FINAL_STATES: ReadonlySet<TransferState> = new Set(['done', 'declin
 export type Actor = 'me' | 'peer' | 'auto';
 
 /**
- * Why a transfer failed: `corrupt` (the SHA-256 of what arrived differs from the offer, seen by
+ * Why a transfer failed: `corrupt` (the content hash of what arrived differs from the offer, seen by
  * the receiver and reported to the sender), `read` (the sender could not read its file),
  * `protocol` (the receiver got a bad chunk), `check` (the receiver could not compute the
- * SHA-256), `peer-error` (the other side stopped with an error), `ended` (the session ended first).
+ * content hash), `peer-error` (the other side stopped with an error), `ended` (the session ended first).
  */
 export type FailureReason = 'corrupt' | 'read' | 'protocol' | 'check' | 'peer-error' | 'ended' | 'interrupted';
 
