@@ -1,20 +1,20 @@
 /**
  * File transfer figures for `npm run bench`, each over `runs` transfers (a fresh session each):
  *   - encrypted file throughput between two headless Chromium pages (the customer's browser
- *     accepts the rep's file automatically): first accept → file received and its SHA-256
- *     checked, from the receiving page's performance marks;
+ *     accepts the rep's file automatically): first accept → file received and its content
+ *     hash checked, from the receiving page's performance marks;
  *   - raw RTCDataChannel throughput between the same two pages just before and just after, same
  *     frame size and the same buffer watermarks as Parley's bulk channel, no encryption, no
  *     hashing, no disk; the ratio of each run is encrypted / mean(raw before, raw after) (the
  *     shared machine's load drifts);
- *   - each page's memory during the transfer above the same page idle: its renderer process's
- *     RSS (everything the page holds: Blobs in the making, ArrayBuffers, Workers) and its JS
- *     heap (CDP Performance.getMetrics JSHeapUsedSize), sampled every 100 ms;
+ *   - each page's memory above the same page idle while the same file is sent a second time
+ *     (after the timed transfer and the raw one after it: sampling slows what it watches): its
+ *     renderer process's RSS (everything the page holds: Blobs in the making, ArrayBuffers,
+ *     Workers) and its JS heap (CDP Performance.getMetrics JSHeapUsedSize), every 100 ms;
  *   - how busy each page's main thread was during the transfer (TaskDuration over wall time);
  *   - CPU time per MB of all Chromium processes, raw and encrypted, and where the encrypted
  *     transfer's went (sender's renderer, receiver's renderer, browser process): on a 2-core
- *     machine CPU is what the encrypted transfer runs short of. The encrypted window also holds
- *     the memory sampling over CDP (every 100 ms), which the raw one has not: a small bias up.
+ *     machine CPU is what the encrypted transfer runs short of.
  * The file is random bytes on disk, handed to the file input by path (as a user's pick would be).
  */
 import type { Browser, CDPSession, Page } from '@playwright/test';
@@ -125,6 +125,16 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
   return bytes / MB / (ms / 1000);
 }
 
+/** Waits until the receiving page has `count` received copies of the file (links to save it). */
+function received(customer: Page, count: number): Promise<void> {
+  return customer.getByRole('link', { name: 'bench.bin', exact: true }).nth(count - 1).waitFor({ timeout: 30 * 60_000 });
+}
+
+/** Waits until the sending page shows `count` files delivered. */
+function delivered(rep: Page, count: number): Promise<void> {
+  return rep.getByText('Delivered —').nth(count - 1).waitFor({ timeout: 60_000 });
+}
+
 /** Duration between two performance marks of a page (the last of each name), in ms. */
 function between(page: Page, from: string, to: string): Promise<number> {
   return page.evaluate(
@@ -175,7 +185,38 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         const cdp = await rep.context().newCDPSession(rep);
         const customerCdp = await customer.context().newCDPSession(customer);
         for (const c of [cdp, customerCdp]) await c.send('Performance.enable');
+        const profiling = profileDir && run === runs - 1 ? [cdp, customerCdp] : [];
+
+        // 1. The timed transfer, observed only at its ends: sampling memory over CDP every 100 ms
+        //    interrupts both pages' threads and cost it 10-20 points of the ratio.
         await rep.getByLabel('Attach files').setInputFiles(path);
+        for (const c of profiling) {
+          await c.send('Profiler.enable');
+          await c.send('Profiler.setSamplingInterval', { interval: 200 });
+          await c.send('Profiler.start');
+        }
+        const sendClicked = await rep.evaluate(() => performance.now());
+        await rep.getByRole('button', { name: 'Send', exact: true }).click();
+        // Busy time from the offer on (the hashing before it is reported apart).
+        await customer.getByRole('link', { name: /bench\.bin/ }).or(customer.getByRole('progressbar')).first().waitFor({ timeout: 60_000 });
+        const busyFrom = { at: Date.now(), sender: await metric(cdp, 'TaskDuration'), receiver: await metric(customerCdp, 'TaskDuration') };
+        const cpuFrom = chromiumCpu();
+        await received(customer, 1);
+        const cpu = cpuBetween(cpuFrom, chromiumCpu(), [repPid, customerPid, bPid ?? -1]);
+        out.encryptedCpuMsPerMB.push((1000 * cpu.total) / sizeMB);
+        for (const [i, key] of (['senderCpuMsPerMB', 'receiverCpuMsPerMB', 'browserCpuMsPerMB'] as const).entries()) out[key].push((1000 * cpu.of[i]!) / sizeMB);
+        const wall = (Date.now() - busyFrom.at) / 1000;
+        out.senderBusy.push(((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall);
+        out.receiverBusy.push(((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall);
+        await delivered(rep, 1);
+        for (const [c, name] of profiling.map((c, i) => [c, i === 0 ? 'sender' : 'receiver'] as const)) {
+          await writeFile(join(profileDir!, `file-${name}.cpuprofile`), JSON.stringify((await c.send('Profiler.stop')).profile));
+        }
+        const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
+        const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered').at(-1)!.startTime);
+        const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
+
+        // 2. The same file again, for memory: both pages and the browser sampled every 100 ms.
         for (const c of [cdp, customerCdp]) await c.send('HeapProfiler.collectGarbage');
         await rep.waitForTimeout(500);
         const samplers = {
@@ -190,35 +231,12 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         samplers.senderHeap.idle((await metric(cdp, 'JSHeapUsedSize')) / MB);
         samplers.receiverHeap.idle((await metric(customerCdp, 'JSHeapUsedSize')) / MB);
         samplers.browserRss.idle(bPid ? rssMB(bPid) : 0);
-
-        const profiling = profileDir && run === runs - 1 ? [cdp, customerCdp] : [];
-        for (const c of profiling) {
-          await c.send('Profiler.enable');
-          await c.send('Profiler.setSamplingInterval', { interval: 200 });
-          await c.send('Profiler.start');
-        }
-        const sendClicked = await rep.evaluate(() => performance.now());
+        await rep.getByLabel('Attach files').setInputFiles(path);
         await rep.getByRole('button', { name: 'Send', exact: true }).click();
-        // Busy time from the offer on (the hashing before it is reported apart).
-        await customer.getByRole('link', { name: /bench\.bin/ }).or(customer.getByRole('progressbar')).first().waitFor({ timeout: 60_000 });
-        const busyFrom = { at: Date.now(), sender: await metric(cdp, 'TaskDuration'), receiver: await metric(customerCdp, 'TaskDuration') };
-        const cpuFrom = chromiumCpu();
-        await customer.getByRole('link', { name: 'bench.bin', exact: true }).waitFor({ timeout: 30 * 60_000 });
-        const cpu = cpuBetween(cpuFrom, chromiumCpu(), [repPid, customerPid, bPid ?? -1]);
-        out.encryptedCpuMsPerMB.push((1000 * cpu.total) / sizeMB);
-        for (const [i, key] of (['senderCpuMsPerMB', 'receiverCpuMsPerMB', 'browserCpuMsPerMB'] as const).entries()) out[key].push((1000 * cpu.of[i]!) / sizeMB);
-        const wall = (Date.now() - busyFrom.at) / 1000;
-        out.senderBusy.push(((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall);
-        out.receiverBusy.push(((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall);
-        await rep.getByText('Delivered —').waitFor({ timeout: 60_000 });
-        for (const [c, name] of profiling.map((c, i) => [c, i === 0 ? 'sender' : 'receiver'] as const)) {
-          await writeFile(join(profileDir!, `file-${name}.cpuprofile`), JSON.stringify((await c.send('Profiler.stop')).profile));
-        }
+        await received(customer, 2);
+        await delivered(rep, 2);
         for (const [key, s] of Object.entries(samplers)) out[key as keyof typeof samplers].push(await s.stop());
-        const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
 
-        const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
-        const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered').at(-1)!.startTime);
         const encrypted = sizeMB / (transferMs / 1000);
         const raw = (rawBefore + rawAfter) / 2;
         out.encryptedMBps.push(encrypted);
