@@ -205,18 +205,23 @@ export interface FileChunk {
  * kind (1) = 1 ‖ L (1) ‖ fid (L bytes, ASCII) ‖ index (4, big-endian) ‖ data
  * ```
  *
- * @throws ParleyError `MALFORMED` (bad fid or index), `PAYLOAD_TOO_LARGE` (data over FILE_CHUNK_BYTES).
+ * Written into `into` when given (a sender reusing one buffer for every frame: a fresh 64 kB
+ * buffer a chunk was garbage for the page to collect), else into a new array.
+ *
+ * @throws ParleyError `MALFORMED` (bad fid or index), `PAYLOAD_TOO_LARGE` (data over FILE_CHUNK_BYTES), RangeError (`into` too small).
  * @example encodeFileChunk('f_Zx81kLq0aB2c', 0, bytes) // 1 + 1 + 14 + 4 + bytes.length bytes
  */
-export function encodeFileChunk(fid: string, index: number, data: Uint8Array): Uint8Array {
+export function encodeFileChunk(fid: string, index: number, data: Uint8Array, into?: Uint8Array): Uint8Array {
   if (!ID_RE.test(fid)) throw new ParleyError('MALFORMED', 'bad fid');
   if (!Number.isInteger(index) || index < 0 || index > MAX_CHUNK_INDEX) throw new ParleyError('MALFORMED', 'bad chunk index');
   if (data.length > FILE_CHUNK_BYTES) throw new ParleyError('PAYLOAD_TOO_LARGE', 'chunk too large');
-  const frame = new Uint8Array(FRAME_FIXED_BYTES + fid.length + data.length);
+  const size = FRAME_FIXED_BYTES + fid.length + data.length;
+  if (into && into.length < size) throw new RangeError('frame buffer too small');
+  const frame = into ? into.subarray(0, size) : new Uint8Array(size);
   frame[0] = FileFrameKind.Chunk;
   frame[1] = fid.length;
   for (let i = 0; i < fid.length; i++) frame[2 + i] = fid.charCodeAt(i);
-  new DataView(frame.buffer).setUint32(2 + fid.length, index, false);
+  new DataView(frame.buffer, frame.byteOffset, frame.length).setUint32(2 + fid.length, index, false);
   frame.set(data, FRAME_FIXED_BYTES + fid.length);
   return frame;
 }

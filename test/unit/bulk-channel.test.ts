@@ -69,6 +69,19 @@ describe('BulkChannel sending', () => {
     expect(await Promise.all(fake.sent.map(async (f) => [...(await opener.open(f))]))).toEqual([0, 1, 2, 3, 4].map((i) => [i, i, i]));
   });
 
+  it('has taken a frame’s bytes once send resolves: one buffer can serve every frame', async () => {
+    const { fake, bulk } = channel();
+    const buffer = new Uint8Array(3);
+    for (let i = 0; i < 5; i++) {
+      buffer.fill(i); // the first while the key is still being imported, the others once it is ready
+      await bulk.send(buffer);
+    }
+    buffer.fill(99);
+    await vi.waitFor(() => expect(fake.sent).toHaveLength(5));
+    const opener = new BulkOpener(keyA, { maxPlaintext: MAX_BULK_PLAINTEXT });
+    expect(await Promise.all(fake.sent.map(async (f) => [...(await opener.open(f))]))).toEqual([0, 1, 2, 3, 4].map((i) => [i, i, i]));
+  });
+
   it('keeps frames in order when sealing answers late', async () => {
     // A backend that answers in a later task, each frame a little later than the one before.
     const slow = (keys: BulkKeys): BulkCrypto => {

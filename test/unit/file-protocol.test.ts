@@ -176,6 +176,19 @@ describe('chunk frame codec', () => {
     );
   });
 
+  it('encodes into a reused buffer exactly as into a new one, and refuses a buffer too small', () => {
+    const buffer = new Uint8Array(MAX_FILE_FRAME_BYTES).fill(0xee);
+    const longer = encodeFileChunk(FID, 9, new Uint8Array(500).fill(7), buffer);
+    expect(longer.buffer).toBe(buffer.buffer);
+    const frame = encodeFileChunk(FID, 0x01020304, data, buffer); // shorter: nothing of the last frame shows
+    expect(frame).toEqual(encodeFileChunk(FID, 0x01020304, data));
+    expect(readFileFrame(frame)).toMatchObject({ fid: FID, index: 0x01020304, data });
+    // A view into a larger buffer: the index lands in the view, not at the buffer's start.
+    const offset = new Uint8Array(new ArrayBuffer(MAX_FILE_FRAME_BYTES + 16), 16);
+    expect(readFileFrame(encodeFileChunk(FID, 5, data, offset))).toMatchObject({ index: 5, data });
+    expect(() => encodeFileChunk(FID, 0, data, new Uint8Array(50))).toThrow(RangeError);
+  });
+
   it('a full chunk with the longest fid fits the bulk channel, sealed under 64 KiB', () => {
     expect(MAX_FILE_FRAME_BYTES).toBe(MAX_BULK_PLAINTEXT);
     const frame = encodeFileChunk('f'.repeat(64), 7, new Uint8Array(FILE_CHUNK_BYTES));

@@ -70,7 +70,8 @@ export class BulkChannel {
   }
 
   /**
-   * Seals and sends one frame; resolves when the channel can take more.
+   * Seals and sends one frame; resolves when the channel can take more. By then the bytes have
+   * been taken (sealing copies them): the caller may reuse its buffer.
    * @throws ParleyError `PAYLOAD_TOO_LARGE` over MAX_BULK_PLAINTEXT, `PEER_GONE` once closed.
    */
   async send(plaintext: Uint8Array): Promise<void> {

@@ -5,7 +5,7 @@
  * a dead link's send can never block the files.
  */
 import { ParleyError } from '@protocol/errors.ts';
-import { encodeFileChunk } from '@protocol/file.ts';
+import { MAX_FILE_FRAME_BYTES, encodeFileChunk } from '@protocol/file.ts';
 import type { OutgoingFile } from './outgoing.ts';
 import { FINAL_STATES } from './types.ts';
 
@@ -59,6 +59,9 @@ export class SendLoop {
     this.running = true;
     const generation = this.generation;
     const current = () => generation === this.generation;
+    // One frame buffer for every chunk of this loop: the bulk channel has taken a frame's bytes
+    // by the time its send resolves (sealing copies them), and the loop awaits each send.
+    const frame = new Uint8Array(MAX_FILE_FRAME_BYTES);
     try {
       while (current() && this.host.canSend()) {
         const t = this.next();
@@ -77,7 +80,7 @@ export class SendLoop {
         t.sentHigh = Math.max(t.sentHigh, t.next);
         if (t.next >= t.chunks) this.host.allSent(t);
         try {
-          await this.host.sendBulk(encodeFileChunk(t.fid, index, data));
+          await this.host.sendBulk(encodeFileChunk(t.fid, index, data, frame));
         } catch (err) {
           if (err instanceof ParleyError && err.code === 'PEER_GONE') break; // the link event pauses everything
           if (current() && !FINAL_STATES.has(t.state)) this.host.unreadable(t);

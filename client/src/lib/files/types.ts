@@ -67,6 +67,9 @@ export interface TransferUpdate {
 export interface FileLink {
   /** Sends a control message; throws ParleyError `PEER_GONE` while the link is down. */
   sendFileMessage(message: FileMessage): void;
-  /** Sends one bulk frame; resolves when the channel can take more; rejects `PEER_GONE` if the link drops. */
+  /**
+   * Sends one bulk frame; resolves when the channel can take more; rejects `PEER_GONE` if the
+   * link drops. The frame's bytes are taken by then: the caller may reuse its buffer.
+   */
   sendBulk(plaintext: Uint8Array): Promise<void>;
 }
