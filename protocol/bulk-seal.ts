@@ -10,15 +10,16 @@
  * Why not secretbox here: tweetnacl's XSalsa20-Poly1305 runs in JavaScript at ~70 MB/s on the
  * development machine; sealing and opening every chunk cost the two pages about a third of the
  * CPU a bare data channel needed to move the same bytes, and held encrypted file throughput to
- * ~55% of raw. Web Crypto's AES-GCM is native (AES-NI), runs on the browser's crypto thread, and
- * costs the page only the call. Chat and signaling keep secretbox: their messages are small.
+ * ~55% of raw. Web Crypto's AES-GCM is native (AES-NI): in Chromium it runs within the call, on
+ * the page's thread, at about 50 µs for a 64 kB frame, copies included (1.2 GB/s). Chat and
+ * signaling keep secretbox: their messages are small.
  *
  * Why this is safe: each bulk key has a single sender and exactly ONE BulkSealer (a new link
  * derives new keys: keys.ts), so (key, IV) never repeats; 2^64 counters are far beyond any
  * session. The bulk keys are used with this cipher only.
  *
  * Both classes are asynchronous but keep order: results resolve in the order of the calls, and
- * an opener checks counters in that order, whatever order the crypto thread finishes in.
+ * an opener checks counters in that order, whatever order the browser settles them in.
  */
 import { ParleyError } from './errors.ts';
 import { COUNTER_BYTES } from './seal.ts';
@@ -103,7 +104,7 @@ export class BulkSealer {
     const header = new Uint8Array(BULK_COUNTER_BYTES);
     new DataView(header.buffer).setBigUint64(0, BigInt(this.#counter), false);
     this.#counter += 1;
-    // Started at once (the crypto thread may work on several); handed out in order.
+    // Started at once (a browser may work on several); handed out in order.
     const sealed = this.#key.run((key, data) => subtle().encrypt({ name: 'AES-GCM', iv: ivFor(header) }, key, data), plaintext);
     const frame = this.#tail.then(() => sealed).then((box) => {
       const out = new Uint8Array(BULK_COUNTER_BYTES + box.byteLength);

@@ -7,7 +7,7 @@
  * main channel's, with AES-256-GCM (protocol/bulk-seal.ts): a frame that fails to open is an
  * attack and ends the link.
  *
- * Sealing and opening run on the browser's crypto thread (bulk-crypto.ts), pipelined: `send`
+ * Sealing and opening are asynchronous (Web Crypto: bulk-crypto.ts) and pipelined: `send`
  * hands a chunk to sealing and returns at once while the bytes being sealed plus the browser's
  * send buffer stay under HIGH_WATER; sealed frames go out in order as they come back. Received
  * frames are opened in order and handed on in order.

@@ -1,7 +1,7 @@
 /**
  * Sealing and opening of bulk-channel frames (file chunks): AES-256-GCM in the browser's Web
- * Crypto (protocol/bulk-seal.ts), which does the work on its own thread, so the page's main
- * thread only hands buffers over.
+ * Crypto (protocol/bulk-seal.ts): native code, about 50 µs for a 64 kB frame in Chromium (which
+ * does it within the call, on the page's thread).
  *
  * Before, the frames were sealed with tweetnacl in a Worker: the page stayed responsive, but the
  * JavaScript cipher cost the two pages a third of the CPU a bare data channel needed to move the
