@@ -420,8 +420,33 @@ describe('FileTransfers: link drops', () => {
     expect(net.sent.customer).toContainEqual({ type: 'file-resume', fid: t.fid, next: have });
     await expectSameBytes(t.blob!, data);
     expect(net.story('customer', 'resume.pdf')).toEqual(['offered:peer', 'accepted:me', 'paused:auto', 'resumed:auto', 'done:me']);
-    expect(net.story('rep', 'resume.pdf')).toEqual(['offered:me', 'accepted:peer', 'paused:auto', 'resumed:peer', 'sent:me', 'done:peer']);
+    expect(net.story('rep', 'resume.pdf')).toEqual(['offered:me', 'accepted:peer', 'paused:auto', 'resumed:auto', 'sent:me', 'done:peer']);
     expect(net.warnings.customer).toEqual([]);
+  });
+
+  it('when only the sender saw the link drop, its files go on from the last acknowledged chunk: no resume asked, no byte twice', async () => {
+    const net = new FakeFileNet();
+    const data = randomBytes(30 * FILE_CHUNK_BYTES + 99);
+    const batch = await net.engines.rep.offer([file('stall.pdf', data)]);
+    await until(() => net.updates.customer.length === 1);
+    const t = incoming(net, 'stall.pdf');
+    net.engines.customer.accept(t.fid);
+    await until(() => t.bytes >= 12 * FILE_CHUNK_BYTES);
+    // The sender's heartbeat noticed a stall and re-paired; the receiver's engine saw nothing.
+    net.up = false;
+    net.epoch += 1;
+    net.engines.rep.handleLink(false);
+    expect(batch.transfers[0]!.state).toBe('paused');
+    await quiet();
+    net.up = true;
+    net.engines.rep.handleLink(true);
+    await until(() => batch.transfers[0]!.state === 'done', 'done without a file-resume');
+    expect(net.sent.customer.some((m) => m.type === 'file-resume')).toBe(false);
+    await expectSameBytes(t.blob!, data);
+    expect(net.story('rep', 'stall.pdf')).toEqual(['offered:me', 'accepted:peer', 'paused:auto', 'resumed:auto', 'sent:me', 'done:peer']);
+    expect(net.story('customer', 'stall.pdf')).toEqual(['offered:peer', 'accepted:me', 'done:me']);
+    expect(net.warnings.customer).toEqual([]);
+    expect(net.warnings.rep).toEqual([]);
   });
 
   it('survives several drops in a row', async () => {

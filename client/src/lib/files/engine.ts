@@ -230,7 +230,23 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       return;
     }
     this.announce();
+    this.resumeOutgoing();
     this.sending.restart(); // a loop stuck on the old link must not block this one
+  }
+
+  /**
+   * Our files paused by the drop go on from what the receiver acknowledged, without waiting for
+   * its `file-resume`: when only this side saw the link drop (it noticed the stall first), none
+   * comes. The receiver ignores chunks it already has; a `file-resume` that does come moves the
+   * file to exactly the chunk it asks for.
+   */
+  private resumeOutgoing(): void {
+    for (const t of this.outgoing.values()) {
+      if (t.state !== 'paused') continue;
+      t.resumeFrom(t.acked);
+      t.state = t.acked >= t.chunks ? 'verifying' : 'active';
+      this.update(t, 'resumed', 'auto');
+    }
   }
 
   /** The session is over: whatever is not finished has failed. */
@@ -345,10 +361,11 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     }
     if (next > t.chunks) return this.warn(new ParleyError('MALFORMED', 'file-resume past the end'));
     const wasOffered = t.state === 'offered';
+    const wasGoing = t.state === 'active' || t.state === 'verifying'; // resumed already (or never paused here)
     t.resumeFrom(next);
     t.state = next >= t.chunks ? 'verifying' : 'active';
     if (wasOffered) t.by = 'peer';
-    this.update(t, wasOffered ? 'accepted' : 'resumed', 'peer');
+    if (!wasGoing) this.update(t, wasOffered ? 'accepted' : 'resumed', 'peer');
     this.sending.kick();
   }
 
