@@ -402,14 +402,20 @@ describe('FileTransfers: policy', () => {
 });
 
 describe('FileTransfers: link drops', () => {
-  it('a transfer cut by a reconnect resumes from the next chunk the receiver needs: no byte twice, hash intact', async () => {
+  /** A 30-chunk file from the rep, accepted, with at least 12 chunks received. */
+  async function underWay(name: string) {
     const net = new FakeFileNet();
     const data = randomBytes(30 * FILE_CHUNK_BYTES + 99);
-    const batch = await net.engines.rep.offer([file('resume.pdf', data)]);
+    const batch = await net.engines.rep.offer([file(name, data)]);
     await until(() => net.updates.customer.length === 1);
-    const t = incoming(net, 'resume.pdf');
+    const t = incoming(net, name);
     net.engines.customer.accept(t.fid);
     await until(() => t.bytes >= 12 * FILE_CHUNK_BYTES);
+    return { net, data, batch, t };
+  }
+
+  it('a transfer cut by a reconnect resumes from the next chunk the receiver needs: no byte twice, hash intact', async () => {
+    const { net, data, batch, t } = await underWay('resume.pdf');
     net.drop();
     expect(t.state).toBe('paused');
     expect(batch.transfers[0]!.state).toBe('paused');
@@ -425,13 +431,7 @@ describe('FileTransfers: link drops', () => {
   });
 
   it('when only the sender saw the link drop, its files go on from the last acknowledged chunk: no resume asked, no byte twice', async () => {
-    const net = new FakeFileNet();
-    const data = randomBytes(30 * FILE_CHUNK_BYTES + 99);
-    const batch = await net.engines.rep.offer([file('stall.pdf', data)]);
-    await until(() => net.updates.customer.length === 1);
-    const t = incoming(net, 'stall.pdf');
-    net.engines.customer.accept(t.fid);
-    await until(() => t.bytes >= 12 * FILE_CHUNK_BYTES);
+    const { net, data, batch, t } = await underWay('stall.pdf');
     // The sender's heartbeat noticed a stall and re-paired; the receiver's engine saw nothing.
     net.up = false;
     net.epoch += 1;
