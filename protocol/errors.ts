@@ -55,7 +55,7 @@ export const ErrorCode = {
   FILE_TYPE_NOT_ALLOWED: 'FILE_TYPE_NOT_ALLOWED',
   /** More files with one message than the policy allows. */
   TOO_MANY_FILES: 'TOO_MANY_FILES',
-  /** A received file's SHA-256 differs from the one offered. */
+  /** A received file's content hash differs from the one offered. */
   FILE_CORRUPT: 'FILE_CORRUPT',
   /** The server refused to give a session's room back (wrong proof, or the room was never claimed). */
   RESUME_REFUSED: 'RESUME_REFUSED',

@@ -7,12 +7,12 @@
  *  sender                                        receiver
  *   | file-offer {id, files[{fid,…,sha256}], text?} ->|  (policy checked; over it: file-decline)
  *   |<------------------------------ file-accept {fid} |
- *   |== chunk(fid, 0) == chunk(fid, 1) == … (bulk) ===>|  (hashed as they arrive)
+ *   |== chunk(fid, 0) == chunk(fid, 1) == … (bulk) ===>|  (hashed per 4 MiB block)
  *   |<--------------------------- file-ack {fid, next} |  (every FILE_ACK_EVERY chunks)
  *   |   … link drops, the session re-pairs …           |
  *   |<------------------------ file-resume {fid, next} |  (the next chunk it needs)
  *   |== chunk(fid, next) == … ========================>|
- *   |<------------------------ file-done {fid, ok} ----|  (SHA-256 compared)
+ *   |<------------------------ file-done {fid, ok} ----|  (content hash compared)
  *  either side, any time before the end: file-cancel {fid, reason}
  * ```
  */
@@ -135,7 +135,7 @@ export const FileAckSchema = v.object({ type: v.literal(FileType.Ack), fid: Id, 
  */
 export const FileResumeSchema = v.object({ type: v.literal(FileType.Resume), fid: Id, next: ChunkIndex });
 
-/** Receiver → sender: all bytes arrived and their SHA-256 matched the offer (`ok`) or not. @example { type: 'file-done', fid: 'f_Zx81kLq0aB2c', ok: true } */
+/** Receiver → sender: all bytes arrived and their content hash matched the offer (`ok`) or not. @example { type: 'file-done', fid: 'f_Zx81kLq0aB2c', ok: true } */
 export const FileDoneSchema = v.object({ type: v.literal(FileType.Done), fid: Id, ok: v.boolean() });
 
 /** Every file control message, for peer.ts `PeerMessageSchema`. */

@@ -90,6 +90,13 @@ describe('a received file, kept and hashed in 4 MiB blocks (IncomingFile)', () =
     expect(blob!.type).toBe('application/octet-stream');
   });
 
+  it('a file of exactly one block: its last chunk fills the block, and nothing is left for the end', async () => {
+    const data = randomBytes(BLOCK);
+    const { blob, blocks } = await receive(data, nodeContentHash(data));
+    expect(blocks).toEqual([BLOCK]);
+    expect(Buffer.from(await blob!.arrayBuffer()).equals(data)).toBe(true);
+  });
+
   it('a small file is one short block; a hash that does not match keeps nothing', async () => {
     const data = randomBytes(70_000);
     expect((await receive(data, nodeContentHash(data))).blocks).toEqual([70_000]);

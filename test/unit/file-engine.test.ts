@@ -414,7 +414,7 @@ describe('FileTransfers: link drops', () => {
     return { net, data, batch, t };
   }
 
-  it('a transfer cut by a reconnect resumes from the next chunk the receiver needs: no byte twice, hash intact', async () => {
+  it('a transfer cut by a reconnect resumes from the next chunk the receiver needs: no byte kept twice, hash intact', async () => {
     const { net, data, batch, t } = await underWay('resume.pdf');
     net.drop();
     expect(t.state).toBe('paused');
@@ -430,7 +430,7 @@ describe('FileTransfers: link drops', () => {
     expect(net.warnings.customer).toEqual([]);
   });
 
-  it('when only the sender saw the link drop, its files go on from the last acknowledged chunk: no resume asked, no byte twice', async () => {
+  it('when only the sender saw the link drop, its files go on from the last acknowledged chunk: no resume asked, no byte kept twice', async () => {
     const { net, data, batch, t } = await underWay('stall.pdf');
     // The sender's heartbeat noticed a stall and re-paired; the receiver's engine saw nothing.
     net.up = false;
@@ -509,6 +509,23 @@ describe('FileTransfers: link drops', () => {
     expect(batch.transfers[0]!.state).toBe('paused');
     net.restore();
     await until(() => batch.transfers[0]!.state === 'done');
+    expect(net.story('rep', 'd.pdf')).toEqual(['offered:me', 'accepted:peer', 'sent:me', 'paused:auto', 'resumed:auto', 'done:peer']);
+  });
+
+  it('a file whose chunks go out again after a reconnect is said "sent" once', async () => {
+    const net = new FakeFileNet();
+    net.intercept = (p) => (p.kind === 'message' && p.message.type === FileType.Done ? (net.epoch === 0 && net.drop(), null) : p); // every done is lost
+    const batch = await net.engines.rep.offer([file('twice.pdf', 2 * FILE_CHUNK_BYTES)]);
+    await until(() => net.updates.customer.length === 1);
+    net.engines.customer.accept(incoming(net, 'twice.pdf').fid);
+    await until(() => incoming(net, 'twice.pdf').state === 'done');
+    await quiet();
+    expect(batch.transfers[0]!.state).toBe('paused');
+    net.restore();
+    await until(() => net.bulkSent.rep === 4, 'both chunks sent again (none was acknowledged)');
+    await quiet();
+    expect(batch.transfers[0]!.state).toBe('verifying');
+    expect(net.story('rep', 'twice.pdf')).toEqual(['offered:me', 'accepted:peer', 'sent:me', 'paused:auto', 'resumed:auto']);
   });
 });
 

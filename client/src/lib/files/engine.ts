@@ -10,7 +10,8 @@
  *   FILE_ACK_EVERY chunks; `file-done` with the content hash's verdict at the end.
  * - Link drops: transfers pause; when the link is back each side re-announces what the other may
  *   have missed (the receiver `file-resume`s from the next chunk it needs, the sender re-sends
- *   unanswered offers, both repeat recent final answers), so nothing is duplicated or lost.
+ *   unanswered offers, both repeat recent final answers; the sender goes on from the last
+ *   acknowledged chunk by itself), so nothing is lost or kept twice.
  */
 import { ParleyError } from '@protocol/errors.ts';
 import type { Role } from '@protocol/cpace.ts';
@@ -313,9 +314,11 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     if (t.chunks === 0) this.complete(t);
   }
 
-  /** Every chunk of `t` went out: the receiver's verdict is awaited. */
+  /** Every chunk of `t` went out: the receiver's verdict is awaited. Said once, though a resume may send the last chunks again. */
   private allSent(t: OutgoingFile): void {
     t.state = 'verifying';
+    if (t.allSentOnce) return;
+    t.allSentOnce = true;
     this.update(t, 'sent', 'me');
   }
 

@@ -19,6 +19,8 @@ export class OutgoingFile implements Transfer {
   acked = 0;
   /** One past the furthest chunk ever handed to the link (a resume does not lower it). */
   sentHigh = 0;
+  /** Its last chunk went out once already ("sent" is said once, though a resume may resend chunks). */
+  allSentOnce = false;
   endedEpoch = -1;
   readonly reader: ChunkReader;
 
