@@ -498,33 +498,35 @@ describe('FileTransfers: link drops', () => {
     expect(batch.transfers[0]!.by).toBe('peer');
   });
 
-  it('the done lost with the link is repeated, so the sender learns the file arrived', async () => {
+  /**
+   * A 2-chunk file received whole, whose `file-done` is lost with the link it drops: the first
+   * done only, or every done (`allDone`). Returns once the sender has paused.
+   */
+  async function doneLost(name: string, allDone: boolean) {
     const net = new FakeFileNet();
-    net.intercept = (p) => (p.kind === 'message' && p.message.type === FileType.Done && net.epoch === 0 ? (net.drop(), null) : p);
-    const batch = await net.engines.rep.offer([file('d.pdf', 2 * FILE_CHUNK_BYTES)]);
+    net.intercept = (p) => (p.kind === 'message' && p.message.type === FileType.Done && (allDone || net.epoch === 0) ? (net.epoch === 0 && net.drop(), null) : p);
+    const batch = await net.engines.rep.offer([file(name, 2 * FILE_CHUNK_BYTES)]);
     await until(() => net.updates.customer.length === 1);
-    net.engines.customer.accept(incoming(net, 'd.pdf').fid);
-    await until(() => incoming(net, 'd.pdf').state === 'done');
+    net.engines.customer.accept(incoming(net, name).fid);
+    await until(() => incoming(net, name).state === 'done');
     await quiet();
     expect(batch.transfers[0]!.state).toBe('paused');
+    return { net, sent: batch.transfers[0]! };
+  }
+
+  it('the done lost with the link is repeated, so the sender learns the file arrived', async () => {
+    const { net, sent } = await doneLost('d.pdf', false);
     net.restore();
-    await until(() => batch.transfers[0]!.state === 'done');
+    await until(() => sent.state === 'done');
     expect(net.story('rep', 'd.pdf')).toEqual(['offered:me', 'accepted:peer', 'sent:me', 'paused:auto', 'resumed:auto', 'done:peer']);
   });
 
   it('a file whose chunks go out again after a reconnect is said "sent" once', async () => {
-    const net = new FakeFileNet();
-    net.intercept = (p) => (p.kind === 'message' && p.message.type === FileType.Done ? (net.epoch === 0 && net.drop(), null) : p); // every done is lost
-    const batch = await net.engines.rep.offer([file('twice.pdf', 2 * FILE_CHUNK_BYTES)]);
-    await until(() => net.updates.customer.length === 1);
-    net.engines.customer.accept(incoming(net, 'twice.pdf').fid);
-    await until(() => incoming(net, 'twice.pdf').state === 'done');
-    await quiet();
-    expect(batch.transfers[0]!.state).toBe('paused');
+    const { net, sent } = await doneLost('twice.pdf', true);
     net.restore();
     await until(() => net.bulkSent.rep === 4, 'both chunks sent again (none was acknowledged)');
     await quiet();
-    expect(batch.transfers[0]!.state).toBe('verifying');
+    expect(sent.state).toBe('verifying');
     expect(net.story('rep', 'twice.pdf')).toEqual(['offered:me', 'accepted:peer', 'sent:me', 'paused:auto', 'resumed:auto']);
   });
 });
