@@ -23,6 +23,7 @@
  */
 import { ParleyError } from './errors.ts';
 import { COUNTER_BYTES } from './seal.ts';
+import { subtle } from './web-crypto.ts';
 
 /** Bytes of the big-endian counter at the start of each frame: as in seal.ts's frames. */
 export const BULK_COUNTER_BYTES = COUNTER_BYTES;
@@ -39,13 +40,6 @@ function ivFor(header: Uint8Array): Uint8Array<ArrayBuffer> {
   const iv = new Uint8Array(IV_BYTES);
   iv.set(header.subarray(0, BULK_COUNTER_BYTES), IV_BYTES - BULK_COUNTER_BYTES);
   return iv;
-}
-
-function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle;
-  // Only in a secure context (HTTPS or localhost): Parley is served over HTTPS (README).
-  if (!s) throw new ParleyError('CONNECTION_FAILED', 'Web Crypto is unavailable: the page must be served over HTTPS');
-  return s;
 }
 
 /**

@@ -15,16 +15,10 @@
  * once; a copy lives only while its digest runs.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { subtle } from './web-crypto.ts';
 
 /** Bytes per block: 4 MiB, as Dropbox's content hash. */
 export const CONTENT_HASH_BLOCK_BYTES = 4 * 1024 * 1024;
-
-function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle;
-  // Only in a secure context (HTTPS or localhost), as everything else in Parley's pages.
-  if (!s) throw new Error('Web Crypto is unavailable: the page must be served over HTTPS');
-  return s;
-}
 
 /**
  * Hashes a file block by block, in order.

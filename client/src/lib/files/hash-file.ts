@@ -3,6 +3,7 @@
  * file is read a piece at a time, so it is never held whole.
  */
 import { CONTENT_HASH_BLOCK_BYTES, ContentHasher } from '@protocol/content-hash.ts';
+import { BlockFiller } from './blocks.ts';
 import { ChunkReader } from './reader.ts';
 
 /** Makes the hash of one received file (tests hand in their own to hold or fail digests). */
@@ -21,19 +22,13 @@ const READ_BYTES = CONTENT_HASH_BLOCK_BYTES / 4;
 export async function contentHashOf(source: Blob, onProgress?: (bytesHashed: number) => void): Promise<string> {
   const hash = new ContentHasher();
   const reader = new ChunkReader(source, READ_BYTES, 1);
-  const block = new Uint8Array(Math.min(CONTENT_HASH_BLOCK_BYTES, source.size));
-  let filled = 0;
-  let done = 0;
-  for (let i = 0; i < reader.chunks; i++) {
-    const bytes = await reader.read(i);
-    block.set(bytes, filled);
-    filled += bytes.length;
-    done += bytes.length;
-    if (filled === block.length || done === source.size) {
-      hash.addBlock(block.subarray(0, filled)); // copied by Web Crypto: the buffer is free again
-      filled = 0;
-      onProgress?.(done);
-    }
-  }
+  let hashed = 0;
+  const blocks = new BlockFiller(Math.min(CONTENT_HASH_BLOCK_BYTES, source.size), (block) => {
+    hash.addBlock(block); // copied by Web Crypto: the buffer is free again
+    hashed += block.length;
+    onProgress?.(hashed);
+  });
+  for (let i = 0; i < reader.chunks; i++) blocks.add(await reader.read(i));
+  blocks.flush();
   return hash.digest();
 }

@@ -10,6 +10,7 @@
  */
 import { CONTENT_HASH_BLOCK_BYTES } from '@protocol/content-hash.ts';
 import { chunkCount, type DeclineReason, type FileMeta } from '@protocol/file.ts';
+import { BlockFiller } from './blocks.ts';
 import { newContentHasher, type HashFactory } from './hash-file.ts';
 import { blobType } from './mime.ts';
 import type { Actor, FailureReason, Transfer, TransferState } from './types.ts';
@@ -29,9 +30,8 @@ export class IncomingFile implements Transfer {
   endedEpoch = -1;
   private hash: ReturnType<HashFactory> | null = null;
   private parts: Blob[] = [];
-  /** The block being filled (allocated with the first chunk), and how much of it is. */
-  private block: Uint8Array | null = null;
-  private filled = 0;
+  /** Each block is hashed and kept as a Blob (a copy: the filler's buffer is reused). */
+  private readonly blocks: BlockFiller;
 
   constructor(
     readonly batchId: string,
@@ -39,6 +39,10 @@ export class IncomingFile implements Transfer {
     private readonly createHash: HashFactory = newContentHasher,
   ) {
     this.fid = meta.fid;
+    this.blocks = new BlockFiller(Math.min(CONTENT_HASH_BLOCK_BYTES, meta.size), (block) => {
+      (this.hash ??= this.createHash()).addBlock(block);
+      this.parts.push(new Blob([block as Uint8Array<ArrayBuffer>]));
+    });
   }
 
   get chunks(): number {
@@ -48,14 +52,7 @@ export class IncomingFile implements Transfer {
   /** Takes one chunk, already checked to be the next one and of the right length. Returns true after the last. */
   take(data: Uint8Array): boolean {
     // Copied in, at once: what is hashed is exactly what is kept, whatever the caller does later.
-    for (let from = 0; from < data.length; ) {
-      this.block ??= new Uint8Array(Math.min(CONTENT_HASH_BLOCK_BYTES, this.meta.size));
-      const taken = Math.min(data.length - from, this.block.length - this.filled);
-      this.block.set(data.subarray(from, from + taken), this.filled);
-      this.filled += taken;
-      from += taken;
-      if (this.filled === this.block.length) this.flush();
-    }
+    this.blocks.add(data);
     this.next += 1;
     this.bytes += data.length;
     return this.next >= this.chunks;
@@ -66,8 +63,8 @@ export class IncomingFile implements Transfer {
    * rejects if the hash could not be computed. The parts are released either way.
    */
   async finish(): Promise<Blob | null> {
-    this.flush();
-    this.block = null;
+    this.blocks.flush();
+    this.blocks.release();
     const parts = this.parts;
     this.parts = [];
     const hash = this.hash ?? this.createHash(); // a zero-byte file has no chunks
@@ -79,17 +76,7 @@ export class IncomingFile implements Transfer {
   /** Drops whatever arrived (cancel, failure). */
   discard(): void {
     this.parts = [];
-    this.block = null;
-    this.filled = 0;
+    this.blocks.release();
     this.hash = null; // a digest still running ends unread
-  }
-
-  /** Hashes and keeps the block's bytes so far, and starts the next block. */
-  private flush(): void {
-    if (!this.block || this.filled === 0) return;
-    const bytes = this.block.subarray(0, this.filled);
-    (this.hash ??= this.createHash()).addBlock(bytes);
-    this.parts.push(new Blob([bytes as Uint8Array<ArrayBuffer>])); // a copy: the buffer is reused
-    this.filled = 0;
   }
 }
