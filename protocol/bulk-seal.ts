@@ -2,10 +2,12 @@
  * Counter-nonce sealing of bulk-channel frames (file chunks) with AES-256-GCM from the
  * platform's Web Crypto API (browsers, Node).
  *
- * Frame format: `counter (8 bytes, big-endian) ‖ AES-256-GCM(plaintext) ‖ tag (16 bytes)`, the
- * 12-byte IV being 4 zero bytes followed by the same counter. Same size and same rules as the
- * secretbox frames of seal.ts (24 bytes of overhead, the receiver insists on exactly the next
- * counter, so replays, drops and reordering fail in one comparison), only the cipher differs.
+ * Frame format: `AES-256-GCM(plaintext) ‖ tag (16 bytes)`, exactly what Web Crypto returns. The
+ * 12-byte IV is 4 zero bytes followed by the frame's counter (big-endian), which is not sent:
+ * the bulk channel is reliable and ordered, so the receiver knows it (frame n of the link has
+ * counter n). A frame opened under any other counter (replayed, reordered, dropped before it)
+ * fails authentication like a changed byte does. Sending the counter would cost a new frame and
+ * a 64 kB copy per chunk, and tell the receiver nothing it does not know.
  *
  * Why not secretbox here: tweetnacl's XSalsa20-Poly1305 runs in JavaScript at ~70 MB/s on the
  * development machine; sealing and opening every chunk cost the two pages about a third of the
@@ -18,27 +20,22 @@
  * derives new keys: keys.ts), so (key, IV) never repeats; 2^64 counters are far beyond any
  * session. The bulk keys are used with this cipher only.
  *
- * Both classes are asynchronous but keep order: results resolve in the order of the calls, and
- * an opener checks counters in that order, whatever order the browser settles them in.
+ * Both classes are asynchronous but keep order: results resolve in the order of the calls,
+ * whatever order the browser settles them in.
  */
 import { ParleyError } from './errors.ts';
-import { COUNTER_BYTES } from './seal.ts';
 import { subtle } from './web-crypto.ts';
 
-/** Bytes of the big-endian counter at the start of each frame: as in seal.ts's frames. */
-export const BULK_COUNTER_BYTES = COUNTER_BYTES;
-/** Bytes of the GCM tag at the end of each frame. */
-export const BULK_TAG_BYTES = 16;
-/** Total overhead of a frame over its plaintext (as seal.ts: 24). */
-export const BULK_FRAME_OVERHEAD = BULK_COUNTER_BYTES + BULK_TAG_BYTES;
+/** Bytes of the GCM tag at the end of each frame: a frame's whole overhead over its plaintext. */
+export const BULK_FRAME_OVERHEAD = 16;
 
 const IV_BYTES = 12;
 const KEY_BYTES = 32;
 
-/** The 12-byte IV for a frame header: 4 zero bytes, then the header's 8 counter bytes. */
-function ivFor(header: Uint8Array): Uint8Array<ArrayBuffer> {
+/** The 12-byte IV of frame number `counter`: 4 zero bytes, then the counter (big-endian). */
+function ivFor(counter: number): Uint8Array<ArrayBuffer> {
   const iv = new Uint8Array(IV_BYTES);
-  iv.set(header.subarray(0, BULK_COUNTER_BYTES), IV_BYTES - BULK_COUNTER_BYTES);
+  new DataView(iv.buffer).setBigUint64(IV_BYTES - 8, BigInt(counter), false);
   return iv;
 }
 
@@ -65,6 +62,12 @@ class GcmKey {
   }
 }
 
+/** Frame counters of one direction: the next one, and a check that it stays exact. */
+function nextCounter(counter: number): number {
+  if (!Number.isSafeInteger(counter + 1)) throw new RangeError('bulk counter exhausted');
+  return counter + 1;
+}
+
 /**
  * Seals outgoing bulk frames for one direction of one link. Counters start at 0.
  *
@@ -89,40 +92,40 @@ export class BulkSealer {
   }
 
   /**
-   * Seals one frame; results resolve in call order.
+   * Seals one frame; results resolve in call order. The frame is Web Crypto's own output: no
+   * copy is made of it.
    * @throws ParleyError `MALFORMED` (synchronously) if `plaintext` is not a Uint8Array.
    */
   seal(plaintext: Uint8Array): Promise<Uint8Array> {
     if (!(plaintext instanceof Uint8Array)) throw new ParleyError('MALFORMED', 'plaintext must be a Uint8Array');
-    if (!Number.isSafeInteger(this.#counter + 1)) throw new RangeError('bulk counter exhausted');
-    const header = new Uint8Array(BULK_COUNTER_BYTES);
-    new DataView(header.buffer).setBigUint64(0, BigInt(this.#counter), false);
-    this.#counter += 1;
+    const iv = ivFor(this.#counter);
+    this.#counter = nextCounter(this.#counter);
     // Started at once (a browser may work on several); handed out in order.
-    const sealed = this.#key.run((key, data) => subtle().encrypt({ name: 'AES-GCM', iv: ivFor(header) }, key, data), plaintext);
-    const frame = this.#tail.then(() => sealed).then((box) => {
-      const out = new Uint8Array(BULK_COUNTER_BYTES + box.byteLength);
-      out.set(header, 0);
-      out.set(new Uint8Array(box), BULK_COUNTER_BYTES);
-      return out;
-    });
+    const sealed = this.#key.run((key, data) => subtle().encrypt({ name: 'AES-GCM', iv }, key, data), plaintext);
+    const frame = this.#tail.then(() => sealed).then((box) => new Uint8Array(box));
     this.#tail = frame.catch(() => {});
     return frame;
   }
 }
 
 /**
- * Opens incoming bulk frames for one direction of one link, accepting only the next expected
- * counter (starting at 0).
+ * Opens incoming bulk frames for one direction of one link: frame n is opened under counter n
+ * (starting at 0).
  *
- * A frame whose counter is not the expected one is still authenticated first: if that fails it
- * is tampering (`TAMPERED`); only an authentic frame with the wrong counter is a replay or a
- * reordering (`REPLAYED`). On any error the expected counter is unchanged.
+ * A frame that is replayed, reordered, or follows a dropped one is opened under the wrong
+ * counter and fails authentication: `TAMPERED`, as for a changed byte. After a frame fails, the
+ * stream is broken (which counter the sender meant is unknowable) and every later frame is
+ * refused with the same error: the link must end (bulk-channel.ts ends it).
  */
 export class BulkOpener {
   readonly #key: GcmKey;
   readonly #maxFrame: number;
-  #counter = 0n;
+  /** Frames handed to `open` so far: frame n is opened under counter n. */
+  #calls = 0;
+  /** Frames opened successfully so far. */
+  #opened = 0;
+  /** The first frame that failed, and why: it and every later frame are refused with that. */
+  #broken: { at: number; error: ParleyError } | null = null;
   #tail: Promise<unknown> = Promise.resolve();
 
   /** @throws ParleyError `BAD_KEY` if `key` is not 32 bytes; RangeError for a bad maxPlaintext. */
@@ -132,47 +135,45 @@ export class BulkOpener {
     this.#maxFrame = opts.maxPlaintext + BULK_FRAME_OVERHEAD;
   }
 
-  /** Frames opened so far (= the counter the next one must carry). */
+  /** Frames opened so far (= the counter the next one must have been sealed with). */
   get counter(): number {
-    return Number(this.#counter);
+    return this.#opened;
   }
 
   /**
-   * Authenticates and decrypts one frame; results (and rejections) come in call order.
-   * Rejects with ParleyError `MALFORMED` (not bytes, or shorter than 24 bytes),
-   * `PAYLOAD_TOO_LARGE` (over maxPlaintext + 24), `TAMPERED` (authentication failed),
-   * `REPLAYED` (an authentic frame with an old or a future counter).
+   * Authenticates and decrypts the next frame; results (and rejections) come in call order.
+   * Rejects with ParleyError `MALFORMED` (not bytes, or shorter than the 16-byte tag),
+   * `PAYLOAD_TOO_LARGE` (over maxPlaintext + 16), `TAMPERED` (authentication failed: a changed
+   * byte, another key, or a replayed, reordered or missing frame); once a frame has failed,
+   * every later frame is refused with that frame's error.
    */
   open(frame: Uint8Array): Promise<Uint8Array> {
-    const checked = this.#check(frame);
-    const header = checked ? new Uint8Array(BULK_COUNTER_BYTES) : frame.slice(0, BULK_COUNTER_BYTES);
-    const opened = checked
-      ? Promise.reject(checked)
-      : this.#key
-          .run((key, data) => subtle().decrypt({ name: 'AES-GCM', iv: ivFor(header) }, key, data), frame.subarray(BULK_COUNTER_BYTES))
-          .then(
-            (plain) => new Uint8Array(plain),
-            // Web Crypto says OperationError for a tag that does not match; anything else (no
-            // key, no Web Crypto) is a failure of this browser, not an attack.
-            (err: unknown) =>
-              Promise.reject(
-                err instanceof ParleyError
-                  ? err
-                  : (err as { name?: unknown } | null)?.name === 'OperationError'
-                    ? new ParleyError('TAMPERED', 'bulk frame failed authentication')
-                    : new ParleyError('CONNECTION_FAILED', `bulk frame could not be opened: ${String(err)}`),
-              ),
-          );
+    const at = this.#calls;
+    this.#calls = nextCounter(at);
+    const refused = this.#broken?.error ?? this.#check(frame);
+    if (refused) this.#fail(at, refused);
+    const opened = refused
+      ? Promise.reject(refused)
+      : this.#key.run((key, data) => subtle().decrypt({ name: 'AES-GCM', iv: ivFor(at) }, key, data), frame).then(
+          (plain) => new Uint8Array(plain),
+          (err: unknown) => Promise.reject(this.#fail(at, openFailure(err))),
+        );
     opened.catch(() => {}); // reported in order below
+    // By the time a frame's turn comes, every earlier frame has settled: a failure among them
+    // breaks this one too, even if it opened (it may have been decrypted first).
     const result = this.#tail.then(() => opened).then((plaintext) => {
-      const got = new DataView(header.buffer).getBigUint64(0, false);
-      if (got < this.#counter) throw new ParleyError('REPLAYED', `replayed bulk frame: counter ${got}, expected ${this.#counter}`);
-      if (got > this.#counter) throw new ParleyError('REPLAYED', `reordered or dropped bulk frame: counter ${got}, expected ${this.#counter}`);
-      this.#counter += 1n;
+      if (this.#broken && this.#broken.at < at) throw this.#broken.error;
+      this.#opened += 1;
       return plaintext;
     });
     this.#tail = result.catch(() => {});
     return result;
+  }
+
+  /** Records that frame `at` failed (the earliest failure wins) and returns the error to report. */
+  #fail(at: number, error: ParleyError): ParleyError {
+    if (!this.#broken || at < this.#broken.at) this.#broken = { at, error };
+    return error;
   }
 
   #check(frame: Uint8Array): ParleyError | null {
@@ -181,4 +182,16 @@ export class BulkOpener {
     if (frame.length > this.#maxFrame) return new ParleyError('PAYLOAD_TOO_LARGE', 'frame too large');
     return null;
   }
+}
+
+/**
+ * Web Crypto says OperationError for a tag that does not match; anything else (no key, no Web
+ * Crypto) is a failure of this browser, not an attack.
+ */
+function openFailure(err: unknown): ParleyError {
+  if (err instanceof ParleyError) return err;
+  if ((err as { name?: unknown } | null)?.name === 'OperationError') {
+    return new ParleyError('TAMPERED', 'bulk frame failed authentication (changed, replayed, reordered or after a lost frame)');
+  }
+  return new ParleyError('CONNECTION_FAILED', `bulk frame could not be opened: ${String(err)}`);
 }

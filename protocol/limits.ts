@@ -15,9 +15,10 @@ export const MAX_TIMESTAMP = 8_640_000_000_000_000;
 export const MAX_PEER_PLAINTEXT = 64 * 1024;
 
 /**
- * Largest plaintext of one bulk-channel frame (file chunk): 64 KiB on the wire minus the
- * 24 bytes of sealing (8-byte counter, 16-byte tag), the largest message every browser's
- * data channel takes.
+ * Largest plaintext of one bulk-channel frame (file chunk): a sealed frame (plaintext and its
+ * 16-byte tag) stays under 64 KiB, the largest message every browser's data channel takes. (The
+ * 24 is from protocol version 3, whose frames also carried an 8-byte counter; keeping it keeps
+ * the chunk size.)
  */
 export const MAX_BULK_PLAINTEXT = 64 * 1024 - 24;
 

@@ -10,5 +10,7 @@
  * (protocol/bulk-seal.ts) instead of secretbox.
  * Version 3: a file offer's `sha256` is the content hash (protocol/content-hash.ts: SHA-256 over
  * the SHA-256 of each 4 MiB block), no longer the plain SHA-256 of the file.
+ * Version 4: bulk-channel frames no longer carry their counter: frame n is sealed and opened
+ * under counter n (protocol/bulk-seal.ts).
  */
-export const PROTOCOL_VERSION = 3 as const;
+export const PROTOCOL_VERSION = 4 as const;

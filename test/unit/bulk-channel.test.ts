@@ -149,7 +149,7 @@ describe('BulkChannel receiving', () => {
 
   it.each([
     ['tampered', async (s: BulkSealer) => { const f = await s.seal(Uint8Array.of(1)); f[10]! ^= 0x01; return f; }, 'TAMPERED'],
-    ['replayed', async (s: BulkSealer) => { const f = await s.seal(Uint8Array.of(1)); return [f, f]; }, 'REPLAYED'],
+    ['replayed', async (s: BulkSealer) => { const f = await s.seal(Uint8Array.of(1)); return [f, f]; }, 'TAMPERED'],
     ['oversized', (s: BulkSealer) => s.seal(new Uint8Array(MAX_BULK_PLAINTEXT + 1)), 'PAYLOAD_TOO_LARGE'],
     ['secretbox (the old cipher)', () => new Sealer(keyB).seal(Uint8Array.of(1)), 'TAMPERED'],
     ['not binary', () => 'text', 'MALFORMED'],
@@ -159,7 +159,7 @@ describe('BulkChannel receiving', () => {
     for (const frame of Array.isArray(made) ? made : [made]) fake.deliver(frame as Uint8Array | string);
     await vi.waitFor(() => expect(fatal.map((e) => e.code)).toEqual([code]));
     expect(fake.readyState).toBe('closed');
-    if (code === 'REPLAYED') expect(frames).toHaveLength(1); // the first copy was fine
+    if (Array.isArray(made)) expect(frames).toHaveLength(1); // the first copy was fine
   });
 
   it('refuses frames before the link is verified, and anything after a bad frame', async () => {

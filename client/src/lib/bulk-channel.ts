@@ -3,9 +3,9 @@
  * counters, so large transfers never queue behind (or stall) chat and control messages.
  *
  * Both sides open it as a pre-negotiated channel with a fixed id once the first channel is
- * up, so it needs no extra offer/answer. Frames are sealed with the same counter rules as the
- * main channel's, with AES-256-GCM (protocol/bulk-seal.ts): a frame that fails to open is an
- * attack and ends the link.
+ * up, so it needs no extra offer/answer. Frames are sealed with AES-256-GCM under implicit
+ * counters (protocol/bulk-seal.ts: the channel is ordered, frame n has counter n): a frame that
+ * fails to open is an attack and ends the link.
  *
  * Sealing and opening are asynchronous (Web Crypto: bulk-crypto.ts) and pipelined: `send`
  * hands a chunk to sealing and returns at once while the bytes being sealed plus the browser's
