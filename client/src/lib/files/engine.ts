@@ -12,6 +12,10 @@
  *   have missed (the receiver `file-resume`s from the next chunk it needs, the sender re-sends
  *   unanswered offers, both repeat recent final answers; the sender goes on from the last
  *   acknowledged chunk by itself), so nothing is lost or kept twice.
+ *
+ * The register of transfers and the helpers every transition uses (end a transfer, send a
+ * control message, warn) are TransferBook's (transfer-book.ts); which ending is said again after
+ * a reconnect is final-answer.ts's.
  */
 import { ParleyError } from '@protocol/errors.ts';
 import type { Role } from '@protocol/cpace.ts';
@@ -25,22 +29,13 @@ import {
   type FileOffer,
 } from '@protocol/file.ts';
 import { checkBatch, type FilePolicy } from '@protocol/file-policy.ts';
-import { Emitter } from '../emitter.ts';
 import type { HashFactory } from './hash-file.ts';
 import { IncomingFile } from './incoming.ts';
 import { OutgoingFile } from './outgoing.ts';
 import { prepareOffer, type ChosenFile, type PrepareOptions } from './prepare.ts';
 import { SendLoop } from './send-loop.ts';
-import { FINAL_STATES, type Actor, type Batch, type FailureReason, type FileLink, type Transfer, type TransferUpdate, type UpdateKind } from './types.ts';
-
-export interface FileTransferEvents {
-  /** A batch appeared: our offer went out, or the peer's arrived. */
-  batch: Batch;
-  /** A transfer changed state (progress alone changes `bytes` without an event). */
-  update: TransferUpdate;
-  /** The peer sent something wrong; the transfer it named (if any) failed, the session goes on. */
-  warning: ParleyError;
-}
+import { TransferBook } from './transfer-book.ts';
+import { FINAL_STATES, type Actor, type Batch, type FileLink } from './types.ts';
 
 export interface FileTransfersOptions {
   link: FileLink;
@@ -53,23 +48,13 @@ export interface FileTransfersOptions {
 /** Incoming transfers not yet finished that one peer may hold open; more offers are declined (`busy`). */
 export const MAX_OPEN_INCOMING = 50;
 
-type AnyFile = IncomingFile | OutgoingFile;
-
-export class FileTransfers extends Emitter<FileTransferEvents> {
-  private readonly outgoing = new Map<string, OutgoingFile>();
-  private readonly incoming = new Map<string, IncomingFile>();
-  private readonly batches = new Map<string, Batch>();
-  /** Our offers as sent, to send again if the link drops before they are answered. */
-  private readonly offers = new Map<string, FileOffer>();
+export class FileTransfers extends TransferBook {
   private linkUp = true;
-  /** Counts link drops; a transfer remembers the epoch it ended in. */
-  private epoch = 0;
   private readonly sending: SendLoop;
   private closed = false;
-  private lastWarning = new Map<string, number>();
 
   constructor(private readonly options: FileTransfersOptions) {
-    super();
+    super(options.link);
     this.sending = new SendLoop({
       sendBulk: (plaintext) => options.link.sendBulk(plaintext),
       canSend: () => this.linkUp && !this.closed,
@@ -356,12 +341,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       this.send({ type: FileType.Cancel, fid, reason: 'error' });
       return;
     }
-    if (FINAL_STATES.has(t.state)) {
-      // The receiver missed how it ended: say it again.
-      if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid, reason: 'cancelled' });
-      if (t.state === 'failed' && t.failure === 'read') this.send({ type: FileType.Cancel, fid, reason: 'error' });
-      return;
-    }
+    if (FINAL_STATES.has(t.state)) return this.sayAgain(t); // the receiver missed how it ended
     if (next > t.chunks) return this.warn(new ParleyError('MALFORMED', 'file-resume past the end'));
     const wasOffered = t.state === 'offered';
     const wasGoing = t.state === 'active' || t.state === 'verifying'; // resumed already (or never paused here)
@@ -377,30 +357,18 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
    * unanswered offers again, and final answers given since the link before this one.
    */
   private announce(): void {
-    const recent = (t: AnyFile) => t.endedEpoch >= this.epoch - 1;
     for (const t of this.incoming.values()) {
-      if (t.state === 'paused') {
-        if (this.send({ type: FileType.Resume, fid: t.fid, next: t.next })) {
-          t.state = 'active';
-          this.update(t, 'resumed', 'auto');
-        }
-      } else if (recent(t)) {
-        if (t.state === 'declined' && t.by !== 'peer') this.send({ type: FileType.Decline, fid: t.fid, reason: t.declineReason ?? 'declined' });
-        if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'cancelled' });
-        if (t.state === 'done') this.send({ type: FileType.Done, fid: t.fid, ok: true });
-        if (t.state === 'failed' && t.failure === 'corrupt') this.send({ type: FileType.Done, fid: t.fid, ok: false });
-        if (t.state === 'failed' && (t.failure === 'protocol' || t.failure === 'check')) this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
+      if (t.state === 'paused' && this.send({ type: FileType.Resume, fid: t.fid, next: t.next })) {
+        t.state = 'active';
+        this.update(t, 'resumed', 'auto');
       }
     }
     for (const [id, offer] of this.offers) {
       if (this.batches.get(id)?.transfers.some((t) => t.state === 'offered')) this.send(offer);
     }
-    for (const t of this.outgoing.values()) {
-      if (!recent(t)) continue;
-      if (t.state === 'cancelled' && t.by === 'me') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'cancelled' });
-      if (t.state === 'failed' && t.failure === 'read') this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
-    }
+    for (const t of this.all()) if (t.endedEpoch >= this.epoch - 1) this.sayAgain(t);
   }
+
 
   private readFailed(t: OutgoingFile): void {
     this.drop(t);
@@ -408,59 +376,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     this.send({ type: FileType.Cancel, fid: t.fid, reason: 'error' });
   }
 
-  private outgoingFor(fid: string): OutgoingFile | undefined {
-    const t = this.outgoing.get(fid);
-    if (!t) this.warn(new ParleyError('MALFORMED', 'message for a file we did not offer'));
-    return t;
-  }
-
-  /** Sends a control message; false when the link is down (the reconnection announce covers it). */
-  private send(message: FileMessage): boolean {
-    try {
-      this.options.link.sendFileMessage(message);
-      return true;
-    } catch (err) {
-      if (!(err instanceof ParleyError && err.code === 'PEER_GONE')) this.warn(err instanceof ParleyError ? err : new ParleyError('MALFORMED', String(err)));
-      return false;
-    }
-  }
-
-  private fail(t: AnyFile, reason: FailureReason, by: Actor): void {
-    t.failure = reason;
-    this.finish(t, 'failed', 'failed', by);
-  }
-
-  private finish(t: AnyFile, state: 'done' | 'declined' | 'cancelled' | 'failed', what: UpdateKind, by: Actor): void {
-    t.state = state;
-    if (state !== 'done' && state !== 'failed') t.by = by;
-    t.endedEpoch = this.epoch;
-    this.update(t, what, by);
-  }
-
-  /** Frees what a stopped transfer holds. */
-  private drop(t: AnyFile): void {
-    if (t instanceof IncomingFile) t.discard();
-    else t.reader.clear();
-  }
-
-  private update(transfer: Transfer, what: UpdateKind, by: Actor): void {
-    this.emit('update', { transfer, what, by });
-  }
-
-  private *all(): Iterable<AnyFile> {
-    yield* this.outgoing.values();
-    yield* this.incoming.values();
-  }
-
   private assertConnected(): void {
     if (this.closed || !this.linkUp) throw new ParleyError('PEER_GONE', 'not connected');
-  }
-
-  /** A hostile peer could flood: at most one warning per code every 10 s. */
-  private warn(err: ParleyError): void {
-    const now = Date.now();
-    if (now - (this.lastWarning.get(err.code) ?? -Infinity) < 10_000) return;
-    this.lastWarning.set(err.code, now);
-    this.emit('warning', err);
   }
 }
