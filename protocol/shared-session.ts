@@ -16,6 +16,7 @@
  * - `shared-history`: the host hands a joining rep the last minutes of the conversation.
  * - `participants`: the host tells its colleagues who is in the session.
  * - `notes-update`: one rep's session notes, shown to the others.
+ * - `shared-line-received`: a reps-only line reached every rep it was for ("Delivered").
  *
  * On the customer link (host → customer): `chat` with an `author` (a colleague's message the
  * host relays; peer.ts) and `participant-notice` (a colleague the customer may see joined or left).
@@ -31,6 +32,7 @@ export const SharedType = {
   Notes: 'notes-update',
   Notice: 'participant-notice',
   HandoverReady: 'handover-ready',
+  LineReceived: 'shared-line-received',
 } as const;
 
 /** Most lines in one `shared-history` message (a longer history goes in several). */
@@ -145,7 +147,24 @@ export const HandoverReadySchema = v.object({
   queue: v.optional(HandoverQueueSchema),
 });
 
-export const SHARED_MESSAGE_SCHEMAS = [SharedLineSchema, SharedHistorySchema, ParticipantsSchema, NotesUpdateSchema, ParticipantNoticeSchema, HandoverReadySchema] as const;
+/**
+ * A receipt for a reps-only line, on a colleague link. A colleague sends one for each live
+ * reps-only line it takes in; the host sends one to the line's author once every rep the line
+ * went to has it. The author's line then shows "Delivered". (Lines to everyone are the
+ * customer's to acknowledge: peer `ack`.)
+ * @example { type: 'shared-line-received', id: 'm_3f9a0c1d' }
+ */
+export const SharedLineReceivedSchema = v.object({ type: v.literal(SharedType.LineReceived), id: Id });
+
+export const SHARED_MESSAGE_SCHEMAS = [
+  SharedLineSchema,
+  SharedHistorySchema,
+  ParticipantsSchema,
+  NotesUpdateSchema,
+  ParticipantNoticeSchema,
+  HandoverReadySchema,
+  SharedLineReceivedSchema,
+] as const;
 
 export type SharedHistory = v.InferOutput<typeof SharedHistorySchema>;
 export type Participants = v.InferOutput<typeof ParticipantsSchema>;
@@ -153,4 +172,5 @@ export type NotesUpdate = v.InferOutput<typeof NotesUpdateSchema>;
 export type ParticipantNotice = v.InferOutput<typeof ParticipantNoticeSchema>;
 export type HandoverReady = v.InferOutput<typeof HandoverReadySchema>;
 export type HandoverQueue = v.InferOutput<typeof HandoverQueueSchema>;
-export type SharedMessage = SharedLine | SharedHistory | Participants | NotesUpdate | ParticipantNotice | HandoverReady;
+export type SharedLineReceived = v.InferOutput<typeof SharedLineReceivedSchema>;
+export type SharedMessage = SharedLine | SharedHistory | Participants | NotesUpdate | ParticipantNotice | HandoverReady | SharedLineReceived;

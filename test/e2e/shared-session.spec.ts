@@ -59,12 +59,17 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   const privateAtB = chatLog(b).getByRole('listitem').filter({ hasText: SECRET });
   await expect(privateAtB).toBeVisible();
   await expect(privateAtB.getByText('Reps only')).toBeVisible();
-  await expect(chatLog(a).getByRole('listitem').filter({ hasText: SECRET }).getByText('Reps only')).toBeVisible();
+  const privateAtA = chatLog(a).getByRole('listitem').filter({ hasText: SECRET });
+  await expect(privateAtA.getByText('Reps only')).toBeVisible();
+  // B's browser said it has the line: A's copy reads "Delivered", as a line to the customer does.
+  await expect(privateAtA.getByText('Delivered')).toBeVisible();
   // B answers privately too: A sees it marked, and B's chooser goes back to everyone after.
   const toB = visiblePanel(b).getByLabel('To', { exact: true });
   await toB.selectOption('reps');
   await say(b, 'PRIVATE-7f3a too: I will take it');
   await expect(chatLog(a).getByRole('listitem').filter({ hasText: 'PRIVATE-7f3a too' }).getByText('Reps only')).toBeVisible();
+  // …and B's copy reads "Delivered" once the host (the only other rep) has it.
+  await expect(chatLog(b).getByRole('listitem').filter({ hasText: 'PRIVATE-7f3a too' }).getByText('Delivered')).toBeVisible();
   await toB.selectOption('all');
   // B answers the customer (to everyone), who sees it under B's name.
   await say(b, 'Hi Ada, Bo here from printing');

@@ -19,6 +19,7 @@ const valid = {
   relayedChat: { type: 'chat', id: 'm_3f9a0c1d', text: 'Hello', sentAt: 1, author: 'Ana' },
   handover: { type: 'handover-ready', sid: 'A'.repeat(43), inviteId: 'B'.repeat(22) },
   handoverWithQueue: { type: 'handover-ready', sid: 'A'.repeat(43), inviteId: 'B'.repeat(22), queue: { id: 'billing', name: 'Billing' } },
+  received: { type: 'shared-line-received', id: 'm_3f9a0c1d' },
 };
 
 describe('shared-session peer messages', () => {
@@ -43,6 +44,9 @@ describe('shared-session peer messages', () => {
     ['a handover queue with a bad id', { ...valid.handoverWithQueue, queue: { id: '../Billing', name: 'Billing' } }],
     ['a handover queue without a name', { ...valid.handoverWithQueue, queue: { id: 'billing', name: '' } }],
     ['a handover queue that is text', { ...valid.handoverWithQueue, queue: 'billing' }],
+    ['a receipt without an id', { type: 'shared-line-received' }],
+    ['a receipt with a bad id', { ...valid.received, id: '../m_3f9a0c1d' }],
+    ['a receipt with an id that is a number', { ...valid.received, id: 12345678 }],
   ];
   it.each(malformed)('rejects %s as MALFORMED', (_name, message) => {
     expect(codeOf(() => parsePeerMessage(message))).toBe('MALFORMED');
@@ -57,6 +61,7 @@ describe('shared-session peer messages', () => {
     ['a relayed chat author over the limit', { ...valid.relayedChat, author: 'x'.repeat(MAX_NAME_CHARS + 1) }],
     ['a handover queue name over the limit', { ...valid.handoverWithQueue, queue: { id: 'billing', name: 'x'.repeat(MAX_NAME_CHARS + 1) } }],
     ['a handover queue id over 32 characters', { ...valid.handoverWithQueue, queue: { id: 'b'.repeat(33), name: 'Billing' } }],
+    ['a receipt id over 64 characters', { ...valid.received, id: 'm'.repeat(65) }],
   ];
   it.each(oversized)('rejects %s', (_name, message) => {
     expect(() => parsePeerMessage(message)).toThrow();
@@ -96,12 +101,13 @@ describe('shared-session messages in the inbox', () => {
     }
   });
 
-  it('takes lines and notes from either side', () => {
+  it('takes lines, notes and receipts from either side', () => {
     for (const role of ['rep', 'customer'] as const) {
       const { box, emitted } = inbox(role);
       routePeerMessage(box, parsePeerMessage(valid.line));
       routePeerMessage(box, parsePeerMessage(valid.notes));
-      expect(emitted.map(([event]) => event)).toEqual(['shared', 'shared']);
+      routePeerMessage(box, parsePeerMessage(valid.received));
+      expect(emitted).toEqual([['shared', valid.line], ['shared', valid.notes], ['shared', valid.received]]);
     }
   });
 
@@ -120,7 +126,7 @@ describe('shared-session messages in the inbox', () => {
 
   it('cuts a flood of lines, participants lists and notices', () => {
     vi.useFakeTimers({ now: 1_767_225_600_000 }); // the clock stands still: no refill during the loop
-    for (const [message, limit] of [[valid.line, 100], [valid.participants, 20], [valid.notice, 10], [valid.history, 60]] as const) {
+    for (const [message, limit] of [[valid.line, 100], [valid.participants, 20], [valid.notice, 10], [valid.history, 60], [valid.received, 200]] as const) {
       const { box, emitted, warnings } = inbox('customer');
       for (let i = 0; i < 500; i++) routePeerMessage(box, parsePeerMessage(message));
       expect(emitted.length).toBe(limit);

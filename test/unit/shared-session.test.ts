@@ -4,7 +4,7 @@ import type { Chat, PeerMessage } from '../../protocol/peer.ts';
 import { parsePeerMessage } from '../../protocol/peer.ts';
 import { MAX_HISTORY_LINES, MAX_HISTORY_LINES_PER_MESSAGE, type HistoryLine, type SharedMessage } from '../../protocol/shared-session.ts';
 import { CustomerGate, PrivateToCustomerError, type CustomerLink } from '../../client/src/lib/shared-session-gate.ts';
-import { SharedHost } from '../../client/src/lib/shared-session-host.ts';
+import { MAX_UNRECEIVED_LINES, SharedHost } from '../../client/src/lib/shared-session-host.ts';
 import { SharedGuest } from '../../client/src/lib/shared-session-guest.ts';
 
 /** The customer's side of the link as a byte log: everything that would go on the wire, as JSON. */
@@ -120,6 +120,83 @@ describe('SharedHost', () => {
   it('refuses a private line when no colleague is there to read it', () => {
     const { host } = setup();
     expect(() => host.sayToReps('nobody')).toThrow();
+  });
+
+  describe('receipts for reps-only lines', () => {
+    const B = 'inviteB_0000000000000';
+    const C = 'inviteC_0000000000000';
+    const receipts = (link: RecordingColleague) => link.got.filter((m) => m.type === 'shared-line-received').map((m) => (m as { id: string }).id);
+    const privateLine = (id: string) => ({ type: 'shared-line', id, text: 'between us', sentAt: 5, author: { kind: 'rep', name: 'x' }, to: 'reps' }) as const;
+    function withDelivered() {
+      const t = setup();
+      const delivered: string[] = [];
+      t.host.on('delivered', (id) => delivered.push(id));
+      return { ...t, delivered };
+    }
+
+    it('the host\'s line is delivered once every colleague present has it, and only once', () => {
+      const { host, colleague, delivered } = withDelivered();
+      colleague(B, 'Bo');
+      colleague(C, 'Cy');
+      const line = host.sayToReps('for both of you');
+      host.receive(B, { type: 'shared-line-received', id: line.id });
+      expect(delivered).toEqual([]);
+      host.receive(B, { type: 'shared-line-received', id: line.id }); // B again does not count for C
+      expect(delivered).toEqual([]);
+      host.receive(C, { type: 'shared-line-received', id: line.id });
+      host.receive(C, { type: 'shared-line-received', id: line.id });
+      expect(delivered).toEqual([line.id]);
+    });
+
+    it('a colleague\'s line: its author hears it was received once the other colleagues have it (at once when there are none)', () => {
+      const { host, colleague } = withDelivered();
+      const b = colleague(B, 'Bo');
+      host.receive(B, privateLine('m_from_b_alone'));
+      expect(receipts(b)).toEqual(['m_from_b_alone']); // the host has it, and nobody else was to get it
+      const c = colleague(C, 'Cy');
+      host.receive(B, privateLine('m_from_b_both'));
+      expect(receipts(b)).toEqual(['m_from_b_alone']);
+      host.receive(C, { type: 'shared-line-received', id: 'm_from_b_both' });
+      expect(receipts(b)).toEqual(['m_from_b_alone', 'm_from_b_both']);
+      expect(receipts(c)).toEqual([]);
+    });
+
+    it('ignores receipts for lines to everyone, unknown ids, and from colleagues the line did not go to', () => {
+      const { host, colleague, delivered } = withDelivered();
+      const b = colleague(B, 'Bo');
+      const line = host.sayToReps('before C came');
+      colleague(C, 'Cy');
+      host.receive(C, { type: 'shared-line-received', id: line.id }); // C never got it
+      host.receive(B, { type: 'shared-line-received', id: 'm_made_up_id' });
+      host.receive(B, { type: 'shared-line', id: 'm_to_everyone', text: 'hi', sentAt: 5, author: { kind: 'rep', name: 'Bo' }, to: 'all' });
+      expect(delivered).toEqual([]);
+      expect(receipts(b)).toEqual([]);
+      host.receive(B, { type: 'shared-line-received', id: line.id });
+      expect(delivered).toEqual([line.id]);
+    });
+
+    it('a colleague leaving: lines waiting on it stay "Sent", and lines of its own are forgotten', () => {
+      const { host, colleague, delivered } = withDelivered();
+      colleague(B, 'Bo');
+      const c = colleague(C, 'Cy');
+      const line = host.sayToReps('will C read it?');
+      host.receive(B, { type: 'shared-line-received', id: line.id });
+      host.receive(C, privateLine('m_from_c_left'));
+      host.left(C);
+      host.receive(B, { type: 'shared-line-received', id: 'm_from_c_left' });
+      expect(delivered).toEqual([]);
+      expect(receipts(c)).toEqual([]);
+    });
+
+    it('forgets the oldest lines beyond MAX_UNRECEIVED_LINES when a colleague never answers', () => {
+      const { host, colleague, delivered } = withDelivered();
+      colleague(B, 'Bo');
+      const first = host.sayToReps('line 0');
+      const ids = Array.from({ length: MAX_UNRECEIVED_LINES }, (_, i) => host.sayToReps(`line ${i + 1}`).id);
+      host.receive(B, { type: 'shared-line-received', id: first.id });
+      host.receive(B, { type: 'shared-line-received', id: ids.at(-1)! });
+      expect(delivered).toEqual([ids.at(-1)]);
+    });
   });
 
   it('lists participants with invited and hidden reps, and tells the customer only about shown ones', () => {
@@ -254,6 +331,29 @@ describe('SharedGuest', () => {
     g.receive({ type: 'shared-history', lines: [hline('m_late_line', 'late')], done: true });
     expect(warnings).toContain('REPLAYED');
     expect(lines).toHaveLength(MAX_HISTORY_LINES);
+  });
+
+  it('acknowledges each live reps-only line once (not history, not lines to everyone)', () => {
+    const { g, sent } = guest();
+    const reps = (id: string): HistoryLine => ({ ...hline(id, 'psst'), author: { kind: 'rep', name: 'Hana' }, to: 'reps' });
+    g.receive({ type: 'shared-history', lines: [reps('m_old_private')], done: true });
+    g.receive({ type: 'shared-line', ...reps('m_new_private') });
+    g.receive({ type: 'shared-line', ...reps('m_new_private') });
+    g.receive({ type: 'shared-line', ...hline('m_to_everyone', 'hi') });
+    expect(sent).toEqual([{ type: 'shared-line-received', id: 'm_new_private' }]);
+  });
+
+  it('marks its own reps-only line delivered on the host\'s receipt, once; other receipts change nothing', () => {
+    const { g } = guest();
+    const delivered: string[] = [];
+    g.on('delivered', (id) => delivered.push(id));
+    const mine = g.say('between reps', 'reps');
+    const public_ = g.say('to everyone', 'all');
+    g.receive({ type: 'shared-line-received', id: public_.id });
+    g.receive({ type: 'shared-line-received', id: 'm_someone_else' });
+    g.receive({ type: 'shared-line-received', id: mine.id });
+    g.receive({ type: 'shared-line-received', id: mine.id });
+    expect(delivered).toEqual([mine.id]);
   });
 
   it('sends its own lines to the host with the audience chosen, and keeps them', () => {

@@ -61,6 +61,8 @@ export const PEER_FLOOD_RULES: Readonly<Record<string, BucketRule>> = {
   // Shared desk sessions: a colleague's lines as chat; history comes in parts at a join
   // (MAX_HISTORY_LINES / MAX_HISTORY_LINES_PER_MESSAGE = 50), then rarely.
   'shared-line': { capacity: 100, perSecond: 5 },
+  // One per reps-only line, from each colleague (to the host) or from the host (to an author).
+  'shared-line-received': { capacity: 200, perSecond: 20 },
   'shared-history': { capacity: 60, perSecond: 1 },
   participants: { capacity: 20, perSecond: 1 },
   'notes-update': { capacity: 20, perSecond: 2 },

@@ -94,6 +94,7 @@ export function routePeerMessage(inbox: Inbox, message: PeerMessage): void {
       return;
     case SharedType.Line:
     case SharedType.Notes:
+    case SharedType.LineReceived:
       return emit('shared', message);
     default:
       if ((message as { type: string }).type.startsWith('file-')) emit('file-message', message);

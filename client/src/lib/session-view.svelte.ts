@@ -275,6 +275,11 @@ export class SessionView {
     return this.append(event);
   }
 
+  /** Our line `id` arrived where it was going: "Delivered", kept in the transcript as a receipt. */
+  markDelivered(id: string): void {
+    void this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
+  }
+
   /**
    * Customer: our rep handed the chat to a colleague. The log stays; a new session (new key
    * agreement, "not verified" again) starts on the same connection with the new rep.
@@ -442,7 +447,7 @@ export class SessionView {
     session.on('chat-sent', (id) => this.pending.delete(id));
     session.on('ack', (id) => {
       this.pending.delete(id);
-      this.append({ kind: 'receipt', id, at: Date.now() }).then(() => this.delivered.add(id));
+      this.markDelivered(id);
     });
     session.on('typing', (active) => {
       // A peer whose page froze or closed never says it stopped: the line goes after a while.

@@ -23,6 +23,8 @@ export interface SharedGuestEvents {
   'history-done': void;
   participants: Participant[];
   notes: { name: string; text: string; updatedAt: number };
+  /** A reps-only line of this rep's reached every other rep (its id). */
+  delivered: string;
   /** Transfer: the host let this rep take the customer (take it with `desk-handover`). */
   'handover-ready': { sid: string; inviteId: string; queue?: HandoverQueue };
   warning: ParleyError;
@@ -30,6 +32,8 @@ export interface SharedGuestEvents {
 
 export class SharedGuest extends Emitter<SharedGuestEvents> {
   private readonly seen = new Set<string>();
+  /** Our reps-only lines not yet said to be received. */
+  private readonly ownRepsOnly = new Set<string>();
   private historyLines = 0;
   private historyDone = false;
   /** The conversation as received, oldest first (kept when the customer is handed over to this rep). */
@@ -65,8 +69,14 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
       }
       case SharedType.Line: {
         const { type: _type, ...line } = message;
-        return this.take({ ...line, history: false });
+        // A reps-only line is acknowledged to the host, which tells its author once all have it.
+        if (this.take({ ...line, history: false }) && line.to === 'reps') this.link.send({ type: SharedType.LineReceived, id: line.id });
+        return;
       }
+      case SharedType.LineReceived:
+        // Only for a reps-only line of our own, once: anything else is ignored.
+        if (this.ownRepsOnly.delete(message.id)) this.emit('delivered', message.id);
+        return;
       case SharedType.Participants:
         this.participants = message.list;
         return this.emit('participants', message.list);
@@ -89,6 +99,7 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
     const line: GuestLine = { id: newMessageId(), text, sentAt: this.now(), author: { kind: 'rep', name: this.ownName }, to, history: false };
     this.link.send({ type: SharedType.Line, id: line.id, text, sentAt: line.sentAt, author: line.author, to });
     this.seen.add(line.id);
+    if (to === 'reps') this.ownRepsOnly.add(line.id);
     this.lines.push(line);
     return line;
   }
@@ -97,10 +108,12 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
     this.link.send({ type: SharedType.Notes, text, updatedAt });
   }
 
-  private take(line: GuestLine): void {
-    if (this.seen.has(line.id)) return;
+  /** Keeps and shows a line; false if it was seen before. */
+  private take(line: GuestLine): boolean {
+    if (this.seen.has(line.id)) return false;
     this.seen.add(line.id);
     this.lines.push(line);
     this.emit('line', line);
+    return true;
   }
 }

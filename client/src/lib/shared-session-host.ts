@@ -41,6 +41,8 @@ export interface SharedHostEvents {
   line: SharedLineEvent;
   participants: Participant[];
   notes: { colleagueId: string; name: string; text: string; updatedAt: number };
+  /** A reps-only line of the host's reached every colleague it went to (its id). */
+  delivered: string;
   /** A step failed for one colleague (its link is down): the others go on. */
   warning: ParleyError;
 }
@@ -52,6 +54,20 @@ export interface SharedHostOptions {
   /** How much history a joining rep receives (desk config `sharedHistoryMinutes`). */
   historyMinutes: number;
   now?: () => number;
+}
+
+/**
+ * Reps-only lines kept waiting for receipts; the oldest are forgotten beyond this (a colleague
+ * that never sends receipts must not grow the host's memory): they stay "Sent".
+ */
+export const MAX_UNRECEIVED_LINES = 500;
+
+/** A reps-only line not yet with every rep it went to. */
+interface Unreceived {
+  /** `host`, or the id of the colleague who wrote it (it gets the receipt). */
+  author: string;
+  /** Colleagues it went to that have not said they have it. */
+  waiting: Set<string>;
 }
 
 interface Colleague {
@@ -66,6 +82,7 @@ export class SharedHost extends Emitter<SharedHostEvents> {
   /** The conversation as this host saw it, for handing over (bounded: MAX_HISTORY_LINES). */
   private readonly lines: HistoryLine[] = [];
   private readonly colleagues = new Map<string, Colleague>();
+  private readonly unreceived = new Map<string, Unreceived>();
   private readonly now: () => number;
 
   constructor(private readonly options: SharedHostOptions) {
@@ -91,6 +108,7 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     if (this.present().length === 0) throw new ParleyError('PEER_GONE', 'no colleague present');
     const line: HistoryLine = { id: newMessageId(), text, sentAt: this.now(), author: { kind: 'rep', name: this.options.hostName }, to: 'reps' };
     this.record(line);
+    this.awaitReceipts(line.id, 'host');
     return line;
   }
 
@@ -112,7 +130,14 @@ export class SharedHost extends Emitter<SharedHostEvents> {
         const line: HistoryLine = { id: message.id, text: message.text, sentAt: this.now(), author: { kind: 'rep', name: from.name }, to: message.to };
         if (line.to === 'all') this.tryStep(() => this.options.gate.say({ text: line.text, to: 'all', author: from.name }));
         this.record(line, colleagueId);
+        if (line.to === 'reps') this.awaitReceipts(line.id, colleagueId);
         this.emit('line', { line, colleagueId });
+        return;
+      }
+      case SharedType.LineReceived: {
+        // Receipts for lines it was not waiting on (sent twice, or made up) change nothing.
+        const entry = this.unreceived.get(message.id);
+        if (entry?.waiting.delete(colleagueId)) this.settle(message.id, entry);
         return;
       }
       case SharedType.Notes: {
@@ -176,6 +201,8 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     if (!c) return;
     this.colleagues.delete(colleagueId);
     if (c.status === 'present' && !c.hidden) this.tryStep(() => this.options.gate.announce(c, 'left'));
+    // Its lines will get no receipt; lines waiting on it are not "Delivered" to it either.
+    for (const [id, entry] of this.unreceived) if (entry.author === colleagueId || entry.waiting.has(colleagueId)) this.unreceived.delete(id);
     this.participantsChanged();
   }
 
@@ -207,6 +234,28 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     this.lines.push(line);
     if (this.lines.length > MAX_HISTORY_LINES) this.lines.splice(0, this.lines.length - MAX_HISTORY_LINES);
     this.forEachPresent((c) => c.send({ type: SharedType.Line, ...line }), fromColleague);
+  }
+
+  /**
+   * A reps-only line just went to every present colleague but its author: its author hears
+   * "received" once they all have it (at once when there is no one else).
+   */
+  private awaitReceipts(id: string, author: string): void {
+    const waiting = new Set(this.present().map((c) => c.id).filter((c) => c !== author));
+    const entry = { author, waiting };
+    this.unreceived.set(id, entry);
+    if (this.unreceived.size > MAX_UNRECEIVED_LINES) this.unreceived.delete(this.unreceived.keys().next().value!);
+    this.settle(id, entry);
+  }
+
+  /** Tells the author of `id` it was received, once no colleague is waited on. */
+  private settle(id: string, entry: Unreceived): void {
+    if (entry.waiting.size > 0) return;
+    this.unreceived.delete(id);
+    if (entry.author === 'host') return this.emit('delivered', id);
+    const author = this.colleagues.get(entry.author);
+    const link = author?.status === 'present' ? author.link : null;
+    if (link) this.tryStep(() => link.send({ type: SharedType.LineReceived, id }));
   }
 
   private sendHistory(link: ColleagueLink): void {

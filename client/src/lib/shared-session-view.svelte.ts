@@ -70,6 +70,7 @@ export class SharedHostView implements SharedSessionHooks {
     this.host.on('line', ({ line }) => void view.addLine(lineEvent(line, true)));
     this.host.on('warning', (err) => (this.error = err));
     this.host.on('notes', ({ name, text }) => (this.notes = { name, text }));
+    this.host.on('delivered', (id) => view.markDelivered(id));
     this.participants = this.host.participants();
     // What was said before the first invitation: a joining colleague receives it too.
     this.host.seed(
@@ -225,6 +226,8 @@ export class SharedGuestView {
 
   /** Each line as it arrives or is written here (the console writes it to the tab's transcript). */
   onLine: ((event: NewEvent) => void) | null = null;
+  /** A reps-only line of ours reached the other reps (the console marks it "Delivered"). */
+  onDelivered: ((id: string) => void) | null = null;
 
   private guest: SharedGuest | null = null;
   private session: Session | null = null;
@@ -249,6 +252,7 @@ export class SharedGuestView {
       this.lines = [...guest.lines];
       this.onLine?.(this.event(line));
     });
+    guest.on('delivered', (id) => this.onDelivered?.(id));
     guest.on('participants', (list) => (this.participants = list));
     guest.on('notes', (notes) => (this.notes = notes));
     guest.on('warning', (err) => (this.error = err));

@@ -38,6 +38,7 @@ export async function joinAsColleague(inviteId: string, options: SharedViewOptio
     }
     void view.addLine(event);
   };
+  guest.onDelivered = (id) => view.markDelivered(id);
   const opened = view.beginAsColleague();
   try {
     await guest.accept(inviteId);
