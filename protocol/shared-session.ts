@@ -16,7 +16,7 @@
  * - `shared-history`: the host hands a joining rep the last minutes of the conversation.
  * - `participants`: the host tells its colleagues who is in the session.
  * - `notes-update`: one rep's session notes, shown to the others.
- * - `shared-line-received`: a reps-only line reached every rep it was for ("Delivered").
+ * - `shared-line-received`: a line reached everyone it was for ("Delivered").
  *
  * On the customer link (host → customer): `chat` with an `author` (a colleague's message the
  * host relays; peer.ts) and `participant-notice` (a colleague the customer may see joined or left).
@@ -148,10 +148,10 @@ export const HandoverReadySchema = v.object({
 });
 
 /**
- * A receipt for a reps-only line, on a colleague link. A colleague sends one for each live
- * reps-only line it takes in; the host sends one to the line's author once every rep the line
- * went to has it. The author's line then shows "Delivered". (Lines to everyone are the
- * customer's to acknowledge: peer `ack`.)
+ * A receipt for a line, on a colleague link. A colleague sends one for each live reps-only line
+ * it takes in; the host sends one to a colleague once its line reached everyone it was for: every
+ * other rep for a reps-only line, the customer's browser (its `ack`) for a line to everyone. The
+ * author's line then shows "Delivered".
  * @example { type: 'shared-line-received', id: 'm_3f9a0c1d' }
  */
 export const SharedLineReceivedSchema = v.object({ type: v.literal(SharedType.LineReceived), id: Id });

@@ -71,9 +71,11 @@ test('A invites B, B gets the history, private lines stay among reps, then A tra
   // …and B's copy reads "Delivered" once the host (the only other rep) has it.
   await expect(chatLog(b).getByRole('listitem').filter({ hasText: 'PRIVATE-7f3a too' }).getByText('Delivered')).toBeVisible();
   await toB.selectOption('all');
-  // B answers the customer (to everyone), who sees it under B's name.
+  // B answers the customer (to everyone), who sees it under B's name; B's copy reads "Delivered"
+  // once the customer's browser has it (the host passes the customer's receipt on).
   await say(b, 'Hi Ada, Bo here from printing');
   await expect(ada.getByText('Hi Ada, Bo here from printing')).toBeVisible();
+  await expect(chatLog(b).getByRole('listitem').filter({ hasText: 'Hi Ada, Bo here from printing' }).getByText('Delivered')).toBeVisible();
   await expect(chatLog(a).getByText('Hi Ada, Bo here from printing')).toBeVisible();
   // The customer writes again: both reps see it.
   await ada.getByLabel('Message', { exact: true }).fill('thanks');

@@ -188,6 +188,29 @@ describe('SharedHost', () => {
       expect(receipts(c)).toEqual([]);
     });
 
+    it('a colleague\'s line to everyone is delivered when the customer\'s browser acknowledges the chat it went as', () => {
+      const { host, colleague, customer } = withDelivered();
+      const b = colleague(B, 'Bo');
+      host.receive(B, { type: 'shared-line', id: 'm_from_b_public', text: 'Hi Ada', sentAt: 5, author: { kind: 'rep', name: 'Bo' }, to: 'all' });
+      const relayed = JSON.parse(customer.wire.at(-1)!) as { id: string };
+      host.customerReceived('m_other_chat'); // the host's own line, say: nothing for B
+      expect(receipts(b)).toEqual([]);
+      host.customerReceived(relayed.id);
+      host.customerReceived(relayed.id);
+      expect(receipts(b)).toEqual(['m_from_b_public']);
+    });
+
+    it('a colleague who left before the customer acknowledged its line gets nothing, and nothing is kept', () => {
+      const { host, colleague, customer } = withDelivered();
+      const b = colleague(B, 'Bo');
+      host.receive(B, { type: 'shared-line', id: 'm_from_b_public', text: 'Hi Ada', sentAt: 5, author: { kind: 'rep', name: 'Bo' }, to: 'all' });
+      const relayed = JSON.parse(customer.wire.at(-1)!) as { id: string };
+      host.left(B);
+      host.joined(B, 'Bo', b); // back on a new link with the same id: the old line is not its
+      host.customerReceived(relayed.id);
+      expect(receipts(b)).toEqual([]);
+    });
+
     it('forgets the oldest lines beyond MAX_UNRECEIVED_LINES when a colleague never answers', () => {
       const { host, colleague, delivered } = withDelivered();
       colleague(B, 'Bo');
@@ -343,17 +366,19 @@ describe('SharedGuest', () => {
     expect(sent).toEqual([{ type: 'shared-line-received', id: 'm_new_private' }]);
   });
 
-  it('marks its own reps-only line delivered on the host\'s receipt, once; other receipts change nothing', () => {
+  it('marks its own lines delivered on the host\'s receipt, once each; receipts for other ids change nothing', () => {
     const { g } = guest();
     const delivered: string[] = [];
     g.on('delivered', (id) => delivered.push(id));
     const mine = g.say('between reps', 'reps');
     const public_ = g.say('to everyone', 'all');
-    g.receive({ type: 'shared-line-received', id: public_.id });
+    g.receive({ type: 'shared-line', ...hline('m_from_customer', 'hello') });
+    g.receive({ type: 'shared-line-received', id: 'm_from_customer' });
     g.receive({ type: 'shared-line-received', id: 'm_someone_else' });
     g.receive({ type: 'shared-line-received', id: mine.id });
     g.receive({ type: 'shared-line-received', id: mine.id });
-    expect(delivered).toEqual([mine.id]);
+    g.receive({ type: 'shared-line-received', id: public_.id });
+    expect(delivered).toEqual([mine.id, public_.id]);
   });
 
   it('sends its own lines to the host with the audience chosen, and keeps them', () => {

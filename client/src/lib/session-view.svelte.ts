@@ -26,6 +26,8 @@ import type { SharedMessage } from '@protocol/shared-session.ts';
 export interface SharedSessionHooks {
   customerSaid(chat: Chat): void;
   hostSaid(chat: Chat): void;
+  /** The customer's browser has chat `id` (its `ack`): a colleague's relayed line is delivered. */
+  customerReceived(id: string): void;
   /** A shared-session message on the customer's link that is not for the customer view (none expected: warned). */
   fromCustomerLink(message: SharedMessage): void;
 }
@@ -448,6 +450,7 @@ export class SessionView {
     session.on('ack', (id) => {
       this.pending.delete(id);
       this.markDelivered(id);
+      this.shared?.customerReceived(id);
     });
     session.on('typing', (active) => {
       // A peer whose page froze or closed never says it stopped: the line goes after a while.

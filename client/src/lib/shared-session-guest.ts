@@ -23,7 +23,7 @@ export interface SharedGuestEvents {
   'history-done': void;
   participants: Participant[];
   notes: { name: string; text: string; updatedAt: number };
-  /** A reps-only line of this rep's reached every other rep (its id). */
+  /** A line of this rep's reached everyone it was for (its id): the other reps, or the customer. */
   delivered: string;
   /** Transfer: the host let this rep take the customer (take it with `desk-handover`). */
   'handover-ready': { sid: string; inviteId: string; queue?: HandoverQueue };
@@ -32,8 +32,8 @@ export interface SharedGuestEvents {
 
 export class SharedGuest extends Emitter<SharedGuestEvents> {
   private readonly seen = new Set<string>();
-  /** Our reps-only lines not yet said to be received. */
-  private readonly ownRepsOnly = new Set<string>();
+  /** Our lines not yet said to be delivered. */
+  private readonly undelivered = new Set<string>();
   private historyLines = 0;
   private historyDone = false;
   /** The conversation as received, oldest first (kept when the customer is handed over to this rep). */
@@ -74,8 +74,8 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
         return;
       }
       case SharedType.LineReceived:
-        // Only for a reps-only line of our own, once: anything else is ignored.
-        if (this.ownRepsOnly.delete(message.id)) this.emit('delivered', message.id);
+        // Only for a line of our own, once: anything else is ignored.
+        if (this.undelivered.delete(message.id)) this.emit('delivered', message.id);
         return;
       case SharedType.Participants:
         this.participants = message.list;
@@ -99,7 +99,7 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
     const line: GuestLine = { id: newMessageId(), text, sentAt: this.now(), author: { kind: 'rep', name: this.ownName }, to, history: false };
     this.link.send({ type: SharedType.Line, id: line.id, text, sentAt: line.sentAt, author: line.author, to });
     this.seen.add(line.id);
-    if (to === 'reps') this.ownRepsOnly.add(line.id);
+    this.undelivered.add(line.id);
     this.lines.push(line);
     return line;
   }

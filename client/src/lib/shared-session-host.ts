@@ -57,10 +57,17 @@ export interface SharedHostOptions {
 }
 
 /**
- * Reps-only lines kept waiting for receipts; the oldest are forgotten beyond this (a colleague
- * that never sends receipts must not grow the host's memory): they stay "Sent".
+ * Lines kept waiting for receipts (reps-only lines, and colleagues' lines relayed to the
+ * customer, each); the oldest are forgotten beyond this (a peer that never sends receipts must
+ * not grow the host's memory): they stay "Sent".
  */
 export const MAX_UNRECEIVED_LINES = 500;
+
+/** A colleague's line to everyone, relayed to the customer as a chat the customer has not acknowledged yet. */
+interface Relayed {
+  colleagueId: string;
+  lineId: string;
+}
 
 /** A reps-only line not yet with every rep it went to. */
 interface Unreceived {
@@ -83,6 +90,8 @@ export class SharedHost extends Emitter<SharedHostEvents> {
   private readonly lines: HistoryLine[] = [];
   private readonly colleagues = new Map<string, Colleague>();
   private readonly unreceived = new Map<string, Unreceived>();
+  /** By the id of the chat the customer got. */
+  private readonly relayed = new Map<string, Relayed>();
   private readonly now: () => number;
 
   constructor(private readonly options: SharedHostOptions) {
@@ -128,7 +137,7 @@ export class SharedHost extends Emitter<SharedHostEvents> {
       case SharedType.Line: {
         // The author is who the link belongs to, whatever the message claims.
         const line: HistoryLine = { id: message.id, text: message.text, sentAt: this.now(), author: { kind: 'rep', name: from.name }, to: message.to };
-        if (line.to === 'all') this.tryStep(() => this.options.gate.say({ text: line.text, to: 'all', author: from.name }));
+        if (line.to === 'all') this.tryStep(() => this.relay(this.options.gate.say({ text: line.text, to: 'all', author: from.name }).id, colleagueId, line.id));
         this.record(line, colleagueId);
         if (line.to === 'reps') this.awaitReceipts(line.id, colleagueId);
         this.emit('line', { line, colleagueId });
@@ -150,6 +159,17 @@ export class SharedHost extends Emitter<SharedHostEvents> {
         // History, participants, notices and handovers come from a host, never to one.
         this.emit('warning', new ParleyError('MALFORMED', `${message.type} from a colleague`));
     }
+  }
+
+  /**
+   * The customer's browser acknowledged chat `chatId`: if it was a colleague's line, its author
+   * hears it was delivered.
+   */
+  customerReceived(chatId: string): void {
+    const relayed = this.relayed.get(chatId);
+    if (!relayed) return;
+    this.relayed.delete(chatId);
+    this.tellAuthor(relayed.colleagueId, relayed.lineId);
   }
 
   /** The host's own notes changed: the colleagues see them. */
@@ -203,6 +223,7 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     if (c.status === 'present' && !c.hidden) this.tryStep(() => this.options.gate.announce(c, 'left'));
     // Its lines will get no receipt; lines waiting on it are not "Delivered" to it either.
     for (const [id, entry] of this.unreceived) if (entry.author === colleagueId || entry.waiting.has(colleagueId)) this.unreceived.delete(id);
+    for (const [id, relayed] of this.relayed) if (relayed.colleagueId === colleagueId) this.relayed.delete(id);
     this.participantsChanged();
   }
 
@@ -252,10 +273,21 @@ export class SharedHost extends Emitter<SharedHostEvents> {
   private settle(id: string, entry: Unreceived): void {
     if (entry.waiting.size > 0) return;
     this.unreceived.delete(id);
-    if (entry.author === 'host') return this.emit('delivered', id);
-    const author = this.colleagues.get(entry.author);
+    if (entry.author === 'host') this.emit('delivered', id);
+    else this.tellAuthor(entry.author, id);
+  }
+
+  /** Remembers that chat `chatId` to the customer carries line `lineId` of a colleague. */
+  private relay(chatId: string, colleagueId: string, lineId: string): void {
+    this.relayed.set(chatId, { colleagueId, lineId });
+    if (this.relayed.size > MAX_UNRECEIVED_LINES) this.relayed.delete(this.relayed.keys().next().value!);
+  }
+
+  /** Tells colleague `colleagueId` its line `lineId` reached everyone it was for ("Delivered"). */
+  private tellAuthor(colleagueId: string, lineId: string): void {
+    const author = this.colleagues.get(colleagueId);
     const link = author?.status === 'present' ? author.link : null;
-    if (link) this.tryStep(() => link.send({ type: SharedType.LineReceived, id }));
+    if (link) this.tryStep(() => link.send({ type: SharedType.LineReceived, id: lineId }));
   }
 
   private sendHistory(link: ColleagueLink): void {

@@ -94,6 +94,10 @@ export class SharedHostView implements SharedSessionHooks {
     this.host.hostSaid(chat);
   }
 
+  customerReceived(id: string): void {
+    this.host.customerReceived(id);
+  }
+
   fromCustomerLink(message: SharedMessage): void {
     this.error = new ParleyError('MALFORMED', `${message.type} from the customer`);
   }
