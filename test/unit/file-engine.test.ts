@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { OutgoingFile } from '../../client/src/lib/files/outgoing.ts';
 import { newContentHasher, type HashFactory } from '../../client/src/lib/files/hash-file.ts';
 import { nodeContentHash } from '../content-hash-node.ts';
 import { FilePolicyError } from '../../client/src/lib/files/prepare.ts';
@@ -54,6 +55,22 @@ describe('FileTransfers: sending and receiving', () => {
     expect(net.story('customer', 'log.pdf')).toEqual(['offered:peer', 'accepted:me', 'done:me']);
     expect(net.warnings.rep).toEqual([]);
     expect(net.warnings.customer).toEqual([]);
+  });
+
+  it('a delivered file lets go of its reader\'s buffers (the session may send many more)', async () => {
+    const net = new FakeFileNet();
+    const batch = await net.engines.rep.offer([file('log.pdf', randomBytes(3 * FILE_CHUNK_BYTES))]);
+    await until(() => net.updates.customer.length === 1, 'the offer');
+    const reader = (batch.transfers[0] as OutgoingFile).reader;
+    const calls: string[] = [];
+    const read = reader.read.bind(reader);
+    const clear = reader.clear.bind(reader);
+    vi.spyOn(reader, 'read').mockImplementation((i) => (calls.push('read'), read(i)));
+    vi.spyOn(reader, 'clear').mockImplementation(() => (calls.push('clear'), clear()));
+    net.engines.customer.accept(incoming(net, 'log.pdf').fid);
+    await until(() => batch.transfers[0]!.state === 'done', 'delivered');
+    expect(calls.filter((c) => c === 'read')).toHaveLength(3);
+    expect(calls.at(-1)).toBe('clear'); // after the last read
   });
 
   it('acknowledges every FILE_ACK_EVERY chunks, and the sender counts acknowledged bytes', async () => {

@@ -6,6 +6,7 @@ import { MAX_HISTORY_LINES, MAX_HISTORY_LINES_PER_MESSAGE, type HistoryLine, typ
 import { CustomerGate, PrivateToCustomerError, type CustomerLink } from '../../client/src/lib/shared-session-gate.ts';
 import { MAX_UNRECEIVED_LINES, SharedHost } from '../../client/src/lib/shared-session-host.ts';
 import { SharedGuest } from '../../client/src/lib/shared-session-guest.ts';
+import { ParleyError } from '../../protocol/errors.ts';
 
 /** The customer's side of the link as a byte log: everything that would go on the wire, as JSON. */
 class RecordingCustomer implements CustomerLink {
@@ -211,6 +212,21 @@ describe('SharedHost', () => {
       expect(receipts(b)).toEqual([]);
     });
 
+    it('drops a colleague\'s line reusing an id already in the conversation: the real author\'s receipt still comes', () => {
+      const { host, colleague, delivered } = withDelivered();
+      colleague(B, 'Bo');
+      const c = colleague(C, 'Cy');
+      const warnings: string[] = [];
+      host.on('warning', (w) => warnings.push(w.code));
+      const line = host.sayToReps('mine');
+      host.receive(C, privateLine(line.id)); // C tries to take the host's line over
+      expect(warnings).toEqual(['REPLAYED']);
+      expect(c.lines().filter((l) => l.id === line.id)).toHaveLength(1); // not passed on again
+      host.receive(B, { type: 'shared-line-received', id: line.id });
+      host.receive(C, { type: 'shared-line-received', id: line.id });
+      expect(delivered).toEqual([line.id]);
+    });
+
     it('forgets the oldest lines beyond MAX_UNRECEIVED_LINES when a colleague never answers', () => {
       const { host, colleague, delivered } = withDelivered();
       colleague(B, 'Bo');
@@ -379,6 +395,15 @@ describe('SharedGuest', () => {
     g.receive({ type: 'shared-line-received', id: mine.id });
     g.receive({ type: 'shared-line-received', id: public_.id });
     expect(delivered).toEqual([mine.id, public_.id]);
+  });
+
+  it('a receipt the link cannot take is a warning, not an exception in the message handler', () => {
+    const g = new SharedGuest({ send: (m) => { if (m.type === 'shared-line-received') throw new ParleyError('PEER_GONE', 'link down'); } }, 'Bo', () => 42);
+    const warnings: string[] = [];
+    g.on('warning', (w) => warnings.push(w.code));
+    g.receive({ type: 'shared-line', ...hline('m_private_01', 'psst'), to: 'reps' });
+    expect(warnings).toEqual(['PEER_GONE']);
+    expect(g.lines.map((l) => l.id)).toEqual(['m_private_01']);
   });
 
   it('sends its own lines to the host with the audience chosen, and keeps them', () => {

@@ -30,6 +30,9 @@ export interface SharedGuestEvents {
   warning: ParleyError;
 }
 
+/** Own lines kept waiting for a receipt ("Delivered"); beyond this the oldest stay "Sent". */
+export const MAX_UNDELIVERED_LINES = 500;
+
 export class SharedGuest extends Emitter<SharedGuestEvents> {
   private readonly seen = new Set<string>();
   /** Our lines not yet said to be delivered. */
@@ -70,7 +73,7 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
       case SharedType.Line: {
         const { type: _type, ...line } = message;
         // A reps-only line is acknowledged to the host, which tells its author once all have it.
-        if (this.take({ ...line, history: false }) && line.to === 'reps') this.link.send({ type: SharedType.LineReceived, id: line.id });
+        if (this.take({ ...line, history: false }) && line.to === 'reps') this.acknowledge(line.id);
         return;
       }
       case SharedType.LineReceived:
@@ -100,12 +103,23 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
     this.link.send({ type: SharedType.Line, id: line.id, text, sentAt: line.sentAt, author: line.author, to });
     this.seen.add(line.id);
     this.undelivered.add(line.id);
+    // A receipt that never comes (the host forgot it, a rep left): the oldest are let go.
+    if (this.undelivered.size > MAX_UNDELIVERED_LINES) this.undelivered.delete(this.undelivered.values().next().value!);
     this.lines.push(line);
     return line;
   }
 
   shareNotes(text: string, updatedAt = this.now()): void {
     this.link.send({ type: SharedType.Notes, text, updatedAt });
+  }
+
+  /** Tells the host we have reps-only line `id`; a link going down loses it (the line stays "Sent" there). */
+  private acknowledge(id: string): void {
+    try {
+      this.link.send({ type: SharedType.LineReceived, id });
+    } catch (err) {
+      this.emit('warning', err instanceof ParleyError ? err : new ParleyError('PEER_GONE', String(err)));
+    }
   }
 
   /** Keeps and shows a line; false if it was seen before. */

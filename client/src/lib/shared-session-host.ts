@@ -135,6 +135,9 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     if (!from || from.status !== 'present') return;
     switch (message.type) {
       case SharedType.Line: {
+        // An id already in the conversation (a replay, or a hostile rep reusing another's line
+        // id to take its receipts over) is dropped.
+        if (this.lines.some((l) => l.id === message.id)) return this.emit('warning', new ParleyError('REPLAYED', 'shared line id seen before'));
         // The author is who the link belongs to, whatever the message claims.
         const line: HistoryLine = { id: message.id, text: message.text, sentAt: this.now(), author: { kind: 'rep', name: from.name }, to: message.to };
         if (line.to === 'all') this.tryStep(() => this.relay(this.options.gate.say({ text: line.text, to: 'all', author: from.name }).id, colleagueId, line.id));

@@ -162,6 +162,7 @@ export class FileTransfers extends TransferBook {
       case FileType.Done: {
         const t = this.outgoingFor(message.fid);
         if (!t || FINAL_STATES.has(t.state)) return;
+        this.drop(t); // its reader's buffers: nothing more is read
         if (!message.ok) return this.fail(t, 'corrupt', 'peer');
         t.acknowledge(t.chunks);
         t.bytes = t.meta.size;

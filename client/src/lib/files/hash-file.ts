@@ -21,15 +21,18 @@ export async function contentHashOf(source: Blob, onProgress?: (bytesHashed: num
   const bytes = blobBytes(source);
   const blockBytes = Math.min(CONTENT_HASH_BLOCK_BYTES, source.size);
   let block: Uint8Array = new Uint8Array(blockBytes);
-  for (let hashed = 0; hashed < source.size; ) {
-    const filled = await fill(bytes, block.subarray(0, Math.min(blockBytes, source.size - hashed)));
-    if (!filled) throw fileChanged();
-    hash.addBlock(filled); // copied by Web Crypto during the call: the buffer is free again
-    // A BYOB read moved the memory into a new ArrayBuffer object: that is the block now.
-    block = new Uint8Array(filled.buffer, filled.byteOffset, blockBytes);
-    hashed += filled.length;
-    onProgress?.(hashed);
+  try {
+    for (let hashed = 0; hashed < source.size; ) {
+      const filled = await fill(bytes, block.subarray(0, Math.min(blockBytes, source.size - hashed)));
+      if (!filled) throw fileChanged();
+      hash.addBlock(filled); // copied by Web Crypto during the call: the buffer is free again
+      // A BYOB read moved the memory into a new ArrayBuffer object: that is the block now.
+      block = new Uint8Array(filled.buffer, filled.byteOffset, blockBytes);
+      hashed += filled.length;
+      onProgress?.(hashed);
+    }
+  } finally {
+    bytes.cancel();
   }
-  bytes.cancel();
   return hash.digest();
 }

@@ -139,13 +139,13 @@ export class ChunkReader {
     if (!inBlock(this.current)) {
       // In the block being read ahead (in order, or a short skip forward): no need to start over.
       const nextFirst = this.current ? this.current.first + this.current.count : -1;
-      const follows = this.ahead !== null && index >= nextFirst && index < nextFirst + this.chunksPerRead;
+      const follows = this.current !== null && this.ahead !== null && index >= nextFirst && index < nextFirst + this.chunksPerRead;
       if (!follows) this.restartAt(index);
       const ahead = this.ahead;
       const next = await ahead;
       if (this.ahead !== ahead) return null; // cleared meanwhile
       if (!next) throw fileChanged();
-      if (this.current) this.spare = new Uint8Array(this.current.data.buffer, 0, this.chunksPerRead * this.chunkBytes);
+      if (this.current) this.spare = new Uint8Array(this.current.data.buffer);
       this.current = next;
       this.ahead = this.readBlock(next.first + next.count);
     }
@@ -171,12 +171,14 @@ export class ChunkReader {
 
   /** Reads the block starting at chunk `first` (null past the end, or when the stream ended early). */
   private readBlock(first: number): Promise<Block | null> | null {
+    const spare = this.spare;
+    this.spare = null; // lent to the stream, or let go at the end of the file
     if (first >= this.count) return null;
     const bytes = this.bytes!;
     const count = Math.min(this.chunksPerRead, this.count - first);
     const size = Math.min(count * this.chunkBytes, this.source.size - first * this.chunkBytes);
-    const buffer = this.spare ?? new Uint8Array(this.chunksPerRead * this.chunkBytes);
-    this.spare = null; // lent to the stream
+    // No bigger than the rest of the file: a 5 kB file gets a 5 kB buffer.
+    const buffer = spare && spare.length >= size ? spare : new Uint8Array(Math.min(this.chunksPerRead * this.chunkBytes, this.source.size - first * this.chunkBytes));
     const read = fill(bytes, buffer.subarray(0, size)).then((data) => (data ? { first, count, data } : null));
     read.catch(() => {}); // a read ahead nobody asks for must not be an unhandled rejection
     return read;
