@@ -99,6 +99,22 @@ export function releaseChunks(page: Page): Promise<void> {
   });
 }
 
+/**
+ * Waits until no chunk has reached this page for a second: what a cancelled transfer still had
+ * in the sender's buffer (up to ~4 MB) keeps arriving after the cancel, and would count against
+ * the next holdChunksAfter.
+ */
+export async function chunksSettled(page: Page): Promise<void> {
+  const count = () => page.evaluate(() => (window as unknown as { __bulk: { delivered: number } }).__bulk.delivered);
+  let last = await count();
+  for (let quiet = 0; quiet < 4; ) {
+    await page.waitForTimeout(250);
+    const now = await count();
+    quiet = now === last ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
 /** How many chunks this page has taken in since the last holdChunksAfter (see controlBulk). */
 export function chunksDelivered(page: Page): Promise<number> {
   return page.evaluate(() => (window as unknown as { __bulk: { delivered: number } }).__bulk.delivered);

@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { SERVERS } from '../../playwright.config.ts';
 import { closePair, connectPair, dropLinks, openPair, recordPeerConnections, type Pair } from './fixtures.ts';
 import { nodeContentHash } from '../content-hash-node.ts';
-import { MB, attach, controlBulk, downloadHash, holdChunksAfter, payload, releaseChunks, send, sha256, waitForProgress } from './file-fixtures.ts';
+import { MB, attach, chunksSettled, controlBulk, downloadHash, holdChunksAfter, payload, releaseChunks, send, sha256, waitForProgress } from './file-fixtures.ts';
 
 let pair: Pair;
 test.afterEach(async () => closePair(pair));
@@ -123,6 +123,7 @@ test('cancel mid-way, from either side: both sides show who cancelled', async ({
   await expect(customer.getByText('Cancelled by Support')).toBeVisible();
   await releaseChunks(customer); // chunks still on their way are dropped quietly
   await expect(customer.getByRole('link', { name: 'first.pdf' })).toHaveCount(0);
+  await chunksSettled(customer); // the rest of first.pdf must not count as second.pdf's chunks
 
   // And the customer cancels the next one at the same point.
   await holdChunksAfter(customer, 20);
