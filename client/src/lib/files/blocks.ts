@@ -1,7 +1,7 @@
 /**
  * Gathers bytes of any length into blocks of one size, in one reused buffer: the receiver turns
- * chunks into content-hash blocks (incoming.ts). Chunks do not line up with blocks: a chunk may
- * end one block and start the next.
+ * chunks into content-hash blocks (incoming.ts), the sender its 1 MiB reads (hash-file.ts).
+ * Chunks do not line up with blocks: a chunk may end one block and start the next.
  */
 export class BlockFiller {
   private block: Uint8Array | null = null;

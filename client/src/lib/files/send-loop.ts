@@ -67,7 +67,7 @@ export class SendLoop {
         const t = this.next();
         if (!t) break;
         const index = t.next;
-        let data: Uint8Array | null;
+        let data: Uint8Array;
         try {
           data = await t.reader.read(index);
         } catch {
@@ -75,7 +75,7 @@ export class SendLoop {
           continue;
         }
         if (!current()) return;
-        if (!data || t.state !== 'active' || t.next !== index) continue; // cancelled or resumed meanwhile
+        if (t.state !== 'active' || t.next !== index) continue; // cancelled or resumed meanwhile
         t.next = index + 1;
         t.sentHigh = Math.max(t.sentHigh, t.next);
         if (t.next >= t.chunks) this.host.allSent(t);
