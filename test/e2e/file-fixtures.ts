@@ -105,11 +105,10 @@ export function releaseChunks(page: Page): Promise<void> {
  * the next holdChunksAfter.
  */
 export async function chunksSettled(page: Page): Promise<void> {
-  const count = () => page.evaluate(() => (window as unknown as { __bulk: { delivered: number } }).__bulk.delivered);
-  let last = await count();
+  let last = await chunksDelivered(page);
   for (let quiet = 0; quiet < 4; ) {
     await page.waitForTimeout(250);
-    const now = await count();
+    const now = await chunksDelivered(page);
     quiet = now === last ? quiet + 1 : 0;
     last = now;
   }

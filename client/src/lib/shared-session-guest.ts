@@ -10,6 +10,7 @@ import { ParleyError } from '@protocol/errors.ts';
 import { MAX_CHAT_CHARS, newMessageId } from '@protocol/peer.ts';
 import { MAX_HISTORY_LINES, SharedType, type Audience, type HandoverQueue, type HistoryLine, type Participant, type SharedMessage } from '@protocol/shared-session.ts';
 import { Emitter } from './emitter.ts';
+import { forgetOldest } from './forget-oldest.ts';
 import type { ColleagueLink } from './shared-session-host.ts';
 
 export interface GuestLine extends HistoryLine {
@@ -104,7 +105,7 @@ export class SharedGuest extends Emitter<SharedGuestEvents> {
     this.seen.add(line.id);
     this.undelivered.add(line.id);
     // A receipt that never comes (the host forgot it, a rep left): the oldest are let go.
-    if (this.undelivered.size > MAX_UNDELIVERED_LINES) this.undelivered.delete(this.undelivered.values().next().value!);
+    forgetOldest(this.undelivered, MAX_UNDELIVERED_LINES);
     this.lines.push(line);
     return line;
   }

@@ -23,6 +23,7 @@ import {
 } from '@protocol/shared-session.ts';
 import { ParleyError } from '@protocol/errors.ts';
 import { Emitter } from './emitter.ts';
+import { forgetOldest } from './forget-oldest.ts';
 import type { CustomerGate } from './shared-session-gate.ts';
 
 /** A colleague link as the host uses it (a desk Session's `sendPeer`). */
@@ -268,7 +269,7 @@ export class SharedHost extends Emitter<SharedHostEvents> {
     const waiting = new Set(this.present().map((c) => c.id).filter((c) => c !== author));
     const entry = { author, waiting };
     this.unreceived.set(id, entry);
-    if (this.unreceived.size > MAX_UNRECEIVED_LINES) this.unreceived.delete(this.unreceived.keys().next().value!);
+    forgetOldest(this.unreceived, MAX_UNRECEIVED_LINES);
     this.settle(id, entry);
   }
 
@@ -283,7 +284,7 @@ export class SharedHost extends Emitter<SharedHostEvents> {
   /** Remembers that chat `chatId` to the customer carries line `lineId` of a colleague. */
   private relay(chatId: string, colleagueId: string, lineId: string): void {
     this.relayed.set(chatId, { colleagueId, lineId });
-    if (this.relayed.size > MAX_UNRECEIVED_LINES) this.relayed.delete(this.relayed.keys().next().value!);
+    forgetOldest(this.relayed, MAX_UNRECEIVED_LINES);
   }
 
   /** Tells colleague `colleagueId` its line `lineId` reached everyone it was for ("Delivered"). */
