@@ -22,14 +22,18 @@ import { gcmBulkCrypto, type BulkCrypto, type BulkKeys } from './bulk-crypto.ts'
 /** Channel id of the bulk channel. The first (simple-peer) channel gets 0 or 1 from the stack. */
 export const BULK_CHANNEL_ID = 100;
 /**
- * Above this many buffered bytes, `send` waits for the buffer to drain. With 1 MB / 256 kB the
- * buffer ran dry while the next chunks were read and sealed (256 kB lasts ~10 ms at 25 MB/s):
- * encrypted throughput was ~55% of raw on the development machine, ~75% with 4 MB / 1 MB.
- * Chromium closes a channel whose buffer passes 16 MB.
+ * Above this many buffered bytes, `send` waits for the buffer to drain. Small on purpose: with
+ * 4 MB the first transfer on a connection stalled for 1.5–3.5 s. The browser's SCTP sends what
+ * is queued in one burst as far as its congestion window allows, and on a connection that has
+ * only carried chat the window is wide open; Chromium then discards hundreds of packets on send
+ * (`packetsDiscardedOnSend` in getStats: 340–430 in the first 250 ms) and SCTP only recovers
+ * through retransmission timeouts. With 1 MB or 2 MB the stalls were 1.3–3 s; with 512 kB or
+ * 256 kB packets are still lost now and then, but a few at a time, and fast retransmit mends
+ * them without a pause (files bench, 2026-11-24). 512 kB lasts ~15 ms at 35 MB/s, time enough
+ * for the next chunks to be read and sealed. Chromium closes a channel whose buffer passes 16 MB.
  */
-export const HIGH_WATER = 4 * 1024 * 1024;
-/** …down to this level (the channel's `bufferedAmountLowThreshold`). */
-export const LOW_WATER = 1024 * 1024;
+export const HIGH_WATER = 512 * 1024;
+export const LOW_WATER = 128 * 1024;
 
 export interface BulkChannelOptions {
   sendKey: Uint8Array;
