@@ -12,6 +12,9 @@
  *     renderer process's RSS (everything the page holds: Blobs in the making, ArrayBuffers,
  *     Workers) and its JS heap (CDP Performance.getMetrics JSHeapUsedSize), every 100 ms;
  *   - how busy each page's main thread was during the transfer (TaskDuration over wall time);
+ *   - the longest pause in the encrypted transfer (no chunk arrived) and the packets the sending
+ *     browser discarded on send meanwhile (getStats `packetsDiscardedOnSend`): a burst too big
+ *     for the browser's send path loses packets by the hundred, and SCTP stalls for seconds;
  *   - CPU time per MB of all Chromium processes, raw and encrypted, and where the encrypted
  *     transfer's went (sender's renderer, receiver's renderer, browser process): on a 2-core
  *     machine CPU is what the encrypted transfer runs short of.
@@ -24,14 +27,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { BULK_FRAME_OVERHEAD } from '../../protocol/bulk-seal.ts';
 import { FILE_CHUNK_BYTES } from '../../protocol/file.ts';
 import { HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
 import { openSession } from './pages.ts';
 import { browserPid, chromiumCpu, cpuBetween, rendererPid, rssMB } from './procmem.ts';
 
 const MB = 1024 * 1024;
-/** A full chunk frame as it goes on the wire: 6-byte header, 12-character fid, data, 24 bytes of sealing. */
-const WIRE_FRAME_BYTES = 6 + 12 + FILE_CHUNK_BYTES + 24;
+/** A full chunk frame as it goes on the wire: 6-byte header, 12-character fid, data, the 16-byte tag. */
+const WIRE_FRAME_BYTES = 6 + 12 + FILE_CHUNK_BYTES + BULK_FRAME_OVERHEAD;
 
 export interface FileBench {
   sizeMB: number;
@@ -52,6 +56,10 @@ export interface FileBench {
   /** Share of the transfer's wall time each page's main thread was busy (0–1). */
   senderBusy: number[];
   receiverBusy: number[];
+  /** Per run: the longest time no chunk arrived during the timed transfer (ms). */
+  longestPauseMs: number[];
+  /** Per run: packets the sending browser discarded on send during the timed transfer. */
+  discardedPackets: number[];
   /** CPU ms per MB of all Chromium processes: raw (the run before), encrypted. */
   rawCpuMsPerMB: number[];
   encryptedCpuMsPerMB: number[];
@@ -125,6 +133,49 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
   return bytes / MB / (ms / 1000);
 }
 
+/**
+ * Init script for both pages: keeps the page's RTCPeerConnections (for their stats) and, on the
+ * bulk channel, the longest gap between two received frames since `__benchPause.reset()`.
+ */
+function watchConnections(): void {
+  const w = window as unknown as { __benchPcs: RTCPeerConnection[]; __benchPause: { last: number; longest: number; reset(): void } };
+  const Native = window.RTCPeerConnection;
+  w.__benchPcs = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      w.__benchPcs.push(this);
+    }
+  };
+  w.__benchPause = { last: 0, longest: 0, reset: () => Object.assign(w.__benchPause, { last: 0, longest: 0 }) };
+  const listen = RTCDataChannel.prototype.addEventListener;
+  RTCDataChannel.prototype.addEventListener = function (this: RTCDataChannel, ...args: Parameters<RTCDataChannel['addEventListener']>) {
+    if (args[0] === 'message' && this.label === 'parley-bulk') {
+      listen.call(this, 'message', () => {
+        const now = performance.now();
+        const p = w.__benchPause;
+        if (p.last) p.longest = Math.max(p.longest, now - p.last);
+        p.last = now;
+      });
+    }
+    return listen.apply(this, args);
+  } as RTCDataChannel['addEventListener'];
+}
+
+/** Packets the page's browser discarded on send, over all its connections' candidate pairs. */
+function discardedOnSend(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    let sum = 0;
+    for (const pc of (window as unknown as { __benchPcs: RTCPeerConnection[] }).__benchPcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: { type: string; packetsDiscardedOnSend?: number }) => {
+        if (s.type === 'candidate-pair') sum += s.packetsDiscardedOnSend ?? 0;
+      });
+    }
+    return sum;
+  });
+}
+
 /** Waits until the receiving page has `count` received copies of the file (links to save it). */
 function received(customer: Page, count: number): Promise<void> {
   return customer.getByRole('link', { name: 'bench.bin', exact: true }).nth(count - 1).waitFor({ timeout: 30 * 60_000 });
@@ -170,10 +221,10 @@ function sampler(read: () => number | Promise<number>): { idle: (v: number) => v
  */
 export async function fileBench(browser: Browser, base: string, sizeMB: number, runs: number, profileDir?: string): Promise<FileBench> {
   const { path, dir } = await randomFile(sizeMB);
-  const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [], rawCpuMsPerMB: [], encryptedCpuMsPerMB: [], senderCpuMsPerMB: [], receiverCpuMsPerMB: [], browserCpuMsPerMB: [], rawSenderCpuMsPerMB: [], rawReceiverCpuMsPerMB: [], rawBrowserCpuMsPerMB: [] };
+  const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [], longestPauseMs: [], discardedPackets: [], rawCpuMsPerMB: [], encryptedCpuMsPerMB: [], senderCpuMsPerMB: [], receiverCpuMsPerMB: [], browserCpuMsPerMB: [], rawSenderCpuMsPerMB: [], rawReceiverCpuMsPerMB: [], rawBrowserCpuMsPerMB: [] };
   try {
     for (let run = 0; run < runs; run++) {
-      const { rep, customer, close } = await openSession(browser, base); // the rep's page sends
+      const { rep, customer, close } = await openSession(browser, base, async (page) => void (await page.addInitScript(watchConnections))); // the rep's page sends
       try {
         const [repPid, customerPid] = [await rendererPid(rep), await rendererPid(customer)];
         const bPid = browserPid();
@@ -189,6 +240,8 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
 
         // 1. The timed transfer, observed only at its ends: sampling memory over CDP every 100 ms
         //    interrupts both pages' threads and cost it 10-20 points of the ratio.
+        await customer.evaluate(() => (window as unknown as { __benchPause: { reset(): void } }).__benchPause.reset());
+        const discardedBefore = await discardedOnSend(rep);
         await rep.getByLabel('Attach files').setInputFiles(path);
         for (const c of profiling) {
           await c.send('Profiler.enable');
@@ -208,6 +261,8 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         const wall = (Date.now() - busyFrom.at) / 1000;
         out.senderBusy.push(((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall);
         out.receiverBusy.push(((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall);
+        out.longestPauseMs.push(await customer.evaluate(() => (window as unknown as { __benchPause: { longest: number } }).__benchPause.longest));
+        out.discardedPackets.push((await discardedOnSend(rep)) - discardedBefore);
         await delivered(rep, 1);
         for (const [c, name] of profiling.map((c, i) => [c, i === 0 ? 'sender' : 'receiver'] as const)) {
           await writeFile(join(profileDir!, `file-${name}.cpuprofile`), JSON.stringify((await c.send('Profiler.stop')).profile));

@@ -75,6 +75,8 @@ async function main(): Promise<void> {
           row('browser process above idle (Blob store)', f.browserRss, 'MB'),
           row('sender main thread busy', f.senderBusy.map((b) => 100 * b), '%'),
           row('receiver main thread busy', f.receiverBusy.map((b) => 100 * b), '%'),
+          row('longest pause in the encrypted transfer', f.longestPauseMs, 'ms'),
+          row('packets discarded on send (sender)', f.discardedPackets, ''),
           row('hashing before the offer', f.prepareSeconds, 's'),
           row('CPU per MB, raw (all Chromium processes)', f.rawCpuMsPerMB, 'ms'),
           row('CPU per MB, encrypted (all Chromium processes)', f.encryptedCpuMsPerMB, 'ms'),
