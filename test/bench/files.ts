@@ -135,10 +135,11 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
 
 /**
  * Init script for both pages: keeps the page's RTCPeerConnections (for their stats) and, on the
- * bulk channel, the longest gap between two received frames since `__benchPause.reset()`.
+ * bulk channel, the first frame's time and the longest gap between two received frames since
+ * `__benchPause.reset()`.
  */
 function watchConnections(): void {
-  const w = window as unknown as { __benchPcs: RTCPeerConnection[]; __benchPause: { last: number; longest: number; reset(): void } };
+  const w = window as unknown as { __benchPcs: RTCPeerConnection[]; __benchPause: { first: number; last: number; longest: number; reset(): void } };
   const Native = window.RTCPeerConnection;
   w.__benchPcs = [];
   window.RTCPeerConnection = class extends Native {
@@ -147,7 +148,7 @@ function watchConnections(): void {
       w.__benchPcs.push(this);
     }
   };
-  w.__benchPause = { last: 0, longest: 0, reset: () => Object.assign(w.__benchPause, { last: 0, longest: 0 }) };
+  w.__benchPause = { first: 0, last: 0, longest: 0, reset: () => Object.assign(w.__benchPause, { first: 0, last: 0, longest: 0 }) };
   const listen = RTCDataChannel.prototype.addEventListener;
   RTCDataChannel.prototype.addEventListener = function (this: RTCDataChannel, ...args: Parameters<RTCDataChannel['addEventListener']>) {
     if (args[0] === 'message' && this.label === 'parley-bulk') {
@@ -155,6 +156,7 @@ function watchConnections(): void {
         const now = performance.now();
         const p = w.__benchPause;
         if (p.last) p.longest = Math.max(p.longest, now - p.last);
+        else p.first = now;
         p.last = now;
       });
     }
@@ -261,7 +263,13 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         const wall = (Date.now() - busyFrom.at) / 1000;
         out.senderBusy.push(((await metric(cdp, 'TaskDuration')) - busyFrom.sender) / wall);
         out.receiverBusy.push(((await metric(customerCdp, 'TaskDuration')) - busyFrom.receiver) / wall);
-        out.longestPauseMs.push(await customer.evaluate(() => (window as unknown as { __benchPause: { longest: number } }).__benchPause.longest));
+        // From the accept on: a stall before the first chunk counts too.
+        out.longestPauseMs.push(
+          await customer.evaluate(() => {
+            const p = (window as unknown as { __benchPause: { first: number; longest: number } }).__benchPause;
+            return Math.max(p.longest, p.first - performance.getEntriesByName('parley:file-in-accepted').at(-1)!.startTime);
+          }),
+        );
         out.discardedPackets.push((await discardedOnSend(rep)) - discardedBefore);
         await delivered(rep, 1);
         for (const [c, name] of profiling.map((c, i) => [c, i === 0 ? 'sender' : 'receiver'] as const)) {

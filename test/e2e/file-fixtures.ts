@@ -101,8 +101,8 @@ export function releaseChunks(page: Page): Promise<void> {
 
 /**
  * Waits until no chunk has reached this page for a second: what a cancelled transfer still had
- * in the sender's buffer (up to ~4 MB) keeps arriving after the cancel, and would count against
- * the next holdChunksAfter.
+ * in flight or in the sender's buffer (up to ~512 kB queued) keeps arriving after the cancel,
+ * and would count against the next holdChunksAfter.
  */
 export async function chunksSettled(page: Page): Promise<void> {
   let last = await chunksDelivered(page);

@@ -23,16 +23,22 @@ import { gcmBulkCrypto, type BulkCrypto, type BulkKeys } from './bulk-crypto.ts'
 export const BULK_CHANNEL_ID = 100;
 /**
  * Above this many buffered bytes, `send` waits for the buffer to drain. Small on purpose: with
- * 4 MB the first transfer on a connection stalled for 1.5–3.5 s. The browser's SCTP sends what
- * is queued in one burst as far as its congestion window allows, and on a connection that has
- * only carried chat the window is wide open; Chromium then discards hundreds of packets on send
- * (`packetsDiscardedOnSend` in getStats: 340–430 in the first 250 ms) and SCTP only recovers
- * through retransmission timeouts. With 1 MB or 2 MB the stalls were 1.3–3 s; with 512 kB or
- * 256 kB packets are still lost now and then, but a few at a time, and fast retransmit mends
- * them without a pause (files bench, 2026-11-24). 512 kB lasts ~15 ms at 35 MB/s, time enough
- * for the next chunks to be read and sealed. Chromium closes a channel whose buffer passes 16 MB.
+ * 4 MB the first transfer on a connection stalled for 1.5–3.9 s. In the first 250 ms Chromium
+ * had discarded 340–430 packets on send (`packetsDiscardedOnSend` in getStats), and SCTP
+ * recovered from that many lost packets only through retransmission timeouts. Likely cause: the
+ * browser's SCTP sends what is queued in one burst as far as its congestion window allows, and
+ * the browser's send path drops what it cannot take (a fresh connection, with a small window,
+ * never stalled). Measured with a bare channel on a session's connection: 4 MB stalled
+ * 3.0–3.9 s, 2 MB 1.4–1.8 s, 1 MB 1.3–3.0 s, 512 kB no pause over 0.5 s; packets are still
+ * discarded, a few at a time, and fast retransmit mends them (files bench, 2026-11-24).
+ * Chromium closes a channel whose buffer passes 16 MB.
  */
 export const HIGH_WATER = 512 * 1024;
+/**
+ * …down to this level (the channel's `bufferedAmountLowThreshold`). 128 kB lasts ~4 ms at
+ * 35 MB/s: enough now that sealing is native (~50 µs a chunk) and the file is read a 1 MB block
+ * ahead, so the next chunks are ready when the channel asks.
+ */
 export const LOW_WATER = 128 * 1024;
 
 export interface BulkChannelOptions {
