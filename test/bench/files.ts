@@ -28,14 +28,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { BULK_FRAME_OVERHEAD } from '../../protocol/bulk-seal.ts';
-import { FILE_CHUNK_BYTES } from '../../protocol/file.ts';
+import { FILE_CHUNK_BYTES, encodeFileChunk } from '../../protocol/file.ts';
+import { newMessageId } from '../../protocol/peer.ts';
 import { HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
 import { openSession } from './pages.ts';
 import { browserPid, chromiumCpu, cpuBetween, rendererPid, rssMB } from './procmem.ts';
 
 const MB = 1024 * 1024;
-/** A full chunk frame as it goes on the wire: 6-byte header, 12-character fid, data, the 16-byte tag. */
-const WIRE_FRAME_BYTES = 6 + 12 + FILE_CHUNK_BYTES + BULK_FRAME_OVERHEAD;
+/** A full chunk frame as it goes on the wire: the encoded chunk (with a file id as Parley makes them) and the tag. */
+const WIRE_FRAME_BYTES = encodeFileChunk(newMessageId(), 0, new Uint8Array(FILE_CHUNK_BYTES)).length + BULK_FRAME_OVERHEAD;
 
 export interface FileBench {
   sizeMB: number;
@@ -133,13 +134,16 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
   return bytes / MB / (ms / 1000);
 }
 
+/** What watchConnections leaves on a page's window. */
+type BenchWindow = { __benchPcs: RTCPeerConnection[]; __benchPause: { first: number; last: number; longest: number; reset(): void } };
+
 /**
  * Init script for both pages: keeps the page's RTCPeerConnections (for their stats) and, on the
  * bulk channel, the first frame's time and the longest gap between two received frames since
  * `__benchPause.reset()`.
  */
 function watchConnections(): void {
-  const w = window as unknown as { __benchPcs: RTCPeerConnection[]; __benchPause: { first: number; last: number; longest: number; reset(): void } };
+  const w = window as unknown as BenchWindow;
   const Native = window.RTCPeerConnection;
   w.__benchPcs = [];
   window.RTCPeerConnection = class extends Native {
@@ -168,7 +172,7 @@ function watchConnections(): void {
 function discardedOnSend(page: Page): Promise<number> {
   return page.evaluate(async () => {
     let sum = 0;
-    for (const pc of (window as unknown as { __benchPcs: RTCPeerConnection[] }).__benchPcs) {
+    for (const pc of (window as unknown as BenchWindow).__benchPcs) {
       if (pc.connectionState === 'closed') continue;
       (await pc.getStats()).forEach((s: { type: string; packetsDiscardedOnSend?: number }) => {
         if (s.type === 'candidate-pair') sum += s.packetsDiscardedOnSend ?? 0;
@@ -242,7 +246,7 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
 
         // 1. The timed transfer, observed only at its ends: sampling memory over CDP every 100 ms
         //    interrupts both pages' threads and cost it 10-20 points of the ratio.
-        await customer.evaluate(() => (window as unknown as { __benchPause: { reset(): void } }).__benchPause.reset());
+        await customer.evaluate(() => (window as unknown as BenchWindow).__benchPause.reset());
         const discardedBefore = await discardedOnSend(rep);
         await rep.getByLabel('Attach files').setInputFiles(path);
         for (const c of profiling) {
@@ -266,7 +270,7 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         // From the accept on: a stall before the first chunk counts too.
         out.longestPauseMs.push(
           await customer.evaluate(() => {
-            const p = (window as unknown as { __benchPause: { first: number; longest: number } }).__benchPause;
+            const p = (window as unknown as BenchWindow).__benchPause;
             return Math.max(p.longest, p.first - performance.getEntriesByName('parley:file-in-accepted').at(-1)!.startTime);
           }),
         );
