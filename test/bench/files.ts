@@ -7,6 +7,8 @@
  *     frame size and the same buffer watermarks as Parley's bulk channel, no encryption, no
  *     hashing, no disk; the ratio of each run is encrypted / mean(raw before, raw after) (the
  *     shared machine's load drifts);
+ *   - the same bare channel on the session's own connection, after the encrypted transfer (not
+ *     in the ratio): whether the raw figure's fresh connection has an advantage;
  *   - each page's memory above the same page idle while the same file is sent a second time
  *     (after the timed transfer and the raw one after it: sampling slows what it watches): its
  *     renderer process's RSS (everything the page holds: Blobs in the making, ArrayBuffers,
@@ -30,12 +32,14 @@ import { finished } from 'node:stream/promises';
 import { BULK_FRAME_OVERHEAD } from '../../protocol/bulk-seal.ts';
 import { FILE_CHUNK_BYTES, encodeFileChunk } from '../../protocol/file.ts';
 import { newMessageId } from '../../protocol/peer.ts';
-import { HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
+import { BULK_CHANNEL_ID, HIGH_WATER, LOW_WATER } from '../../client/src/lib/bulk-channel.ts';
 import { openSession } from './pages.ts';
 import { browserPid, chromiumCpu, cpuBetween, rendererPid, rssMB } from './procmem.ts';
 
 const MB = 1024 * 1024;
 /** A full chunk frame as it goes on the wire: the encoded chunk (with a file id as Parley makes them) and the tag. */
+/** Id of the bare channel opened beside Parley's bulk channel on the session's connection. */
+const RAW_ON_SESSION_CHANNEL_ID = BULK_CHANNEL_ID + 100;
 const WIRE_FRAME_BYTES = encodeFileChunk(newMessageId(), 0, new Uint8Array(FILE_CHUNK_BYTES)).length + BULK_FRAME_OVERHEAD;
 
 export interface FileBench {
@@ -43,6 +47,8 @@ export interface FileBench {
   /** Per run: encrypted transfer, accept → received and checked (MB/s, MB = 2^20 bytes). */
   encryptedMBps: number[];
   rawMBps: number[];
+  /** Per run: a bare channel on the session's own connection, after the encrypted transfer (MB/s). */
+  rawOnSessionMBps: number[];
   /** Per run: encrypted / raw of the same run (0–1). */
   ratio: number[];
   /** Sender's hashing before the offer (s). */
@@ -97,14 +103,7 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
   });
   const answer = await customer.evaluate(async ({ offer, bytes }) => {
     const pc = new RTCPeerConnection();
-    pc.ondatachannel = (e) => {
-      let got = 0;
-      e.channel.binaryType = 'arraybuffer';
-      e.channel.onmessage = (m) => {
-        got += (m.data as ArrayBuffer).byteLength;
-        if (got >= bytes) e.channel.send('done');
-      };
-    };
+    pc.ondatachannel = (e) => (window as unknown as BenchWindow).__benchSink(e.channel, bytes);
     Object.assign(window, { rawBulkPc: pc });
     await pc.setRemoteDescription(offer);
     await pc.setLocalDescription(await pc.createAnswer());
@@ -115,17 +114,7 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
     async ({ answer, bytes, frame, high, low }) => {
       const { rawBulkPc: pc, rawBulkDc: dc } = window as unknown as { rawBulkPc: RTCPeerConnection; rawBulkDc: RTCDataChannel };
       await pc.setRemoteDescription(answer);
-      if (dc.readyState !== 'open') await new Promise((r) => dc.addEventListener('open', r, { once: true }));
-      dc.bufferedAmountLowThreshold = low;
-      const data = crypto.getRandomValues(new Uint8Array(frame));
-      const done = new Promise<void>((r) => dc.addEventListener('message', () => r(), { once: true }));
-      const t0 = performance.now();
-      for (let sent = 0; sent < bytes; sent += frame) {
-        dc.send(data);
-        if (dc.bufferedAmount > high) await new Promise((r) => dc.addEventListener('bufferedamountlow', r, { once: true }));
-      }
-      await done;
-      return performance.now() - t0;
+      return (window as unknown as BenchWindow).__benchPump(dc, bytes, frame, high, low);
     },
     { answer, bytes, frame: WIRE_FRAME_BYTES, high: HIGH_WATER, low: LOW_WATER },
   );
@@ -134,8 +123,40 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
   return bytes / MB / (ms / 1000);
 }
 
+/**
+ * A bare channel on the session's own connection (a second pre-negotiated channel beside
+ * Parley's), after the encrypted transfer: same SCTP association, same path, same watermarks.
+ * Tells whether the fresh connection of the raw figure has an advantage the session's lacks.
+ */
+async function rawOnSessionThroughput(rep: Page, customer: Page, bytes: number, channelId: number): Promise<number> {
+  await customer.evaluate(({ bytes, channelId }) => {
+    const w = window as unknown as BenchWindow;
+    const pc = w.__benchPcs.find((p) => p.connectionState === 'connected')!;
+    w.__benchSink(pc.createDataChannel('raw-on-session', { negotiated: true, id: channelId }), bytes);
+  }, { bytes, channelId });
+  const ms = await rep.evaluate(
+    async ({ bytes, frame, high, low, channelId }) => {
+      const w = window as unknown as BenchWindow;
+      const pc = w.__benchPcs.find((p) => p.connectionState === 'connected')!;
+      const dc = pc.createDataChannel('raw-on-session', { negotiated: true, id: channelId });
+      const ms = await w.__benchPump(dc, bytes, frame, high, low);
+      dc.close();
+      return ms;
+    },
+    { bytes, frame: WIRE_FRAME_BYTES, high: HIGH_WATER, low: LOW_WATER, channelId },
+  );
+  return bytes / MB / (ms / 1000);
+}
+
 /** What watchConnections leaves on a page's window. */
-type BenchWindow = { __benchPcs: RTCPeerConnection[]; __benchPause: { first: number; last: number; longest: number; reset(): void } };
+type BenchWindow = {
+  __benchPcs: RTCPeerConnection[];
+  __benchPause: { first: number; last: number; longest: number; reset(): void };
+  /** Sends `bytes` in `frame`-byte frames with the given watermarks; ms until the far side said done. */
+  __benchPump(dc: RTCDataChannel, bytes: number, frame: number, high: number, low: number): Promise<number>;
+  /** Counts what arrives on `dc` and says done once `bytes` have. */
+  __benchSink(dc: RTCDataChannel, bytes: number): void;
+};
 
 /**
  * Init script for both pages: keeps the page's RTCPeerConnections (for their stats) and, on the
@@ -151,6 +172,29 @@ function watchConnections(): void {
       super(config);
       w.__benchPcs.push(this);
     }
+  };
+  w.__benchPump = async (dc, bytes, frame, high, low) => {
+    dc.binaryType = 'arraybuffer';
+    if (dc.readyState !== 'open') await new Promise((r) => dc.addEventListener('open', r, { once: true }));
+    dc.bufferedAmountLowThreshold = low;
+    const data = new Uint8Array(frame);
+    for (let at = 0; at < frame; at += 65_536) crypto.getRandomValues(data.subarray(at, at + 65_536)); // 64 KiB a call at most
+    const done = new Promise<void>((r) => dc.addEventListener('message', () => r(), { once: true }));
+    const t0 = performance.now();
+    for (let sent = 0; sent < bytes; sent += frame) {
+      dc.send(data);
+      if (dc.bufferedAmount > high) await new Promise((r) => dc.addEventListener('bufferedamountlow', r, { once: true }));
+    }
+    await done;
+    return performance.now() - t0;
+  };
+  w.__benchSink = (dc, bytes) => {
+    let got = 0;
+    dc.binaryType = 'arraybuffer';
+    dc.onmessage = (m) => {
+      got += (m.data as ArrayBuffer).byteLength;
+      if (got >= bytes) dc.send('done');
+    };
   };
   w.__benchPause = { first: 0, last: 0, longest: 0, reset: () => Object.assign(w.__benchPause, { first: 0, last: 0, longest: 0 }) };
   const listen = RTCDataChannel.prototype.addEventListener;
@@ -227,7 +271,7 @@ function sampler(read: () => number | Promise<number>): { idle: (v: number) => v
  */
 export async function fileBench(browser: Browser, base: string, sizeMB: number, runs: number, profileDir?: string): Promise<FileBench> {
   const { path, dir } = await randomFile(sizeMB);
-  const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [], longestPauseMs: [], discardedPackets: [], rawCpuMsPerMB: [], encryptedCpuMsPerMB: [], senderCpuMsPerMB: [], receiverCpuMsPerMB: [], browserCpuMsPerMB: [], rawSenderCpuMsPerMB: [], rawReceiverCpuMsPerMB: [], rawBrowserCpuMsPerMB: [] };
+  const out: FileBench = { sizeMB, encryptedMBps: [], rawMBps: [], rawOnSessionMBps: [], ratio: [], prepareSeconds: [], senderRss: [], receiverRss: [], senderHeap: [], receiverHeap: [], browserRss: [], senderBusy: [], receiverBusy: [], longestPauseMs: [], discardedPackets: [], rawCpuMsPerMB: [], encryptedCpuMsPerMB: [], senderCpuMsPerMB: [], receiverCpuMsPerMB: [], browserCpuMsPerMB: [], rawSenderCpuMsPerMB: [], rawReceiverCpuMsPerMB: [], rawBrowserCpuMsPerMB: [] };
   try {
     for (let run = 0; run < runs; run++) {
       const { rep, customer, close } = await openSession(browser, base, async (page) => void (await page.addInitScript(watchConnections))); // the rep's page sends
@@ -282,6 +326,7 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
         const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered').at(-1)!.startTime);
         const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
+        out.rawOnSessionMBps.push(await rawOnSessionThroughput(rep, customer, sizeMB * MB, RAW_ON_SESSION_CHANNEL_ID));
 
         // 2. The same file again, for memory: both pages and the browser sampled every 100 ms.
         for (const c of [cdp, customerCdp]) await c.send('HeapProfiler.collectGarbage');

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
           row('encrypted / raw throughput, same run', f.ratio.map((r) => 100 * r), '%', { text: '≥ 90 %', ok: (m) => m >= 90 }),
           row('encrypted file throughput', f.encryptedMBps, 'MB/s'),
           row('raw RTCDataChannel throughput', f.rawMBps, 'MB/s'),
+          row("  raw, on the session's own connection", f.rawOnSessionMBps, 'MB/s'),
           row('sender page memory above idle (RSS)', f.senderRss, 'MB', lt(150, 'MB')),
           row('receiver page memory above idle (RSS)', f.receiverRss, 'MB', lt(150, 'MB')),
           row('sender JS heap above idle', f.senderHeap, 'MB'),
