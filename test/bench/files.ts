@@ -7,8 +7,9 @@
  *     frame size and the same buffer watermarks as Parley's bulk channel, no encryption, no
  *     hashing, no disk; the ratio of each run is encrypted / mean(raw before, raw after) (the
  *     shared machine's load drifts);
- *   - the same bare channel on the session's own connection, after the encrypted transfer (not
- *     in the ratio): whether the raw figure's fresh connection has an advantage;
+ *   - the same bare channel on the session's own connection, last in each run (after 400 MB on
+ *     that connection; not in the ratio): whether the raw figure's fresh connection has an
+ *     advantage;
  *   - each page's memory above the same page idle while the same file is sent a second time
  *     (after the timed transfer and the raw one after it: sampling slows what it watches): its
  *     renderer process's RSS (everything the page holds: Blobs in the making, ArrayBuffers,
@@ -37,9 +38,9 @@ import { openSession } from './pages.ts';
 import { browserPid, chromiumCpu, cpuBetween, rendererPid, rssMB } from './procmem.ts';
 
 const MB = 1024 * 1024;
-/** A full chunk frame as it goes on the wire: the encoded chunk (with a file id as Parley makes them) and the tag. */
 /** Id of the bare channel opened beside Parley's bulk channel on the session's connection. */
 const RAW_ON_SESSION_CHANNEL_ID = BULK_CHANNEL_ID + 100;
+/** A full chunk frame as it goes on the wire: the encoded chunk (with a file id as Parley makes them) and the tag. */
 const WIRE_FRAME_BYTES = encodeFileChunk(newMessageId(), 0, new Uint8Array(FILE_CHUNK_BYTES)).length + BULK_FRAME_OVERHEAD;
 
 export interface FileBench {
@@ -131,13 +132,13 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
 async function rawOnSessionThroughput(rep: Page, customer: Page, bytes: number, channelId: number): Promise<number> {
   await customer.evaluate(({ bytes, channelId }) => {
     const w = window as unknown as BenchWindow;
-    const pc = w.__benchPcs.find((p) => p.connectionState === 'connected')!;
+    const pc = w.__benchSessionPc();
     w.__benchSink(pc.createDataChannel('raw-on-session', { negotiated: true, id: channelId }), bytes);
   }, { bytes, channelId });
   const ms = await rep.evaluate(
     async ({ bytes, frame, high, low, channelId }) => {
       const w = window as unknown as BenchWindow;
-      const pc = w.__benchPcs.find((p) => p.connectionState === 'connected')!;
+      const pc = w.__benchSessionPc();
       const dc = pc.createDataChannel('raw-on-session', { negotiated: true, id: channelId });
       const ms = await w.__benchPump(dc, bytes, frame, high, low);
       dc.close();
@@ -156,6 +157,8 @@ type BenchWindow = {
   __benchPump(dc: RTCDataChannel, bytes: number, frame: number, high: number, low: number): Promise<number>;
   /** Counts what arrives on `dc` and says done once `bytes` have. */
   __benchSink(dc: RTCDataChannel, bytes: number): void;
+  /** The page's one connected RTCPeerConnection (the session's); throws if there is not exactly one. */
+  __benchSessionPc(): RTCPeerConnection;
 };
 
 /**
@@ -187,6 +190,11 @@ function watchConnections(): void {
     }
     await done;
     return performance.now() - t0;
+  };
+  w.__benchSessionPc = () => {
+    const connected = w.__benchPcs.filter((p) => p.connectionState === 'connected');
+    if (connected.length !== 1) throw new Error(`expected the session's connection alone, found ${connected.length} connected`);
+    return connected[0]!;
   };
   w.__benchSink = (dc, bytes) => {
     let got = 0;
@@ -326,7 +334,6 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         const transferMs = await between(customer, 'parley:file-in-accepted', 'parley:file-in-done');
         const offeredAt = await rep.evaluate(() => performance.getEntriesByName('parley:file-out-offered').at(-1)!.startTime);
         const rawAfter = await rawThroughput(rep, customer, sizeMB * MB);
-        out.rawOnSessionMBps.push(await rawOnSessionThroughput(rep, customer, sizeMB * MB, RAW_ON_SESSION_CHANNEL_ID));
 
         // 2. The same file again, for memory: both pages and the browser sampled every 100 ms.
         for (const c of [cdp, customerCdp]) await c.send('HeapProfiler.collectGarbage');
@@ -348,6 +355,8 @@ export async function fileBench(browser: Browser, base: string, sizeMB: number, 
         await received(customer, 2);
         await delivered(rep, 2);
         for (const [key, s] of Object.entries(samplers)) out[key as keyof typeof samplers].push(await s.stop());
+        // Last: 200 MB more on the session's connection must not change the memory pass's idle baseline.
+        out.rawOnSessionMBps.push(await rawOnSessionThroughput(rep, customer, sizeMB * MB, RAW_ON_SESSION_CHANNEL_ID));
 
         const encrypted = sizeMB / (transferMs / 1000);
         const raw = (rawBefore + rawAfter) / 2;

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const server = await startBenchServer(FILE_MB);
   const browser = await launchBrowser();
   const tables: Array<[string, TableRow[]]> = [];
-  const fileRuns: Array<{ ratio: number; encrypted: number; raw: number; pauseMs: number }> = [];
+  const fileRuns: Array<{ ratio: number; encrypted: number; raw: number; rawOnSession: number; pauseMs: number }> = [];
   try {
     if (ONLY.has('join')) {
       const j = await joinBench(browser, server.base, JOIN_RUNS, CHAT_RUNS, process.env.BENCH_PROFILE_DIR ? join(process.env.BENCH_PROFILE_DIR, 'join.cpuprofile') : undefined);
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('files') && FILE_MB > 0) {
       const f = await fileBench(browser, server.base, FILE_MB, FILE_RUNS, process.env.BENCH_PROFILE_DIR);
-      fileRuns.push(...f.ratio.map((ratio, i) => ({ ratio, encrypted: f.encryptedMBps[i]!, raw: f.rawMBps[i]!, pauseMs: f.longestPauseMs[i]! })));
+      fileRuns.push(...f.ratio.map((ratio, i) => ({ ratio, encrypted: f.encryptedMBps[i]!, raw: f.rawMBps[i]!, rawOnSession: f.rawOnSessionMBps[i]!, pauseMs: f.longestPauseMs[i]! })));
       tables.push([
         `File transfer, ${f.sizeMB} MB rep → customer (${FILE_RUNS} runs, a fresh session each)`,
         [
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   for (const [title, rows] of tables) printTable(title, rows);
   if (fileRuns.length > 1) {
     // Each run's figures in order: whether a low median is one slow run or all of them.
-    console.log(`\nFile runs in order, encrypted / raw MB/s, longest pause: ${fileRuns.map((r) => `${(100 * r.ratio).toFixed(0)} % (${r.encrypted.toFixed(1)} / ${r.raw.toFixed(1)}, ${r.pauseMs.toFixed(0)} ms)`).join(', ')}`);
+    console.log(`\nFile runs in order, encrypted / raw MB/s, longest pause, raw on the session's connection: ${fileRuns.map((r) => `${(100 * r.ratio).toFixed(0)} % (${r.encrypted.toFixed(1)} / ${r.raw.toFixed(1)}, ${r.pauseMs.toFixed(0)} ms, ${r.rawOnSession.toFixed(1)})`).join(', ')}`);
   }
   if (ONLY.has('sizes')) {
     // An English customer's page: other languages' catalogues are fetched only when chosen.
