@@ -48,7 +48,7 @@ export interface FileBench {
   /** Per run: encrypted transfer, accept → received and checked (MB/s, MB = 2^20 bytes). */
   encryptedMBps: number[];
   rawMBps: number[];
-  /** Per run: a bare channel on the session's own connection, after the encrypted transfer (MB/s). */
+  /** Per run: a bare channel on the session's own connection, last in the run (MB/s). */
   rawOnSessionMBps: number[];
   /** Per run: encrypted / raw of the same run (0–1). */
   ratio: number[];
@@ -126,7 +126,7 @@ async function rawThroughput(rep: Page, customer: Page, bytes: number): Promise<
 
 /**
  * A bare channel on the session's own connection (a second pre-negotiated channel beside
- * Parley's), after the encrypted transfer: same SCTP association, same path, same watermarks.
+ * Parley's), last in a run: same SCTP association, same path, same watermarks.
  * Tells whether the fresh connection of the raw figure has an advantage the session's lacks.
  */
 async function rawOnSessionThroughput(rep: Page, customer: Page, bytes: number, channelId: number): Promise<number> {
